@@ -1,0 +1,202 @@
+"""FilterSets: one per list, each parameter documented in the OpenAPI schema.
+
+Date windows (``date_from``/``date_to``, ``stated_from``/``stated_to``) take ``YYYY``,
+``YYYY-MM`` or ``YYYY-MM-DD`` and match a record whose [start, end] overlaps the window.
+A slug that names no record is a 400 naming the parameter, so a typo is never mistaken for
+"nothing happened".
+"""
+
+from __future__ import annotations
+
+import django_filters as filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Q, TextField
+from django.db.models.functions import Cast
+
+from tracker import dates
+from tracker.dates import Precision
+from tracker.models import (
+    Actor,
+    ActorKind,
+    Claim,
+    ClaimStatus,
+    Event,
+    EventActor,
+    Source,
+    Tag,
+)
+
+
+class WindowDateField(forms.CharField):
+    """A form field for YYYY, YYYY-MM or YYYY-MM-DD; cleans to the (first, last) day it covers."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        try:
+            return dates.window(value)
+        except ValidationError as error:
+            raise forms.ValidationError(error.messages[0], code="invalid") from None
+
+
+class WindowFilter(filters.Filter):
+    """One end of an overlap window over a pair of columns ``<prefix>_start``/``<prefix>_end``."""
+
+    field_class = WindowDateField
+
+    def __init__(self, *args, prefix: str, end: str, **kwargs):
+        self.prefix, self.end = prefix, end
+        kwargs.setdefault(
+            "help_text",
+            f"{'Start' if end == 'from' else 'End'} of the window (YYYY, YYYY-MM or YYYY-MM-DD); "
+            "records whose dates overlap it match.",
+        )
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if value is None:
+            return qs
+        first, last = value
+        if self.end == "from":  # the record ends on or after the window's first day
+            return qs.filter(**{f"{self.prefix}_end__gte": first})
+        return qs.filter(**{f"{self.prefix}_start__lte": last})  # starts by its last day
+
+
+class SlugFilter(filters.ModelChoiceFilter):
+    """A reference by slug; an unknown slug is a 400 that names the parameter."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("to_field_name", "slug")
+        label = kwargs["queryset"].model._meta.verbose_name
+        kwargs.setdefault(
+            "error_messages", {"invalid_choice": f"No {label} has the slug '%(value)s'."}
+        )
+        super().__init__(*args, **kwargs)
+
+
+class SearchFilter(filters.CharFilter):
+    """``q``: case-insensitive substring search over the fields a method names."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 200)
+        super().__init__(*args, **kwargs)
+
+
+def _any_contains(lookups: list[str], value: str) -> Q:
+    query = Q()
+    for lookup in lookups:
+        query |= Q(**{f"{lookup}__icontains": value})
+    return query
+
+
+class EventFilter(filters.FilterSet):
+    date_from = WindowFilter(prefix="date", end="from")
+    date_to = WindowFilter(prefix="date", end="to")
+    actor = SlugFilter(
+        queryset=Actor.objects.all(), method="filter_actor", help_text="Participant's slug."
+    )
+    tag = SlugFilter(queryset=Tag.objects.all(), field_name="tags", help_text="Tag slug.")
+    precision = filters.ChoiceFilter(choices=Precision.choices, field_name="date_precision")
+    q = SearchFilter(
+        method="filter_q",
+        help_text="Text search in titles, summaries, locations and participants' names.",
+    )
+    ordering = filters.OrderingFilter(
+        fields={"date_start": "date", "title": "title"},
+        help_text="date, -date, title or -title (default: date, then precision).",
+    )
+
+    class Meta:
+        model = Event
+        fields = ["date_from", "date_to", "actor", "tag", "precision", "q", "ordering"]
+
+    def filter_actor(self, qs, name, actor):
+        return qs.filter(Exists(EventActor.objects.filter(event=OuterRef("pk"), actor=actor)))
+
+    def filter_q(self, qs, name, value):
+        participants = EventActor.objects.filter(event=OuterRef("pk")).filter(
+            _any_contains(["actor__name"], value)
+        )
+        return qs.filter(
+            _any_contains(["title", "summary", "location"], value) | Q(Exists(participants))
+        )
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        return queryset.order_by(*event_ordering(self.form.cleaned_data.get("ordering")))
+
+
+def event_ordering(requested: list[str] | None) -> list[str]:
+    """The order of the contract: date, then precision (finer first), with stable tie-breaks."""
+    requested = requested or ["date_start"]
+    key = requested[0]
+    descending = key.startswith("-")
+    sign = "-" if descending else ""
+    if key.lstrip("-") == "date_start":
+        # "day" < "month" < "year" sorts by precision as text too, on every database.
+        return [f"{sign}date_start", f"{sign}date_precision", f"{sign}date_end", "title", "id"]
+    return [f"{sign}title", "date_start", "id"]
+
+
+class ClaimFilter(filters.FilterSet):
+    claimant = SlugFilter(queryset=Actor.objects.all(), help_text="Claimant's slug.")
+    source = SlugFilter(queryset=Source.objects.only("id", "slug"), help_text="Source slug.")
+    event = SlugFilter(
+        queryset=Event.objects.only("id", "slug"), field_name="events", help_text="Event slug."
+    )
+    status = filters.ChoiceFilter(choices=ClaimStatus.choices)
+    stated_from = WindowFilter(prefix="stated", end="from")
+    stated_to = WindowFilter(prefix="stated", end="to")
+    q = SearchFilter(
+        method="filter_q", help_text="Text search in claims, quotes and claimants' names."
+    )
+    ordering = filters.OrderingFilter(
+        fields={"stated_start": "stated", "id": "id"},
+        help_text="stated, -stated, id or -id (default: stated).",
+    )
+
+    class Meta:
+        model = Claim
+        fields = ["claimant", "source", "event", "status", "stated_from", "stated_to", "q"]
+
+    def filter_q(self, qs, name, value):
+        return qs.filter(_any_contains(["text", "quote", "claimant__name"], value))
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        requested = self.form.cleaned_data.get("ordering") or ["stated_start"]
+        sign = "-" if requested[0].startswith("-") else ""
+        return queryset.order_by(f"{sign}{requested[0].lstrip('-')}", f"{sign}id")
+
+
+class ActorFilter(filters.FilterSet):
+    kind = filters.ChoiceFilter(choices=ActorKind.choices)
+    q = SearchFilter(method="filter_q", help_text="Text search in names, titles and aliases.")
+    ordering = filters.OrderingFilter(fields={"name": "name", "id": "id"})
+
+    class Meta:
+        model = Actor
+        fields = ["kind", "q"]
+
+    def filter_q(self, qs, name, value):
+        return qs.annotate(aliases_text=Cast("aliases", TextField())).filter(
+            _any_contains(["name", "title", "aliases_text"], value)
+        )
+
+
+class SourceFilter(filters.FilterSet):
+    publisher = SlugFilter(queryset=Actor.objects.all(), help_text="Publisher's slug.")
+    q = SearchFilter(method="filter_q", help_text="Text search in titles, authors and texts.")
+    ordering = filters.OrderingFilter(
+        fields={"published_start": "published", "title": "title"},
+        help_text="published, -published, title or -title (default: published).",
+    )
+
+    class Meta:
+        model = Source
+        fields = ["publisher", "q"]
+
+    def filter_q(self, qs, name, value):
+        return qs.filter(_any_contains(["title", "author", "text"], value))

@@ -1,0 +1,150 @@
+"""EDTF dates: parsing, their day bounds and precision, and the model field that stores them.
+
+A value such as ``2019-04-25``, ``2020-01``, ``2022``, ``2022-07~`` (approximate), ``2017?``
+(uncertain) or ``2017-10/2017-12`` (an interval) is kept as written; next to it the model stores
+the first and last day it may mean and its precision, so that filtering and ordering run on
+indexed date columns instead of on text.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from edtf import parse_edtf, struct_time_to_date
+from edtf.parser.edtf_exceptions import EDTFParseException
+from edtf.parser.parser_classes import Date, Interval, UncertainOrApproximate
+
+
+class Precision(models.TextChoices):
+    DAY = "day", "day"
+    MONTH = "month", "month"
+    YEAR = "year", "year"
+
+
+# Coarser precision sorts later: an event known to the day comes before one known to the month.
+PRECISION_RANK = {Precision.DAY: 0, Precision.MONTH: 1, Precision.YEAR: 2}
+
+
+@dataclass(frozen=True)
+class Bounds:
+    start: datetime.date
+    end: datetime.date
+    precision: str
+
+
+def _date_precision(node) -> str | None:
+    if isinstance(node, UncertainOrApproximate):
+        node = node.date
+    if isinstance(node, Date):
+        return node.precision if node.precision in PRECISION_RANK else None
+    return None
+
+
+def parse(value: str) -> Bounds:
+    """Parse an EDTF string into its bounds; raise ValidationError with a reason if it can't be.
+
+    Supported: a calendar date at day, month or year precision, optionally approximate (``~``),
+    uncertain (``?``) or both (``%``), and a closed interval of two such dates. Seasons,
+    unspecified digits (``201X``), sets and open intervals have no day bounds a filter can use.
+    """
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError("An EDTF date is required, e.g. 2019-04-25, 2020-01 or 2022.")
+    value = value.strip()
+    try:
+        node = parse_edtf(value)
+    except (EDTFParseException, ValueError, TypeError, OverflowError):
+        raise ValidationError(
+            f"'{value}' is not a valid EDTF date (expected e.g. 2019-04-25, 2020-01, 2022, "
+            "2022-07~ or 2017?)."
+        ) from None
+    if isinstance(node, Interval):
+        ends = [node.lower, node.upper]
+        precisions = [_date_precision(end) for end in ends]
+        if None in precisions:
+            raise ValidationError(f"'{value}': both ends of an interval must be dates.")
+        precision = max(precisions, key=PRECISION_RANK.__getitem__)
+    else:
+        precision = _date_precision(node)
+        if precision is None:
+            raise ValidationError(
+                f"'{value}' is valid EDTF but not supported here: use a date at day, month or "
+                "year precision, optionally with ~ or ?, or an interval of two such dates."
+            )
+    try:
+        start = struct_time_to_date(node.lower_strict())
+        end = struct_time_to_date(node.upper_strict())
+    except (ValueError, OverflowError):
+        raise ValidationError(f"'{value}' is outside the supported range of years.") from None
+    if start > end:
+        raise ValidationError(f"'{value}': the interval ends before it starts.")
+    return Bounds(start=start, end=end, precision=precision)
+
+
+def validate_edtf(value: str) -> None:
+    parse(value)
+
+
+def window(value: str) -> tuple[datetime.date, datetime.date]:
+    """First and last day of a filter value ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``."""
+    parts = value.split("-") if isinstance(value, str) else []
+    shapes = {1: (4,), 2: (4, 2), 3: (4, 2, 2)}
+    if len(parts) not in shapes or any(
+        len(part) != size or not part.isdigit() for part, size in zip(parts, shapes[len(parts)])
+    ):
+        raise ValidationError(f"'{value}' is not a date: use YYYY, YYYY-MM or YYYY-MM-DD.")
+    numbers = [int(part) for part in parts]
+    try:
+        if len(numbers) == 1:
+            return datetime.date(numbers[0], 1, 1), datetime.date(numbers[0], 12, 31)
+        if len(numbers) == 2:
+            first = datetime.date(numbers[0], numbers[1], 1)
+            following = (first.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+            return first, following - datetime.timedelta(days=1)
+        day = datetime.date(*numbers)
+        return day, day
+    except ValueError as error:
+        raise ValidationError(f"'{value}' is not a real date ({error}).") from None
+
+
+class EDTFField(models.CharField):
+    """An EDTF string that keeps ``<name>_start``, ``<name>_end`` and ``<name>_precision`` in step.
+
+    The companion columns are ordinary fields declared on the model after this one (``blank`` and
+    not editable: they are derived, never typed). Validation and every save derive them from the
+    EDTF value, so they cannot disagree with it.
+    """
+
+    description = "An EDTF (Extended Date/Time Format) date"
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 64)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        if kwargs.get("max_length") == 64:
+            del kwargs["max_length"]
+        return name, path, args, kwargs
+
+    def validate(self, value, model_instance):
+        super().validate(value, model_instance)
+        if value not in self.empty_values:
+            set_bounds(model_instance, self.attname, value)  # parses, or raises for this field
+
+    def pre_save(self, model_instance, add):
+        value = super().pre_save(model_instance, add)
+        set_bounds(model_instance, self.attname, value)
+        return value
+
+
+def set_bounds(instance: models.Model, name: str, value: str | None) -> None:
+    if value in (None, ""):
+        bounds = None
+    else:
+        bounds = parse(value)
+    setattr(instance, f"{name}_start", bounds.start if bounds else None)
+    setattr(instance, f"{name}_end", bounds.end if bounds else None)
+    setattr(instance, f"{name}_precision", bounds.precision if bounds else "")

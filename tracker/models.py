@@ -1,0 +1,319 @@
+"""The record: sources, actors, events and the claims people make about them."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from tracker import quotes
+from tracker.dates import EDTFField, Precision
+
+
+class ModifiedAtField(models.DateTimeField):
+    """Set to now on every ordinary save; a raw fixture load keeps its default instead."""
+
+    def pre_save(self, model_instance, add):
+        value = timezone.now()
+        setattr(model_instance, self.attname, value)
+        return value
+
+
+class SlugManager(models.Manager):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Record(models.Model):
+    """Fields and behaviour every record shares: a unique slug and timestamps."""
+
+    slug = models.SlugField(max_length=120, unique=True)
+    created = models.DateTimeField(default=timezone.now, editable=False)
+    updated = ModifiedAtField(default=timezone.now, editable=False)
+
+    objects = SlugManager()
+
+    class Meta:
+        abstract = True
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def __str__(self):
+        return self.slug
+
+
+class ActorKind(models.TextChoices):
+    PERSON = "person", "person"
+    STATE = "state", "state"
+    ORGANISATION = "organisation", "organisation"
+    MEDIA = "media", "media"
+
+
+class Actor(Record):
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=ActorKind.choices)
+    title = models.CharField(max_length=300, blank=True, help_text="Role as given in the sources.")
+    affiliation = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+    )
+    aliases = models.JSONField(default=list, blank=True, help_text="Other names, as a list.")
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["kind", "name"])]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        super().clean()
+        if not isinstance(self.aliases, list) or not all(
+            isinstance(alias, str) for alias in self.aliases
+        ):
+            raise ValidationError({"aliases": "Aliases must be a list of strings."})
+        if self.affiliation_id and self.pk and self.affiliation_id == self.pk:
+            raise ValidationError({"affiliation": "An actor cannot be affiliated with itself."})
+
+
+class Source(Record):
+    title = models.CharField(max_length=500)
+    publisher = models.ForeignKey(
+        Actor, null=True, blank=True, on_delete=models.PROTECT, related_name="published_sources"
+    )
+    author = models.CharField(max_length=200, blank=True)
+    url = models.URLField(max_length=1000, blank=True)
+    published = EDTFField(help_text="EDTF, e.g. 2020-02-07, 2022-07 or 2017-10/2017-12.")
+    published_start = models.DateField(blank=True, editable=False)
+    published_end = models.DateField(blank=True, editable=False)
+    published_precision = models.CharField(
+        max_length=5, choices=Precision.choices, blank=True, editable=False
+    )
+    language = models.CharField(max_length=16, default="en")
+    text = models.TextField(help_text="The document exactly as captured.")
+    notes = models.TextField(blank=True, help_text="E.g. how a missing year was inferred.")
+
+    class Meta:
+        ordering = ["published_start", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(published_start__lte=F("published_end")),
+                name="source_published_bounds_ordered",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        super().clean()
+        if self.pk is None or not self.text:
+            return
+        # A change of text must not orphan the quotes already marked in it.
+        lost = [
+            claim.slug
+            for claim in self.claims.only("slug", "quote").exclude(quote="")
+            if quotes.locate(claim.quote, self.text) is None
+        ]
+        if lost:
+            raise ValidationError(
+                {"text": f"The new text no longer contains the quotes of: {', '.join(lost)}."}
+            )
+
+
+class Tag(models.Model):
+    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=100)
+
+    objects = SlugManager()
+
+    class Meta:
+        ordering = ["slug"]
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def __str__(self):
+        return self.slug
+
+
+class Event(Record):
+    title = models.CharField(max_length=300)
+    summary = models.TextField(blank=True)
+    date = EDTFField(help_text="EDTF, e.g. 2019-04-25, 2020-01, 2022-07~ or 2017?.")
+    date_start = models.DateField(blank=True, editable=False)
+    date_end = models.DateField(blank=True, editable=False)
+    date_precision = models.CharField(
+        max_length=5, choices=Precision.choices, blank=True, editable=False
+    )
+    location = models.CharField(max_length=200, blank=True)
+    participants = models.ManyToManyField(
+        Actor, through="EventActor", related_name="events", blank=True
+    )
+    tags = models.ManyToManyField(Tag, related_name="events", blank=True)
+    sources = models.ManyToManyField(
+        Source, related_name="events", blank=True, help_text="Where the event is reported."
+    )
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["date_start", "date_end", "title"]
+        indexes = [
+            models.Index(fields=["date_start", "date_end"], name="event_date_window"),
+            models.Index(fields=["date_end"], name="event_date_end"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(date_start__lte=F("date_end")), name="event_date_bounds_ordered"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class EventActorManager(models.Manager):
+    def get_by_natural_key(self, event_slug, actor_slug, role):
+        return self.get(event__slug=event_slug, actor__slug=actor_slug, role=role)
+
+
+class EventActor(models.Model):
+    """An actor's part in an event: participant, host, target, ..."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="participations")
+    actor = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="participations")
+    role = models.CharField(max_length=60, default="participant")
+
+    objects = EventActorManager()
+
+    class Meta:
+        ordering = ["event", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "actor", "role"], name="event_actor_role_unique"
+            ),
+        ]
+
+    def natural_key(self):
+        return (self.event.slug, self.actor.slug, self.role)
+
+    natural_key.dependencies = ["tracker.event", "tracker.actor"]
+
+    def __str__(self):
+        return f"{self.actor} ({self.role}) in {self.event}"
+
+
+class ClaimStatus(models.TextChoices):
+    UNVERIFIED = "unverified", "unverified"
+    CORROBORATED = "corroborated", "corroborated"
+    DISPUTED = "disputed", "disputed"
+    REFUTED = "refuted", "refuted"
+
+
+class Claim(Record):
+    text = models.TextField(help_text="The claim in the curator's words.")
+    quote = models.TextField(
+        blank=True, help_text="Verbatim from the source's text; empty for a paraphrase."
+    )
+    quote_start = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    quote_end = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    claimant = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="claims")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="claims")
+    stated = EDTFField(help_text="When it was said (EDTF).")
+    stated_start = models.DateField(blank=True, editable=False)
+    stated_end = models.DateField(blank=True, editable=False)
+    stated_precision = models.CharField(
+        max_length=5, choices=Precision.choices, blank=True, editable=False
+    )
+    events = models.ManyToManyField(Event, related_name="claims", blank=True)
+    status = models.CharField(
+        max_length=20, choices=ClaimStatus.choices, default=ClaimStatus.UNVERIFIED
+    )
+    related = models.ManyToManyField(
+        "self", through="ClaimRelation", symmetrical=False, related_name="related_from", blank=True
+    )
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["stated_start", "id"]
+        indexes = [
+            models.Index(fields=["stated_start", "stated_end"], name="claim_stated_window"),
+            models.Index(fields=["status"], name="claim_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(stated_start__lte=F("stated_end")), name="claim_stated_bounds_ordered"
+            ),
+            models.CheckConstraint(
+                condition=Q(quote_start__isnull=True) | Q(quote_start__lt=F("quote_end")),
+                name="claim_quote_offsets_ordered",
+            ),
+        ]
+
+    def __str__(self):
+        return self.slug
+
+    def clean(self):
+        super().clean()
+        self.locate_quote()
+
+    def locate_quote(self) -> None:
+        """Check the quote against the source's text and store where it stands in it."""
+        if not self.quote:
+            self.quote_start = self.quote_end = None
+            return
+        if self.source_id is None:
+            return  # the missing source is reported on its own field
+        match = quotes.locate(self.quote, self.source.text)
+        if match is None:
+            raise ValidationError(
+                {"quote": f"This quote does not appear in the text of the source '{self.source}'."}
+            )
+        self.quote_start, self.quote_end = match.start, match.end
+
+
+class RelationType(models.TextChoices):
+    SUPPORTS = "supports", "supports"
+    CONTRADICTS = "contradicts", "contradicts"
+
+
+class ClaimRelationManager(models.Manager):
+    def get_by_natural_key(self, from_slug, to_slug, type):
+        return self.get(from_claim__slug=from_slug, to_claim__slug=to_slug, type=type)
+
+
+class ClaimRelation(models.Model):
+    """One claim supports or contradicts another."""
+
+    from_claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="relations_out")
+    to_claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="relations_in")
+    type = models.CharField(max_length=20, choices=RelationType.choices)
+    note = models.TextField(blank=True)
+
+    objects = ClaimRelationManager()
+
+    class Meta:
+        ordering = ["from_claim", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["from_claim", "to_claim", "type"], name="claim_relation_unique"
+            ),
+            models.CheckConstraint(
+                condition=~Q(from_claim=F("to_claim")), name="claim_relation_not_self"
+            ),
+        ]
+
+    def natural_key(self):
+        return (self.from_claim.slug, self.to_claim.slug, self.type)
+
+    natural_key.dependencies = ["tracker.claim"]
+
+    def __str__(self):
+        return f"{self.from_claim} {self.type} {self.to_claim}"
+
+    def clean(self):
+        super().clean()
+        if self.from_claim_id and self.from_claim_id == self.to_claim_id:
+            raise ValidationError({"to_claim": "A claim cannot relate to itself."})

@@ -1,0 +1,62 @@
+"""Quotes as provenance: folding text for comparison and finding a quote in its source.
+
+A quote matches when it stands in the source text after both are folded: runs of whitespace
+become one space and typographic quotation marks become their ASCII forms. Everything else,
+case included, must be exactly as captured.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_QUOTE_MARKS = str.maketrans(
+    {
+        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+        "\u00ab": '"', "\u00bb": '"',
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+    }
+)  # fmt: skip
+_WHITESPACE = re.compile(r"\s+")
+
+
+def fold(text: str) -> str:
+    """The comparable form of a text: typographic quotes as ASCII, whitespace runs as one space."""
+    return _WHITESPACE.sub(" ", text.translate(_QUOTE_MARKS)).strip()
+
+
+@dataclass(frozen=True)
+class Match:
+    start: int  # offsets into the original, unfolded text: text[start:end] is the quote
+    end: int
+
+
+def _fold_with_offsets(text: str) -> tuple[str, list[int]]:
+    """Fold ``text`` and map each folded character back to its offset in the original."""
+    translated = text.translate(_QUOTE_MARKS)  # one character for one: offsets unchanged
+    folded: list[str] = []
+    offsets: list[int] = []
+    previous_space = True  # drops leading whitespace, as fold() does
+    for index, char in enumerate(translated):
+        if char.isspace():
+            if not previous_space:
+                folded.append(" ")
+                offsets.append(index)
+            previous_space = True
+        else:
+            folded.append(char)
+            offsets.append(index)
+            previous_space = False
+    return "".join(folded), offsets
+
+
+def locate(quote: str, text: str) -> Match | None:
+    """Where ``quote`` stands in ``text`` (first occurrence), or None if it does not."""
+    needle = fold(quote)
+    if not needle:
+        return None
+    haystack, offsets = _fold_with_offsets(text)
+    position = haystack.find(needle)
+    if position < 0:
+        return None
+    return Match(start=offsets[position], end=offsets[position + len(needle) - 1] + 1)
