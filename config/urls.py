@@ -11,3 +11,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
 ]
+
+handler404 = "tracker.api.exceptions.not_found"
+handler500 = "tracker.api.exceptions.server_error"

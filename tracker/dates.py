@@ -38,7 +38,7 @@ class Bounds:
 def _date_precision(node) -> str | None:
     if isinstance(node, UncertainOrApproximate):
         node = node.date
-    if isinstance(node, Date):
+    if type(node) is Date:  # subclasses (seasons, unspecified digits) have no day bounds here
         return node.precision if node.precision in PRECISION_RANK else None
     return None
 
@@ -90,9 +90,10 @@ def validate_edtf(value: str) -> None:
 def window(value: str) -> tuple[datetime.date, datetime.date]:
     """First and last day of a filter value ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``."""
     parts = value.split("-") if isinstance(value, str) else []
-    shapes = {1: (4,), 2: (4, 2), 3: (4, 2, 2)}
-    if len(parts) not in shapes or any(
-        len(part) != size or not part.isdigit() for part, size in zip(parts, shapes[len(parts)])
+    sizes = {1: (4,), 2: (4, 2), 3: (4, 2, 2)}.get(len(parts))
+    if sizes is None or any(
+        len(part) != size or not (part.isascii() and part.isdigit())
+        for part, size in zip(parts, sizes, strict=True)
     ):
         raise ValidationError(f"'{value}' is not a date: use YYYY, YYYY-MM or YYYY-MM-DD.")
     numbers = [int(part) for part in parts]
@@ -141,10 +142,7 @@ class EDTFField(models.CharField):
 
 
 def set_bounds(instance: models.Model, name: str, value: str | None) -> None:
-    if value in (None, ""):
-        bounds = None
-    else:
-        bounds = parse(value)
+    bounds = None if value in (None, "") else parse(value)
     setattr(instance, f"{name}_start", bounds.start if bounds else None)
     setattr(instance, f"{name}_end", bounds.end if bounds else None)
     setattr(instance, f"{name}_precision", bounds.precision if bounds else "")

@@ -37,11 +37,11 @@ class Record(models.Model):
     class Meta:
         abstract = True
 
-    def natural_key(self):
-        return (self.slug,)
-
     def __str__(self):
         return self.slug
+
+    def natural_key(self):
+        return (self.slug,)
 
 
 class ActorKind(models.TextChoices):
@@ -132,11 +132,11 @@ class Tag(models.Model):
     class Meta:
         ordering = ["slug"]
 
-    def natural_key(self):
-        return (self.slug,)
-
     def __str__(self):
         return self.slug
+
+    def natural_key(self):
+        return (self.slug,)
 
 
 class Event(Record):
@@ -196,13 +196,13 @@ class EventActor(models.Model):
             ),
         ]
 
+    def __str__(self):
+        return f"{self.actor} ({self.role}) in {self.event}"
+
     def natural_key(self):
         return (self.event.slug, self.actor.slug, self.role)
 
     natural_key.dependencies = ["tracker.event", "tracker.actor"]
-
-    def __str__(self):
-        return f"{self.actor} ({self.role}) in {self.event}"
 
 
 class ClaimStatus(models.TextChoices):
@@ -305,13 +305,13 @@ class ClaimRelation(models.Model):
             ),
         ]
 
+    def __str__(self):
+        return f"{self.from_claim} {self.type} {self.to_claim}"
+
     def natural_key(self):
         return (self.from_claim.slug, self.to_claim.slug, self.type)
 
     natural_key.dependencies = ["tracker.claim"]
-
-    def __str__(self):
-        return f"{self.from_claim} {self.type} {self.to_claim}"
 
     def clean(self):
         super().clean()

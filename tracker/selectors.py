@@ -46,7 +46,12 @@ def source_list_queryset() -> QuerySet[Source]:
 
 def source_detail_queryset() -> QuerySet[Source]:
     return Source.objects.select_related("publisher").prefetch_related(
-        Prefetch("claims", queryset=claim_queryset().order_by("quote_start", "id")),
+        Prefetch(
+            "claims",
+            queryset=Claim.objects.select_related("claimant")
+            .prefetch_related(Prefetch("events", queryset=Event.objects.only("id", "slug")))
+            .order_by("quote_start", "id"),
+        ),
         Prefetch("events", queryset=Event.objects.only("id", "slug", "title", "date")),
     )
 

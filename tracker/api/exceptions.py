@@ -10,7 +10,8 @@ errors that concern the request as a whole (404, 401, 405, ...).
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -43,14 +44,12 @@ def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     if isinstance(exc, Http404):
-        exc = exceptions.NotFound()
+        exc = exceptions.NotFound(*exc.args[:1])
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        body = error_body(
-            response.status_code, "invalid", "Invalid input.", _flatten(exc.detail)
-        )
+        body = error_body(response.status_code, "invalid", "Invalid input.", _flatten(exc.detail))
     else:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
         code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
@@ -58,3 +57,22 @@ def exception_handler(exc, context):
     response.data = body
     return response
 
+
+def _json_or_default(request, status_code: int, code: str, detail: str, default):
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body(status_code, code, detail), status=status_code)
+    return default()
+
+
+def not_found(request, exception=None):
+    """Django's 404 for URLs no view answers: JSON under /api/, the usual page elsewhere."""
+    return _json_or_default(
+        request, 404, "not_found", "Not found.",
+        lambda: defaults.page_not_found(request, exception),
+    )  # fmt: skip
+
+
+def server_error(request):
+    return _json_or_default(
+        request, 500, "server_error", "Server error.", lambda: defaults.server_error(request)
+    )

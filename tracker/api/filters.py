@@ -13,6 +13,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, TextField
 from django.db.models.functions import Cast
+from drf_spectacular.utils import extend_schema_field
 
 from tracker import dates
 from tracker.dates import Precision
@@ -41,6 +42,9 @@ class WindowDateField(forms.CharField):
             raise forms.ValidationError(error.messages[0], code="invalid") from None
 
 
+@extend_schema_field(
+    {"type": "string", "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$", "example": "2022-07"}
+)
 class WindowFilter(filters.Filter):
     """One end of an overlap window over a pair of columns ``<prefix>_start``/``<prefix>_end``."""
 
@@ -64,6 +68,7 @@ class WindowFilter(filters.Filter):
         return qs.filter(**{f"{self.prefix}_start__lte": last})  # starts by its last day
 
 
+@extend_schema_field({"type": "string", "format": "slug"})
 class SlugFilter(filters.ModelChoiceFilter):
     """A reference by slug; an unknown slug is a 400 that names the parameter."""
 
@@ -130,11 +135,9 @@ class EventFilter(filters.FilterSet):
 
 def event_ordering(requested: list[str] | None) -> list[str]:
     """The order of the contract: date, then precision (finer first), with stable tie-breaks."""
-    requested = requested or ["date_start"]
-    key = requested[0]
-    descending = key.startswith("-")
-    sign = "-" if descending else ""
-    if key.lstrip("-") == "date_start":
+    key = (requested or ["date"])[0]  # OrderingFilter cleans to the parameter's value
+    sign = "-" if key.startswith("-") else ""
+    if key.lstrip("-") == "date":
         # "day" < "month" < "year" sorts by precision as text too, on every database.
         return [f"{sign}date_start", f"{sign}date_precision", f"{sign}date_end", "title", "id"]
     return [f"{sign}title", "date_start", "id"]
@@ -166,9 +169,10 @@ class ClaimFilter(filters.FilterSet):
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
-        requested = self.form.cleaned_data.get("ordering") or ["stated_start"]
-        sign = "-" if requested[0].startswith("-") else ""
-        return queryset.order_by(f"{sign}{requested[0].lstrip('-')}", f"{sign}id")
+        key = (self.form.cleaned_data.get("ordering") or ["stated"])[0]
+        sign = "-" if key.startswith("-") else ""
+        column = {"stated": "stated_start", "id": "id"}[key.lstrip("-")]
+        return queryset.order_by(f"{sign}{column}", f"{sign}id")
 
 
 class ActorFilter(filters.FilterSet):

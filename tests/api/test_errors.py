@@ -1,0 +1,74 @@
+"""Bad input is a 400 naming the parameter; a missing object a 404; always the same JSON shape."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("url", "parameter", "message"),
+    [
+        ("/api/v1/events/?date_from=2022-02-30", "date_from", "'2022-02-30' is not a real date (day is out of range for month)."),
+        ("/api/v1/events/?date_to=2022-13", "date_to", "'2022-13' is not a real date (month must be in 1..12)."),
+        ("/api/v1/events/?date_from=July", "date_from", "'July' is not a date: use YYYY, YYYY-MM or YYYY-MM-DD."),
+        ("/api/v1/events/?precision=week", "precision", "Select a valid choice. week is not one of the available choices."),
+        ("/api/v1/events/?actor=nobody", "actor", "No actor has the slug 'nobody'."),
+        ("/api/v1/events/?tag=nothing", "tag", "No tag has the slug 'nothing'."),
+        ("/api/v1/events/?ordering=summary", "ordering", "Select a valid choice. summary is not one of the available choices."),
+        ("/api/v1/events/?page_size=0", "page_size", "'0' is not a positive whole number."),
+        ("/api/v1/events/?page=two", "page", "'two' is not a positive whole number."),
+        ("/api/v1/claims/?status=false", "status", "Select a valid choice. false is not one of the available choices."),
+        ("/api/v1/claims/?stated_from=2022-00", "stated_from", "'2022-00' is not a real date (month must be in 1..12)."),
+        ("/api/v1/claims/?claimant=nobody", "claimant", "No actor has the slug 'nobody'."),
+        ("/api/v1/claims/?source=nowhere", "source", "No source has the slug 'nowhere'."),
+        ("/api/v1/claims/?event=never", "event", "No event has the slug 'never'."),
+        ("/api/v1/actors/?kind=alien", "kind", "Select a valid choice. alien is not one of the available choices."),
+        ("/api/v1/sources/?publisher=nobody", "publisher", "No actor has the slug 'nobody'."),
+        ("/api/v1/stats/timeline/?bucket=week", "bucket", "Select a valid choice. week is not one of the available choices."),
+        ("/api/v1/stats/timeline/?date_from=2022-02-30", "date_from", "'2022-02-30' is not a real date (day is out of range for month)."),
+    ],
+)
+def test_bad_parameters_are_a_400_naming_them(api, url, parameter, message):
+    response = api.get(url)
+    assert response.status_code == 400
+    assert response.json() == {
+        "status": 400,
+        "code": "invalid",
+        "detail": "Invalid input.",
+        "errors": {parameter: [message]},
+    }
+
+
+def test_several_bad_parameters_are_named_together(api):
+    response = api.get("/api/v1/events/?date_from=2022-13&precision=week")
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"date_from", "precision"}
+
+
+@pytest.mark.parametrize(
+    ("url", "detail"),
+    [
+        ("/api/v1/events/999999/", "No Event matches the given query."),
+        ("/api/v1/claims/999999/", "No Claim matches the given query."),
+        ("/api/v1/actors/999999/", "No Actor matches the given query."),
+        ("/api/v1/sources/999999/", "No Source matches the given query."),
+        ("/api/v1/events/?page=999", "Invalid page."),
+        ("/api/v1/nothing-here/", "Not found."),
+    ],
+)
+def test_missing_is_a_json_404(api, url, detail):
+    response = api.get(url)
+    assert response.status_code == 404
+    assert response.json() == {"status": 404, "code": "not_found", "detail": detail, "errors": {}}
+
+
+def test_a_large_page_size_is_capped_quietly(api):
+    response = api.get("/api/v1/claims/?page_size=100000")
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == min(200, response.json()["count"])
+
+
+def test_writes_are_refused_to_anonymous_clients(api):
+    response = api.post("/api/v1/events/", {"title": "x"}, format="json")
+    assert response.status_code in (401, 403, 405)
+    assert response.json()["status"] == response.status_code

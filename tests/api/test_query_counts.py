@@ -1,0 +1,61 @@
+"""Query counts are designed, not discovered: pinned per endpoint, the same for 1 row or 200."""
+
+import pytest
+
+from tests.factories import ActorFactory, ClaimFactory, EventFactory, SourceFactory
+from tracker.models import ClaimRelation
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def many_records():
+    """Enough rows that a query per row would show: 15 events, 30 claims, relations, tags."""
+    source = SourceFactory()
+    actors = ActorFactory.create_batch(5)
+    claims = []
+    for n in range(15):
+        event = EventFactory(date=f"1950-{n % 12 + 1:02d}", tags=["t-a", "t-b"], actors=actors[:2])
+        claims += ClaimFactory.create_batch(2, source=source, claimant=actors[n % 5], events=[event])
+    for first, second in zip(claims, claims[1:], strict=False):
+        ClaimRelation.objects.create(from_claim=first, to_claim=second, type="supports")
+    return {"source": source, "actor": actors[0], "event": event, "claim": claims[0]}
+
+
+# (url, queries): a list's count, its page, then one query per prefetched relation.
+LISTS = [
+    ("/api/v1/events/", 8),
+    ("/api/v1/events/?actor={actor}&tag=t-a&date_from=1950&q=event", 10),
+    ("/api/v1/claims/", 5),
+    ("/api/v1/claims/?claimant={actor}&source={source}&status=unverified", 7),
+    ("/api/v1/actors/", 2),
+    ("/api/v1/sources/", 2),
+]
+
+
+@pytest.mark.parametrize(("url", "queries"), LISTS)
+@pytest.mark.parametrize("page_size", [1, 200])
+def test_list_query_counts(api, many_records, django_assert_num_queries, url, queries, page_size):
+    url = url.format(actor=many_records["actor"].slug, source=many_records["source"].slug)
+    with django_assert_num_queries(queries):
+        response = api.get(f"{url}{'&' if '?' in url else '?'}page_size={page_size}")
+    assert response.status_code == 200
+    body = response.json()
+    assert len(body["results"]) == min(page_size, body["count"])
+
+
+@pytest.mark.parametrize(
+    ("kind", "queries"), [("event", 7), ("claim", 4), ("actor", 1), ("source", 4)]
+)
+def test_detail_query_counts(api, many_records, django_assert_num_queries, kind, queries):
+    with django_assert_num_queries(queries):
+        response = api.get(f"/api/v1/{kind}s/{many_records[kind].pk}/")
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("query", ["bucket=year", "bucket=month&actor={actor}"])
+def test_stats_query_counts(api, many_records, django_assert_num_queries, query):
+    # Two aggregate queries, plus one to resolve a slug filter.
+    with django_assert_num_queries(2 + ("actor" in query)):
+        response = api.get(f"/api/v1/stats/timeline/?{query.format(actor=many_records['actor'].slug)}")
+    assert response.status_code == 200
