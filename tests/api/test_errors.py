@@ -8,24 +8,64 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize(
     ("url", "parameter", "message"),
     [
-        ("/api/v1/events/?date_from=2022-02-30", "date_from", "'2022-02-30' is not a real date (day is out of range for month)."),
-        ("/api/v1/events/?date_to=2022-13", "date_to", "'2022-13' is not a real date (month must be in 1..12)."),
-        ("/api/v1/events/?date_from=July", "date_from", "'July' is not a date: use YYYY, YYYY-MM or YYYY-MM-DD."),
-        ("/api/v1/events/?precision=week", "precision", "Select a valid choice. week is not one of the available choices."),
+        (
+            "/api/v1/events/?date_from=2022-02-30",
+            "date_from",
+            "'2022-02-30' is not a real date (day is out of range for month).",
+        ),
+        (
+            "/api/v1/events/?date_to=2022-13",
+            "date_to",
+            "'2022-13' is not a real date (month must be in 1..12).",
+        ),
+        (
+            "/api/v1/events/?date_from=July",
+            "date_from",
+            "'July' is not a date: use YYYY, YYYY-MM or YYYY-MM-DD.",
+        ),
+        (
+            "/api/v1/events/?precision=week",
+            "precision",
+            "Select a valid choice. week is not one of the available choices.",
+        ),
         ("/api/v1/events/?actor=nobody", "actor", "No actor has the slug 'nobody'."),
         ("/api/v1/events/?tag=nothing", "tag", "No tag has the slug 'nothing'."),
-        ("/api/v1/events/?ordering=summary", "ordering", "Select a valid choice. summary is not one of the available choices."),
+        (
+            "/api/v1/events/?ordering=summary",
+            "ordering",
+            "Select a valid choice. summary is not one of the available choices.",
+        ),
         ("/api/v1/events/?page_size=0", "page_size", "'0' is not a positive whole number."),
         ("/api/v1/events/?page=two", "page", "'two' is not a positive whole number."),
-        ("/api/v1/claims/?status=false", "status", "Select a valid choice. false is not one of the available choices."),
-        ("/api/v1/claims/?stated_from=2022-00", "stated_from", "'2022-00' is not a real date (month must be in 1..12)."),
+        (
+            "/api/v1/claims/?status=false",
+            "status",
+            "Select a valid choice. false is not one of the available choices.",
+        ),
+        (
+            "/api/v1/claims/?stated_from=2022-00",
+            "stated_from",
+            "'2022-00' is not a real date (month must be in 1..12).",
+        ),
         ("/api/v1/claims/?claimant=nobody", "claimant", "No actor has the slug 'nobody'."),
         ("/api/v1/claims/?source=nowhere", "source", "No source has the slug 'nowhere'."),
         ("/api/v1/claims/?event=never", "event", "No event has the slug 'never'."),
-        ("/api/v1/actors/?kind=alien", "kind", "Select a valid choice. alien is not one of the available choices."),
+        (
+            "/api/v1/actors/?kind=alien",
+            "kind",
+            "Select a valid choice. alien is not one of the available choices.",
+        ),
         ("/api/v1/sources/?publisher=nobody", "publisher", "No actor has the slug 'nobody'."),
-        ("/api/v1/stats/timeline/?bucket=week", "bucket", "Select a valid choice. week is not one of the available choices."),
-        ("/api/v1/stats/timeline/?date_from=2022-02-30", "date_from", "'2022-02-30' is not a real date (day is out of range for month)."),
+        (
+            "/api/v1/stats/timeline/?bucket=week",
+            "bucket",
+            "Select a valid choice. week is not one of the available choices.",
+        ),
+        (
+            "/api/v1/stats/timeline/?date_from=2022-02-30",
+            "date_from",
+            "'2022-02-30' is not a real date (day is out of range for month).",
+        ),
     ],
 )
 def test_bad_parameters_are_a_400_naming_them(api, url, parameter, message):

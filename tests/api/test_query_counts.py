@@ -16,7 +16,9 @@ def many_records():
     claims = []
     for n in range(15):
         event = EventFactory(date=f"1950-{n % 12 + 1:02d}", tags=["t-a", "t-b"], actors=actors[:2])
-        claims += ClaimFactory.create_batch(2, source=source, claimant=actors[n % 5], events=[event])
+        claims += ClaimFactory.create_batch(
+            2, source=source, claimant=actors[n % 5], events=[event]
+        )
     for first, second in zip(claims, claims[1:], strict=False):
         ClaimRelation.objects.create(from_claim=first, to_claim=second, type="supports")
     return {"source": source, "actor": actors[0], "event": event, "claim": claims[0]}
@@ -57,5 +59,7 @@ def test_detail_query_counts(api, many_records, django_assert_num_queries, kind,
 def test_stats_query_counts(api, many_records, django_assert_num_queries, query):
     # Two aggregate queries, plus one to resolve a slug filter.
     with django_assert_num_queries(2 + ("actor" in query)):
-        response = api.get(f"/api/v1/stats/timeline/?{query.format(actor=many_records['actor'].slug)}")
+        response = api.get(
+            f"/api/v1/stats/timeline/?{query.format(actor=many_records['actor'].slug)}"
+        )
     assert response.status_code == 200

@@ -27,11 +27,41 @@ def parameters(schema, path):
 @pytest.mark.parametrize(
     ("path", "names"),
     [
-        ("/api/v1/events/", {"date_from", "date_to", "actor", "tag", "precision", "q", "ordering", "page", "page_size"}),
-        ("/api/v1/claims/", {"claimant", "source", "event", "status", "stated_from", "stated_to", "q", "ordering", "page", "page_size"}),
+        (
+            "/api/v1/events/",
+            {
+                "date_from",
+                "date_to",
+                "actor",
+                "tag",
+                "precision",
+                "q",
+                "ordering",
+                "page",
+                "page_size",
+            },
+        ),
+        (
+            "/api/v1/claims/",
+            {
+                "claimant",
+                "source",
+                "event",
+                "status",
+                "stated_from",
+                "stated_to",
+                "q",
+                "ordering",
+                "page",
+                "page_size",
+            },
+        ),
         ("/api/v1/actors/", {"kind", "q", "ordering", "page", "page_size"}),
         ("/api/v1/sources/", {"publisher", "q", "ordering", "page", "page_size"}),
-        ("/api/v1/stats/timeline/", {"bucket", "date_from", "date_to", "actor", "tag", "precision", "q", "ordering"}),
+        (
+            "/api/v1/stats/timeline/",
+            {"bucket", "date_from", "date_to", "actor", "tag", "precision", "q", "ordering"},
+        ),
     ],
 )
 def test_every_parameter_is_described(schema, path, names):

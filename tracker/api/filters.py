@@ -96,6 +96,15 @@ def _any_contains(lookups: list[str], value: str) -> Q:
     return query
 
 
+def _every_term(value: str, term_query) -> Q:
+    """Each whitespace-separated term must match (``vladivostok summit`` finds "Summit in
+    Vladivostok"); ``term_query(term)`` says where a single term may match."""
+    query = Q()
+    for term in value.split()[:10]:
+        query &= term_query(term)
+    return query
+
+
 class EventFilter(filters.FilterSet):
     date_from = WindowFilter(prefix="date", end="from")
     date_to = WindowFilter(prefix="date", end="to")
@@ -121,12 +130,13 @@ class EventFilter(filters.FilterSet):
         return qs.filter(Exists(EventActor.objects.filter(event=OuterRef("pk"), actor=actor)))
 
     def filter_q(self, qs, name, value):
-        participants = EventActor.objects.filter(event=OuterRef("pk")).filter(
-            _any_contains(["actor__name"], value)
-        )
-        return qs.filter(
-            _any_contains(["title", "summary", "location"], value) | Q(Exists(participants))
-        )
+        def term_query(term):
+            participants = EventActor.objects.filter(
+                event=OuterRef("pk"), actor__name__icontains=term
+            )
+            return _any_contains(["title", "summary", "location"], term) | Q(Exists(participants))
+
+        return qs.filter(_every_term(value, term_query))
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
@@ -165,7 +175,8 @@ class ClaimFilter(filters.FilterSet):
         fields = ["claimant", "source", "event", "status", "stated_from", "stated_to", "q"]
 
     def filter_q(self, qs, name, value):
-        return qs.filter(_any_contains(["text", "quote", "claimant__name"], value))
+        fields = ["text", "quote", "claimant__name"]
+        return qs.filter(_every_term(value, lambda term: _any_contains(fields, term)))
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
@@ -185,8 +196,9 @@ class ActorFilter(filters.FilterSet):
         fields = ["kind", "q"]
 
     def filter_q(self, qs, name, value):
+        fields = ["name", "title", "aliases_text"]
         return qs.annotate(aliases_text=Cast("aliases", TextField())).filter(
-            _any_contains(["name", "title", "aliases_text"], value)
+            _every_term(value, lambda term: _any_contains(fields, term))
         )
 
 
@@ -203,4 +215,5 @@ class SourceFilter(filters.FilterSet):
         fields = ["publisher", "q"]
 
     def filter_q(self, qs, name, value):
-        return qs.filter(_any_contains(["title", "author", "text"], value))
+        fields = ["title", "author", "text"]
+        return qs.filter(_every_term(value, lambda term: _any_contains(fields, term)))
