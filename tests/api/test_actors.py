@@ -2,14 +2,10 @@
 
 import pytest
 
+from tests.api.responses import slugs
 from tracker.models import Actor
 
 pytestmark = pytest.mark.django_db
-
-
-def slugs(response):
-    assert response.status_code == 200, response.json()
-    return [actor["slug"] for actor in response.json()["results"]]
 
 
 @pytest.mark.parametrize(

@@ -2,14 +2,10 @@
 
 import pytest
 
+from tests.api.responses import slugs
 from tracker.models import Claim
 
 pytestmark = pytest.mark.django_db
-
-
-def slugs(response):
-    assert response.status_code == 200, response.json()
-    return [claim["slug"] for claim in response.json()["results"]]
 
 
 @pytest.mark.parametrize(

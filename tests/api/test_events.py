@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.api.responses import slugs
 from tracker.models import Actor, Claim, Event
 
 pytestmark = pytest.mark.django_db
@@ -15,11 +16,6 @@ JULY_2022 = [  # by date, coarser first on the same first day; year-precision ev
     "matsegora-izvestia-interview-2022",
     "pushilin-state-tv-interview-2022",
 ]
-
-
-def slugs(response):
-    assert response.status_code == 200, response.json()
-    return [event["slug"] for event in response.json()["results"]]
 
 
 def test_the_list_is_paginated_in_the_contract_shape(api):

@@ -2,16 +2,12 @@
 
 import pytest
 
+from tests.api.responses import slugs
 from tests.factories import ActorFactory, ClaimFactory, EventFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
 
 ALL = "date_from=1900&date_to=1903&page_size=200"
-
-
-def slugs(response):
-    assert response.status_code == 200, response.json()
-    return [item["slug"] for item in response.json()["results"]]
 
 
 @pytest.fixture
