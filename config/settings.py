@@ -45,7 +45,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework.authtoken",
     "django_filters",
+    "simple_history",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "tracker",
@@ -120,7 +122,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly"
     ],
+    # Scripts send "Authorization: Token <key>"; the browser (admin, browsable API) its session,
+    # with CSRF. Token first, so an anonymous write is a 401 that says which scheme to use.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -135,6 +140,10 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 MAX_PAGE_SIZE = int(os.environ.get("MAX_PAGE_SIZE", "200"))
+
+# History is an audit trail: the admin shows it but does not offer to revert to an old version
+# (a revert would bypass the services that keep quotes and links consistent).
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Timeline & claims tracker API",

@@ -1,7 +1,9 @@
-"""Shared fixtures: the seed record loaded once per test database, an API client."""
+"""Shared fixtures: the seed record loaded once per test database, API clients, users."""
 
 import pytest
+from django.contrib.auth.models import Group, Permission, User
 from django.core.management import call_command
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 
@@ -12,6 +14,36 @@ def django_db_setup(django_db_setup, django_db_blocker):
         call_command("loaddata", "record", verbosity=0)
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Real password hashing takes most of a second per user; tests need no strength."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def api(db):
     return APIClient()
+
+
+@pytest.fixture
+def curator(db):
+    """A user in the `curators` group (made by a migration), as a curator is set up."""
+    user = User.objects.create_user("curie", password="s3cret-pass", is_staff=True)
+    user.groups.add(Group.objects.get(name="curators"))
+    return user
+
+
+@pytest.fixture
+def reader(db):
+    """A staff user who may look at everything and change nothing."""
+    user = User.objects.create_user("reed", password="s3cret-pass", is_staff=True)
+    user.user_permissions.add(*Permission.objects.filter(codename__startswith="view_"))
+    return user
+
+
+@pytest.fixture
+def curator_api(curator):
+    """An API client that authenticates like a script: with the curator's token."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=curator).key}")
+    return client

@@ -9,6 +9,7 @@ indexed date columns instead of on text.
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -43,6 +44,9 @@ def _date_precision(node) -> str | None:
     return None
 
 
+# The edtf grammar takes tens of milliseconds per value, and a write parses each date twice
+# (validation, then save): the same few values come back, so the results are kept.
+@functools.lru_cache(maxsize=4096)
 def parse(value: str) -> Bounds:
     """Parse an EDTF string into its bounds; raise ValidationError with a reason if it can't be.
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from tracker import quotes
 from tracker.dates import EDTFField, Precision
+from tracker.history import RecordHistory, track_links
 
 
 class ModifiedAtField(models.DateTimeField):
@@ -61,6 +62,8 @@ class Actor(Record):
     aliases = models.JSONField(default=list, blank=True, help_text="Other names, as a list.")
     notes = models.TextField(blank=True)
 
+    history = RecordHistory()
+
     class Meta:
         ordering = ["name"]
         indexes = [models.Index(fields=["kind", "name"])]
@@ -94,6 +97,8 @@ class Source(Record):
     language = models.CharField(max_length=16, default="en")
     text = models.TextField(help_text="The document exactly as captured.")
     notes = models.TextField(blank=True, help_text="E.g. how a missing year was inferred.")
+
+    history = RecordHistory()
 
     class Meta:
         ordering = ["published_start", "title"]
@@ -157,6 +162,8 @@ class Event(Record):
         Source, related_name="events", blank=True, help_text="Where the event is reported."
     )
     notes = models.TextField(blank=True)
+
+    history = RecordHistory(links=lambda event: event_links(event))
 
     class Meta:
         ordering = ["date_start", "date_end", "title"]
@@ -236,6 +243,8 @@ class Claim(Record):
     )
     notes = models.TextField(blank=True)
 
+    history = RecordHistory(links=lambda claim: claim_links(claim))
+
     class Meta:
         ordering = ["stated_start", "id"]
         indexes = [
@@ -260,16 +269,24 @@ class Claim(Record):
         self.locate_quote()
 
     def locate_quote(self) -> None:
-        """Check the quote against the source's text and store where it stands in it."""
+        """Check the quote against the source's text and store where it stands in it.
+
+        The source may be one not saved yet (a source added in the admin with its claims
+        inline): its text is then the one being submitted, which is what the quote must match.
+        """
         if not self.quote:
             self.quote_start = self.quote_end = None
             return
-        if self.source_id is None:
+        if self.source_id is None and not Claim.source.is_cached(self):
             return  # the missing source is reported on its own field
         match = quotes.locate(self.quote, self.source.text)
         if match is None:
             raise ValidationError(
-                {"quote": f"This quote does not appear in the text of the source '{self.source}'."}
+                {
+                    "quote": f"This quote does not appear in the text of the source "
+                    f"'{self.source}'. Copy it verbatim from the text (only whitespace and "
+                    "the style of quotation marks may differ)."
+                }
             )
         self.quote_start, self.quote_end = match.start, match.end
 
@@ -317,3 +334,31 @@ class ClaimRelation(models.Model):
         super().clean()
         if self.from_claim_id and self.from_claim_id == self.to_claim_id:
             raise ValidationError({"to_claim": "A claim cannot relate to itself."})
+
+
+def claim_links(claim: Claim) -> dict:
+    """What a claim's history keeps besides its fields: its events and outgoing relations."""
+    relations = claim.relations_out.order_by("type", "to_claim__slug")
+    return {
+        "events": sorted(claim.events.values_list("slug", flat=True)),
+        "relations": [
+            {"type": type_, "claim": slug}
+            for type_, slug in relations.values_list("type", "to_claim__slug")
+        ],
+    }
+
+
+def event_links(event: Event) -> dict:
+    """What an event's history keeps besides its fields: participants, tags and sources."""
+    participants = event.participations.order_by("actor__slug", "role")
+    return {
+        "actors": [
+            {"actor": slug, "role": role}
+            for slug, role in participants.values_list("actor__slug", "role")
+        ],
+        "tags": sorted(event.tags.values_list("slug", flat=True)),
+        "sources": sorted(event.sources.values_list("slug", flat=True)),
+    }
+
+
+track_links(Claim.events, Event.tags, Event.sources)

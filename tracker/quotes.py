@@ -60,3 +60,18 @@ def locate(quote: str, text: str) -> Match | None:
     if position < 0:
         return None
     return Match(start=offsets[position], end=offsets[position + len(needle) - 1] + 1)
+
+
+def segments(length: int, spans: list[tuple[int, int]]) -> list[tuple[int, int, tuple[int, ...]]]:
+    """Cut ``[0, length)`` at every span's ends, for highlighting quotes that may overlap.
+
+    Each piece is ``(start, end, covering)``: ``covering`` holds the indexes of the spans that
+    cover it (empty for plain text).
+    """
+    ends = {point for span in spans for point in span if 0 < point < length}
+    cuts = sorted({0, length} | ends)
+    return [
+        (a, b, tuple(i for i, (start, end) in enumerate(spans) if start <= a and b <= end))
+        for a, b in zip(cuts, cuts[1:], strict=False)
+        if a < b
+    ]

@@ -10,6 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 
+from django.utils.http import parse_etags
+from rest_framework.exceptions import APIException
+
 
 def etag_for(representation) -> str:
     """A strong ETag (quoted) for a JSON-serializable representation."""
@@ -17,3 +20,41 @@ def etag_for(representation) -> str:
         representation, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
     )
     return '"' + hashlib.sha256(canonical.encode()).hexdigest()[:32] + '"'
+
+
+class PreconditionRequired(APIException):
+    status_code = 428
+    default_code = "precondition_required"
+    default_detail = (
+        "This request must carry an If-Match header with the record's current ETag "
+        "(from a GET of it), so that it cannot overwrite a change it has not seen."
+    )
+
+
+class PreconditionFailed(APIException):
+    status_code = 412
+    default_code = "precondition_failed"
+    default_detail = (
+        "The record has changed since the ETag in If-Match: nothing was written. "
+        "GET it again, reapply your change and send it with the new ETag."
+    )
+
+    def __init__(self, current: str):
+        super().__init__()
+        self.current = current  # sent back in the 412's ETag header
+
+
+def check_if_match(request, current: str) -> None:
+    """Let a write through only if ``If-Match`` names ``current``, the record's ETag now.
+
+    RFC 9110 §13.1.1: ``*`` matches any current representation; a list matches if any tag in it
+    does; comparison is strong, so a weak tag (``W/"..."``) never matches. No header at all is a
+    428 (RFC 6585): writes here must say which version they change.
+    """
+    header = request.headers.get("If-Match")
+    if header is None:
+        raise PreconditionRequired()
+    tags = parse_etags(header)
+    if tags == ["*"] or current in tags:  # a weak tag keeps its W/ prefix, so never equals
+        return
+    raise PreconditionFailed(current)

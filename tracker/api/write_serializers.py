@@ -1,0 +1,206 @@
+"""What a client sends to create, replace or update a record, and how it reaches the services.
+
+You write what you read: the fields are those of the v1 representation, references are by slug
+or by id (``"claimant": "alexander-matsegora"`` or ``"claimant": 12``). These serializers check
+the shape of the input and resolve references; the record's own rules (EDTF dates, quotes that
+stand in their source, unique slugs) are the models', applied by ``tracker.services``, whose
+errors come back as a 400 naming the field. A write answers with the read representation.
+
+``PUT`` replaces: an optional field left out goes back to its default (``""``, ``[]``,
+``null``). ``PATCH`` changes only the fields given. A ``slug`` left out is kept on a replace and
+made from the title (or name, or claimant and text) on a create.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from tracker import services
+from tracker.models import (
+    Actor,
+    ActorKind,
+    Claim,
+    ClaimStatus,
+    Event,
+    RelationType,
+    Source,
+)
+
+
+@extend_schema_field(
+    {"oneOf": [{"type": "string", "format": "slug"}, {"type": "integer"}], "example": "tass"}
+)
+class RefField(serializers.RelatedField):
+    """A reference to a record by its slug (a string) or its id (an integer)."""
+
+    default_error_messages = {
+        "no_slug": "No {name} has the slug '{value}'.",
+        "no_id": "No {name} has the id {value}.",
+        "incorrect_type": "Expected a slug (string) or an id (integer), got {data_type}.",
+    }
+
+    def to_internal_value(self, data):
+        queryset = self.get_queryset()
+        name = queryset.model._meta.verbose_name
+        if isinstance(data, bool) or not isinstance(data, str | int):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        by_id = isinstance(data, int)
+        try:
+            return queryset.get(**({"pk": data} if by_id else {"slug": data}))
+        except queryset.model.DoesNotExist:
+            self.fail("no_id" if by_id else "no_slug", name=name, value=str(data)[:120])
+
+    def to_representation(self, value):
+        return value.slug
+
+
+class ParticipantWriteSerializer(serializers.Serializer):
+    """An event's participant: ``{"actor": "kim-jong-un", "role": "host"}``, or just the actor."""
+
+    actor = RefField(queryset=Actor.objects.all())
+    role = serializers.CharField(max_length=60, default="participant")
+
+    def to_internal_value(self, data):
+        if isinstance(data, str | int) and not isinstance(data, bool):
+            data = {"actor": data}
+        return super().to_internal_value(data)
+
+
+class RelationWriteSerializer(serializers.Serializer):
+    """``{"type": "contradicts", "claim": 9}``; ``direction`` ``incoming`` means the other claim
+    supports or contradicts this one (as the read representation lists it)."""
+
+    type = serializers.ChoiceField(choices=RelationType.choices)
+    claim = RefField(queryset=Claim.objects.all())
+    direction = serializers.ChoiceField(choices=["outgoing", "incoming"], default="outgoing")
+
+
+class RecordWriteSerializer(serializers.Serializer):
+    """Calls a service on save; its validation errors become this serializer's, by field."""
+
+    # Model field name -> API field name, where they differ.
+    renames: dict[str, str] = {}
+
+    slug = serializers.SlugField(max_length=120, required=False)
+
+    @property
+    def by(self):
+        request = self.context.get("request")
+        return request.user if request else None
+
+    def call(self, service, **kwargs):
+        try:
+            return service(**kwargs, by=self.by)
+        except DjangoValidationError as error:
+            detail = serializers.as_serializer_error(error)
+            raise serializers.ValidationError(
+                {self.renames.get(name, name): messages for name, messages in detail.items()}
+            ) from None
+
+
+class ActorWriteSerializer(RecordWriteSerializer):
+    name = serializers.CharField(max_length=200)
+    kind = serializers.ChoiceField(choices=ActorKind.choices)
+    title = serializers.CharField(max_length=300, allow_blank=True, default="")
+    affiliation = RefField(queryset=Actor.objects.all(), allow_null=True, default=None)
+    aliases = serializers.ListField(
+        child=serializers.CharField(max_length=200), default=list, max_length=100
+    )
+
+    def create(self, validated_data):
+        return self.call(services.actor_create, **validated_data)
+
+    def update(self, instance, validated_data):
+        return self.call(services.actor_update, actor=instance, data=validated_data)
+
+
+class SourceWriteSerializer(RecordWriteSerializer):
+    renames = {"url": "document_url"}
+
+    title = serializers.CharField(max_length=500)
+    publisher = RefField(queryset=Actor.objects.all(), allow_null=True, default=None)
+    author = serializers.CharField(max_length=200, allow_blank=True, default="")
+    document_url = serializers.URLField(
+        source="url", max_length=1000, allow_blank=True, default="",
+        help_text="Where the document was published.",
+    )  # fmt: skip
+    published = serializers.CharField(max_length=64, help_text="EDTF, e.g. 2020-02-07.")
+    language = serializers.CharField(max_length=16, default="en")
+    # The document exactly as captured: quotes are matched against it, so nothing is trimmed.
+    text = serializers.CharField(trim_whitespace=False)
+    notes = serializers.CharField(allow_blank=True, default="")
+
+    def create(self, validated_data):
+        return self.call(services.source_create, **validated_data)
+
+    def update(self, instance, validated_data):
+        return self.call(services.source_update, source=instance, data=validated_data)
+
+
+class EventWriteSerializer(RecordWriteSerializer):
+    title = serializers.CharField(max_length=300)
+    summary = serializers.CharField(allow_blank=True, default="")
+    date = serializers.CharField(max_length=64, help_text="EDTF, e.g. 2019-04-25 or 2022-07~.")
+    location = serializers.CharField(max_length=200, allow_blank=True, default="")
+    actors = ParticipantWriteSerializer(many=True, default=list)
+    tags = serializers.ListField(
+        child=serializers.SlugField(max_length=60), default=list,
+        help_text="Tag slugs; a new slug creates the tag.",
+    )  # fmt: skip
+
+    @staticmethod
+    def _links(data: dict) -> dict:
+        if "actors" in data:
+            data["actors"] = [(item["actor"], item["role"]) for item in data["actors"]]
+        return data
+
+    def create(self, validated_data):
+        return self.call(services.event_create, **self._links(validated_data))
+
+    def update(self, instance, validated_data):
+        return self.call(services.event_update, event=instance, data=self._links(validated_data))
+
+
+class ClaimWriteSerializer(RecordWriteSerializer):
+    text = serializers.CharField(help_text="The claim in the curator's words.")
+    quote = serializers.CharField(
+        allow_blank=True, default="", trim_whitespace=False,
+        help_text="Verbatim from the source's text; empty for a paraphrase.",
+    )  # fmt: skip
+    claimant = RefField(queryset=Actor.objects.all())
+    source = RefField(queryset=Source.objects.all())
+    stated = serializers.CharField(max_length=64, help_text="When it was said (EDTF).")
+    status = serializers.ChoiceField(choices=ClaimStatus.choices, default=ClaimStatus.UNVERIFIED)
+    events = RefField(queryset=Event.objects.all(), many=True, default=list)
+    relations = RelationWriteSerializer(many=True, default=list)
+
+    def create(self, validated_data):
+        return self.call(services.claim_create, **validated_data)
+
+    def update(self, instance, validated_data):
+        return self.call(services.claim_update, claim=instance, data=validated_data)
+
+
+class HistoryChangeSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    old = serializers.JSONField(allow_null=True)
+    new = serializers.JSONField(allow_null=True)
+
+
+class HistoryEntrySerializer(serializers.Serializer):
+    """One entry of a record's history: when, who and what changed (newest first)."""
+
+    id = serializers.IntegerField()
+    when = serializers.DateTimeField()
+    who = serializers.CharField(allow_null=True, help_text="The user's name; null for a script.")
+    type = serializers.ChoiceField(choices=["created", "changed", "deleted"])
+    changes = HistoryChangeSerializer(many=True)
+
+
+class HistoryPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = HistoryEntrySerializer(many=True)

@@ -1,0 +1,176 @@
+"""Writes over the API: create, replace, update and delete, each guarded against lost updates.
+
+A detail carries an ``ETag`` (``tracker.api.conditional.etag_for`` of its representation).
+``PUT``, ``PATCH`` and ``DELETE`` must send it back in ``If-Match``: without it the answer is
+428, with a stale one 412, and nothing is written. Each write runs in one transaction; on
+PostgreSQL the record's row is locked first, so of two curators saving the same version at the
+same moment the second waits, then finds the ETag changed and gets the 412.
+
+``GET <detail>/history/`` lists the record's history, newest first, with what each change did.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import ProtectedError
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import APIException
+from rest_framework.response import Response
+
+from tracker import history
+from tracker.api.conditional import PreconditionFailed, check_if_match, etag_for
+from tracker.api.write_serializers import HistoryEntrySerializer, HistoryPageSerializer
+
+
+class Conflict(APIException):
+    status_code = 409
+    default_code = "protected"
+
+
+def _protected_detail(model, error: ProtectedError) -> str:
+    counts: dict[str, int] = {}
+    for obj in error.protected_objects:
+        name = str(obj._meta.verbose_name_plural)
+        counts[name] = counts.get(name, 0) + 1
+    refs = " and ".join(f"{count} {name}" for name, count in sorted(counts.items()))
+    return f"This {model._meta.verbose_name} cannot be deleted: {refs} refer to it."
+
+
+class CuratedViewSet(viewsets.ModelViewSet):
+    """The read views plus writes through ``write_serializer_class`` and ``delete_service``."""
+
+    write_serializer_class = None
+    delete_service = None  # services.<kind>_delete, called with <kind>=record, by=user
+    history_renames: dict[str, str] = {}  # model field -> API field in history entries
+
+    # --- reads ------------------------------------------------------------------------------
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        response["ETag"] = etag_for(response.data)
+        return response
+
+    def _detail(self, pk, status_code=status.HTTP_200_OK, headers=None) -> Response:
+        """The read representation of a record just written, with its new ETag."""
+        instance = self.get_queryset().get(pk=pk)
+        data = self.get_serializer(instance).data
+        return Response(
+            data, status=status_code, headers={"ETag": etag_for(data), **(headers or {})}
+        )
+
+    # --- writes -----------------------------------------------------------------------------
+
+    def get_write_serializer(self, *args, **kwargs):
+        kwargs.setdefault("context", self.get_serializer_context())
+        return self.write_serializer_class(*args, **kwargs)
+
+    @transaction.atomic
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_write_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        instance = serializer.save()
+        response = self._detail(instance.pk, status.HTTP_201_CREATED)
+        response["Location"] = response.data["url"]
+        return response
+
+    @transaction.atomic
+    def update(self, request, *args, partial=False, **kwargs):
+        instance = self._current(request)
+        serializer = self.get_write_serializer(instance, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        serializer.save()
+        return self._detail(instance.pk)
+
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)
+
+    @transaction.atomic
+    def destroy(self, request, *args, **kwargs):
+        instance = self._current(request)
+        model = type(instance)
+        try:
+            self.delete_service(**{model._meta.model_name: instance}, by=request.user)
+        except ProtectedError as error:
+            raise Conflict(_protected_detail(model, error)) from None
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def _current(self, request):
+        """The record to write, locked for this transaction, if ``If-Match`` names its version.
+
+        404 if there is no such record, then 428 or 412 (RFC 9110 evaluates preconditions once
+        the target is known), and only then is the body validated.
+        """
+        model = self.get_queryset().model
+        pk = self._pk()
+        # Lock the row (PostgreSQL): a concurrent write of the same record waits for this one.
+        if not model.objects.select_for_update().filter(pk=pk).values_list("pk").exists():
+            raise Http404(f"No {model._meta.object_name} matches the given query.")
+        shown = self.get_object()
+        check_if_match(request, etag_for(self.get_serializer(shown).data))
+        # The services get the plain record, not the one loaded with the read's prefetches.
+        return model._default_manager.get(pk=pk)
+
+    def _pk(self) -> int:
+        raw = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
+        if not str(raw).isascii() or not str(raw).isdigit():
+            raise Http404(f"No {self.get_queryset().model._meta.object_name} matches the query.")
+        return int(raw)
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        if isinstance(exc, PreconditionFailed):
+            response["ETag"] = exc.current
+        return response
+
+    # --- history ----------------------------------------------------------------------------
+
+    @extend_schema(
+        summary="The record's history",
+        description="Every change, newest first: when, who (null for a script), "
+        "created/changed/deleted, and each field's old and new value. Still served after "
+        "the record is deleted.",
+        parameters=[
+            OpenApiParameter("page", int, description="Page number."),
+            OpenApiParameter("page_size", int, description="Entries per page (capped)."),
+        ],
+        responses=HistoryPageSerializer,
+        filters=False,
+    )
+    @action(
+        detail=True, methods=["get"], filter_backends=[], serializer_class=HistoryEntrySerializer
+    )
+    def history(self, request, *args, **kwargs):
+        model = self.get_queryset().model
+        pk = self._pk()
+        rows = history.history_queryset(model, pk)
+        page = self.paginate_queryset(rows)
+        if not page and not model.objects.filter(pk=pk).exists():
+            raise Http404(f"No {model._meta.object_name} matches the given query.")
+        entries = history.entries(model, page, renames=self.history_renames)
+        return self.get_paginated_response(HistoryEntrySerializer(entries, many=True).data)
+
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    location=OpenApiParameter.HEADER,
+    required=True,
+    description="The ETag of the record from a GET; 428 without it, 412 if it is stale.",
+)
+
+
+def curated_schema(write_serializer, read_serializer):
+    """OpenAPI for the write methods: the write body in, the read representation out."""
+    return extend_schema_view(
+        create=extend_schema(request=write_serializer, responses={201: read_serializer}),
+        update=extend_schema(
+            request=write_serializer, responses=read_serializer, parameters=[IF_MATCH]
+        ),
+        partial_update=extend_schema(
+            request=write_serializer, responses=read_serializer, parameters=[IF_MATCH]
+        ),
+        destroy=extend_schema(parameters=[IF_MATCH], responses={204: None}),
+    )

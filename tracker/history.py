@@ -1,0 +1,266 @@
+"""Audit history of sources, actors, events and claims: who changed what, and when.
+
+django-simple-history keeps a historical table per model (one row per change, with its type,
+date and user). Two things are added here:
+
+- **One entry per write.** A write that saves a record and then sets its links (a claim's
+  events, an event's participants) would otherwise leave an entry per step; services and the
+  admin wrap the whole write in :func:`one_entry`, which records once at the end.
+- **Links as slugs.** Each entry also keeps the record's links at that moment in ``links``
+  (e.g. ``{"events": ["vladivostok-summit-2019"], "relations": [...]}``), so an entry says
+  that a claim was attached to an event as plainly as that its status changed.
+
+:func:`entries` turns historical rows into ``{id, when, who, type, changes}``, the one form
+the API and the admin both show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+
+from django.db import models
+from django.db.models.signals import m2m_changed
+from django.dispatch import receiver
+from simple_history.models import HistoricalRecords
+from simple_history.signals import pre_create_historical_record
+
+from tracker.dates import EDTFField
+
+CREATED, CHANGED, DELETED = "+", "~", "-"
+TYPE_NAMES = {CREATED: "created", CHANGED: "changed", DELETED: "deleted"}
+
+
+class HistoryLinks(models.Model):
+    """The extra column of every historical row: the record's links, as slugs, at that moment."""
+
+    links = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class RecordHistory(HistoricalRecords):
+    """HistoricalRecords that also snapshots links and can be asked to record on demand."""
+
+    def __init__(self, *, links: Callable[[models.Model], dict] | None = None, **kwargs):
+        # ``updated`` is the history entry's own date; storing it twice adds nothing.
+        kwargs.setdefault("excluded_fields", ["updated"])
+        kwargs.setdefault("bases", [HistoryLinks])
+        super().__init__(**kwargs)
+        self.links = links
+
+    def contribute_to_class(self, cls, name):
+        super().contribute_to_class(cls, name)
+        cls._record_history = self
+
+    def copy_fields(self, model):
+        fields = super().copy_fields(model)
+        for field in fields.values():
+            if isinstance(field, EDTFField):
+                # A historical row keeps the value and its bounds as they were; deriving the
+                # bounds again on insert would only parse the date a second time (slowly).
+                field.__class__ = models.CharField
+        return fields
+
+
+def tracker_of(model) -> RecordHistory | None:
+    return getattr(model, "_record_history", None)
+
+
+def links_of(instance: models.Model) -> dict:
+    tracker = tracker_of(type(instance))
+    if tracker is None or tracker.links is None or instance.pk is None:
+        return {}
+    return tracker.links(instance)
+
+
+@receiver(pre_create_historical_record)
+def _snapshot_links(sender, instance, history_instance, **kwargs):
+    # A deletion snapshots the links before the row (and its link rows) go; see delete().
+    stashed = getattr(instance, "_history_links", None)
+    history_instance.links = stashed if stashed is not None else links_of(instance)
+
+
+def record(instance: models.Model, history_type: str, *, by=None) -> None:
+    """Add one history entry for ``instance`` as it stands now, made by the user ``by``."""
+    instance._history_user = by if getattr(by, "is_authenticated", False) else None
+    tracker_of(type(instance)).create_historical_record(instance, history_type)
+
+
+@contextmanager
+def one_entry(instance: models.Model, *, by, history_type: str) -> Iterator[None]:
+    """Everything done to ``instance`` in the block (fields, then links) becomes one entry.
+
+    Nothing is recorded if the block raises (its transaction is rolled back anyway).
+    """
+    instance.skip_history_when_saving = True
+    try:
+        yield
+    finally:
+        del instance.skip_history_when_saving
+    record(instance, history_type, by=by)
+
+
+def delete(instance: models.Model, *, by) -> None:
+    """Delete ``instance``, leaving a "deleted" entry that keeps its last fields and links."""
+    instance._history_links = links_of(instance)
+    instance._history_user = by if getattr(by, "is_authenticated", False) else None
+    instance.delete()
+
+
+def record_if_changed(instances: Sequence[models.Model], *, by=None) -> int:
+    """Record each instance whose fields or links differ from its latest entry (or that has
+    none); returns how many were recorded. For loads that save outside the services."""
+    recorded = 0
+    by_model: dict = {}
+    for instance in instances:
+        by_model.setdefault(type(instance), []).append(instance)
+    for model, group in by_model.items():
+        latest: dict = {}
+        rows = model.history.filter(id__in=[instance.pk for instance in group])
+        for row in rows.order_by("id", "-history_date", "-history_id"):
+            latest.setdefault(row.id, row)
+        fields = tracked_fields(model)
+        for instance in group:
+            row, links = latest.get(instance.pk), links_of(instance)
+            if (
+                row is not None
+                and row.history_type != DELETED
+                and row.links == links
+                and all(getattr(row, f.attname) == getattr(instance, f.attname) for f in fields)
+            ):
+                continue
+            instance._history_links = links
+            try:
+                created = row is None or row.history_type == DELETED
+                record(instance, CREATED if created else CHANGED, by=by)
+            finally:
+                del instance._history_links
+            recorded += 1
+    return recorded
+
+
+def track_links(*descriptors) -> None:
+    """Record a "changed" entry when a many-to-many link is changed outside :func:`one_entry`
+    (e.g. ``claim.events.add(event)`` in a shell)."""
+    for descriptor in descriptors:
+        m2m_changed.connect(_links_changed, sender=descriptor.through, weak=False)
+
+
+def _links_changed(sender, instance, action, reverse, model, pk_set, **kwargs):
+    if action not in {"post_add", "post_remove", "post_clear"}:
+        return
+    if not reverse:
+        owners = [instance]
+    elif pk_set:
+        owners = list(model._default_manager.filter(pk__in=pk_set))
+    else:
+        return  # a reverse clear does not say which records it touched
+    for owner in owners:
+        if tracker_of(type(owner)) and not hasattr(owner, "skip_history_when_saving"):
+            record(owner, CHANGED, by=getattr(owner, "_history_user", None))
+
+
+# --- Reading history ----------------------------------------------------------------------
+
+
+def tracked_fields(model) -> list[models.Field]:
+    """The fields a curator writes: derived columns (bounds, offsets, timestamps) follow them."""
+    return [
+        field
+        for field in model._meta.concrete_fields
+        if field.editable and not field.primary_key and field.name != "updated"
+    ]
+
+
+def history_queryset(model, pk) -> models.QuerySet:
+    """A record's history, newest first."""
+    return (
+        model.history.filter(id=pk)
+        .select_related("history_user")
+        .order_by("-history_date", "-history_id")
+    )
+
+
+def predecessor(row) -> models.Model | None:
+    """The entry just before ``row`` in its record's history."""
+    return (
+        type(row)
+        ._default_manager.filter(id=row.id)
+        .filter(
+            models.Q(history_date__lt=row.history_date)
+            | models.Q(history_date=row.history_date, history_id__lt=row.history_id)
+        )
+        .order_by("-history_date", "-history_id")
+        .first()
+    )
+
+
+def entries(model, rows: Sequence, *, renames: dict[str, str] | None = None) -> list[dict]:
+    """``rows`` (one record's history, newest first) as entries: id, when, who, type, changes.
+
+    Each entry's changes compare it with the entry before it (one more query for the last
+    row's predecessor, one per related model to show references as slugs): the cost of a page
+    does not grow with its length.
+    """
+    rows = list(rows)
+    if not rows:
+        return []
+    renames = renames or {}
+    before = [*rows[1:], predecessor(rows[-1])]
+    fields = tracked_fields(model)
+    slugs = _reference_slugs(fields, [row for row in [*rows, before[-1]] if row is not None])
+    result = []
+    for row, previous in zip(rows, before, strict=True):
+        if row.history_type == DELETED:  # the deleted row keeps the last fields and links
+            old, new = _state(row, fields, slugs), {}
+        elif row.history_type == CREATED:
+            old, new = {}, _state(row, fields, slugs)
+        else:
+            old, new = _state(previous, fields, slugs), _state(row, fields, slugs)
+        changes = [
+            {"field": renames.get(name, name), "old": old.get(key), "new": new.get(key)}
+            for key in [*new, *(key for key in old if key not in new)]
+            if old.get(key) != new.get(key)
+            for name in [key.removeprefix("links.")]
+        ]
+        result.append(
+            {
+                "id": row.history_id,
+                "when": row.history_date,
+                "who": row.history_user.get_username() if row.history_user else None,
+                "type": TYPE_NAMES[row.history_type],
+                "changes": changes,
+            }
+        )
+    return result
+
+
+def _state(row, fields, slugs) -> dict:
+    """A historical row's values by field name, references as slugs, links spread out."""
+    if row is None:
+        return {}
+    state = {}
+    for field in fields:
+        value = getattr(row, field.attname)
+        if field.is_relation and value is not None:
+            value = slugs.get((field.related_model, value), value)
+        state[field.name] = value
+    state.update({f"links.{name}": value for name, value in (row.links or {}).items()})
+    return state
+
+
+def _reference_slugs(fields, rows) -> dict:
+    """{(model, pk): slug} for every reference the rows hold: one query per related model."""
+    wanted: dict = {}
+    for field in fields:
+        if field.is_relation:
+            ids = {getattr(row, field.attname) for row in rows} - {None}
+            wanted.setdefault(field.related_model, set()).update(ids)
+    slugs = {}
+    for related, ids in wanted.items():
+        if ids:
+            for pk, slug in related._default_manager.filter(pk__in=ids).values_list("pk", "slug"):
+                slugs[(related, pk)] = slug
+    return slugs

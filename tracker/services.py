@@ -1,0 +1,350 @@
+"""Writes to the record: the API, the admin's bulk actions and commands all change it through these.
+
+Each function takes keyword-only arguments, runs the models' full validation (EDTF dates,
+quotes that stand in their source's text, unique slugs, ...), writes in one transaction and
+leaves one history entry per record it changes, made by ``by`` (the user; None from a script).
+References are model instances: resolving slugs or ids is the caller's job. Updates take
+``data``, a dict of the fields to change; the links (a claim's events and relations, an
+event's participants, tags and sources) are replaced whole when given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_slug
+from django.db import models, transaction
+from django.utils.text import slugify
+
+from tracker import history
+from tracker.history import CHANGED, CREATED
+from tracker.models import (
+    Actor,
+    Claim,
+    ClaimRelation,
+    ClaimStatus,
+    Event,
+    EventActor,
+    Source,
+    Tag,
+)
+
+ACTOR_FIELDS = {"slug", "name", "kind", "title", "affiliation", "aliases", "notes"}
+SOURCE_FIELDS = {
+    "slug", "title", "publisher", "author", "url", "published", "language", "text", "notes",
+}  # fmt: skip
+EVENT_FIELDS = {"slug", "title", "summary", "date", "location", "notes"}
+EVENT_LINKS = {"actors", "tags", "sources"}
+CLAIM_FIELDS = {"slug", "text", "quote", "claimant", "source", "stated", "status", "notes"}
+CLAIM_LINKS = {"events", "relations"}
+
+
+def unique_slug(model: type[models.Model], text: str, *, max_length: int = 80) -> str:
+    """A free slug made from ``text``: ``vladivostok-summit``, else ``vladivostok-summit-2``..."""
+    base = slugify(text)[:max_length].rstrip("-") or model._meta.model_name
+    slug, number = base, 2
+    while model._default_manager.filter(slug=slug).exists():
+        suffix = f"-{number}"
+        slug, number = base[: max_length - len(suffix)].rstrip("-") + suffix, number + 1
+    return slug
+
+
+def _check_names(data: dict, allowed: set[str]) -> None:
+    unknown = set(data) - allowed
+    if unknown:
+        raise TypeError(f"Unknown fields: {', '.join(sorted(unknown))}")
+
+
+def _save(
+    instance: models.Model,
+    *,
+    fields: dict,
+    by,
+    history_type: str,
+    links: Callable[[], None] | None = None,
+):
+    """Set ``fields``, validate the whole record, save it, set its links: one history entry."""
+    for name, value in fields.items():
+        setattr(instance, name, value)
+    with transaction.atomic(), history.one_entry(instance, by=by, history_type=history_type):
+        instance.full_clean()
+        instance.save()
+        if links is not None:
+            links()
+    return instance
+
+
+def _record_changed(records: Iterable[models.Model], *, by) -> None:
+    """A "changed" entry for records whose links a write changed from the other side."""
+    for record in records:
+        history.record(record, CHANGED, by=by)
+
+
+# --- Actors ---------------------------------------------------------------------------------
+
+
+def actor_create(
+    *,
+    name: str,
+    kind: str,
+    slug: str = "",
+    title: str = "",
+    affiliation: Actor | None = None,
+    aliases: Iterable[str] = (),
+    notes: str = "",
+    by=None,
+) -> Actor:
+    actor = Actor(slug=slug or unique_slug(Actor, name))
+    fields = dict(name=name, kind=kind, title=title, affiliation=affiliation, notes=notes)
+    return _save(actor, fields={**fields, "aliases": list(aliases)}, by=by, history_type=CREATED)
+
+
+def actor_update(*, actor: Actor, data: dict, by=None) -> Actor:
+    _check_names(data, ACTOR_FIELDS)
+    return _save(actor, fields=data, by=by, history_type=CHANGED)
+
+
+@transaction.atomic
+def actor_delete(*, actor: Actor, by=None) -> None:
+    """Delete an actor no claim or source refers to (else ``ProtectedError``).
+
+    Its members lose their affiliation and its events their participant: both are recorded.
+    """
+    members = list(actor.members.all())
+    events = list(Event.objects.filter(participations__actor=actor).distinct())
+    history.delete(actor, by=by)
+    for member in members:
+        member.affiliation = None
+    _record_changed([*members, *events], by=by)
+
+
+# --- Sources --------------------------------------------------------------------------------
+
+
+def source_create(
+    *,
+    title: str,
+    published: str,
+    text: str,
+    slug: str = "",
+    publisher: Actor | None = None,
+    author: str = "",
+    url: str = "",
+    language: str = "en",
+    notes: str = "",
+    by=None,
+) -> Source:
+    source = Source(slug=slug or unique_slug(Source, title))
+    fields = dict(
+        title=title, published=published, text=text, publisher=publisher, author=author,
+        url=url, language=language, notes=notes,
+    )  # fmt: skip
+    return _save(source, fields=fields, by=by, history_type=CREATED)
+
+
+def source_update(*, source: Source, data: dict, by=None) -> Source:
+    """Change a source; a new text must still contain every quote marked in it."""
+    _check_names(data, SOURCE_FIELDS)
+    return _save(
+        source, fields=data, by=by, history_type=CHANGED, links=lambda: relocate_quotes(source)
+    )
+
+
+def relocate_quotes(source: Source) -> None:
+    """Store where each claim's quote stands in the source's (possibly new) text.
+
+    The offsets are derived from the text, so this is no change to the claims' history.
+    """
+    claims = list(source.claims.exclude(quote=""))
+    for claim in claims:
+        claim.source = source
+        claim.locate_quote()
+    Claim.objects.bulk_update(claims, ["quote_start", "quote_end"])
+
+
+@transaction.atomic
+def source_delete(*, source: Source, by=None) -> None:
+    """Delete a source no claim is marked in (else ``ProtectedError``)."""
+    events = list(source.events.all())
+    history.delete(source, by=by)
+    _record_changed(events, by=by)
+
+
+# --- Events ---------------------------------------------------------------------------------
+
+
+def event_create(
+    *,
+    title: str,
+    date: str,
+    slug: str = "",
+    summary: str = "",
+    location: str = "",
+    notes: str = "",
+    actors: Iterable[tuple[Actor, str]] = (),
+    tags: Iterable[str] = (),
+    sources: Iterable[Source] = (),
+    by=None,
+) -> Event:
+    """An event; ``actors`` are (actor, role) pairs, ``tags`` slugs (new ones are created)."""
+    event = Event(slug=slug or unique_slug(Event, title))
+    fields = dict(title=title, date=date, summary=summary, location=location, notes=notes)
+    links = dict(actors=list(actors), tags=list(tags), sources=list(sources))
+    return _save(
+        event,
+        fields=fields,
+        by=by,
+        history_type=CREATED,
+        links=lambda: _set_event_links(event, **links),
+    )
+
+
+def event_update(*, event: Event, data: dict, by=None) -> Event:
+    _check_names(data, EVENT_FIELDS | EVENT_LINKS)
+    fields = {name: value for name, value in data.items() if name in EVENT_FIELDS}
+    links = {name: value for name, value in data.items() if name in EVENT_LINKS}
+    return _save(
+        event,
+        fields=fields,
+        by=by,
+        history_type=CHANGED,
+        links=lambda: _set_event_links(event, **links),
+    )
+
+
+def _set_event_links(event: Event, *, actors=None, tags=None, sources=None) -> None:
+    if actors is not None:
+        pairs = [(actor, role or "participant") for actor, role in actors]
+        seen = set()
+        for actor, role in pairs:
+            if (actor.pk, role) in seen:
+                raise ValidationError({"actors": f"'{actor.slug}' is listed twice as {role}."})
+            seen.add((actor.pk, role))
+        # Rewritten in the order given, which is the order the event shows them in.
+        event.participations.all().delete()
+        EventActor.objects.bulk_create(
+            [EventActor(event=event, actor=actor, role=role) for actor, role in pairs]
+        )
+    if tags is not None:
+        for slug in tags:
+            try:
+                validate_slug(slug)
+            except ValidationError:
+                raise ValidationError({"tags": f"'{slug}' is not a valid tag slug."}) from None
+        event.tags.set(
+            [Tag.objects.get_or_create(slug=slug, defaults={"name": slug})[0] for slug in tags]
+        )
+    if sources is not None:
+        event.sources.set(sources)
+
+
+@transaction.atomic
+def event_delete(*, event: Event, by=None) -> None:
+    """Delete an event; the claims about it stay, and their history shows the link gone."""
+    claims = list(event.claims.all())
+    history.delete(event, by=by)
+    _record_changed(claims, by=by)
+
+
+# --- Claims ---------------------------------------------------------------------------------
+
+
+def claim_create(
+    *,
+    text: str,
+    claimant: Actor,
+    source: Source,
+    stated: str,
+    slug: str = "",
+    quote: str = "",
+    status: str = ClaimStatus.UNVERIFIED,
+    notes: str = "",
+    events: Iterable[Event] = (),
+    relations: Iterable[dict] = (),
+    by=None,
+) -> Claim:
+    """A claim as reported in ``source``; its quote must stand in the source's text.
+
+    ``relations`` are ``{"type": "supports"|"contradicts", "claim": Claim,
+    "direction": "outgoing"|"incoming"}`` (outgoing: this claim supports the other).
+    """
+    claim = Claim(slug=slug or unique_slug(Claim, f"{claimant.slug} {text}", max_length=60))
+    fields = dict(
+        text=text, claimant=claimant, source=source, stated=stated, quote=quote,
+        status=status, notes=notes,
+    )  # fmt: skip
+    links = dict(events=list(events), relations=list(relations))
+    return _save(
+        claim,
+        fields=fields,
+        by=by,
+        history_type=CREATED,
+        links=lambda: _set_claim_links(claim, by=by, **links),
+    )
+
+
+def claim_update(*, claim: Claim, data: dict, by=None) -> Claim:
+    _check_names(data, CLAIM_FIELDS | CLAIM_LINKS)
+    fields = {name: value for name, value in data.items() if name in CLAIM_FIELDS}
+    links = {name: value for name, value in data.items() if name in CLAIM_LINKS}
+    return _save(
+        claim,
+        fields=fields,
+        by=by,
+        history_type=CHANGED,
+        links=lambda: _set_claim_links(claim, by=by, **links),
+    )
+
+
+def _set_claim_links(claim: Claim, *, by, events=None, relations=None) -> None:
+    if events is not None:
+        claim.events.set(events)
+    if relations is None:
+        return
+    wanted = set()
+    for relation in relations:
+        other = relation["claim"]
+        if other.pk == claim.pk:
+            raise ValidationError({"relations": "A claim cannot relate to itself."})
+        if relation.get("direction", "outgoing") == "outgoing":
+            wanted.add((claim.pk, other.pk, relation["type"]))
+        else:
+            wanted.add((other.pk, claim.pk, relation["type"]))
+    current = ClaimRelation.objects.filter(models.Q(from_claim=claim) | models.Q(to_claim=claim))
+    existing = {(row.from_claim_id, row.to_claim_id, row.type): row for row in current}
+    gone = [row for key, row in existing.items() if key not in wanted]
+    new = [
+        ClaimRelation(from_claim_id=source, to_claim_id=target, type=type_)
+        for source, target, type_ in sorted(wanted - set(existing))
+    ]
+    ClaimRelation.objects.filter(pk__in=[row.pk for row in gone]).delete()
+    ClaimRelation.objects.bulk_create(new)
+    # An incoming relation is the other claim's outgoing one: its history shows the change.
+    others = {row.from_claim_id for row in [*gone, *new]} - {claim.pk}
+    _record_changed(Claim.objects.filter(pk__in=others).order_by("pk"), by=by)
+
+
+@transaction.atomic
+def claim_delete(*, claim: Claim, by=None) -> None:
+    """Delete a claim; claims that related to it show the relation gone in their history."""
+    others = list(Claim.objects.filter(relations_out__to_claim=claim).distinct())
+    history.delete(claim, by=by)
+    _record_changed(others, by=by)
+
+
+def claims_set_status(*, claims: models.QuerySet[Claim], status: str, by=None) -> int:
+    """Set the status of many claims (the admin's bulk actions); returns how many changed."""
+    with transaction.atomic():
+        changing = (
+            Claim.objects.select_for_update(of=("self",))
+            .select_related("source")
+            .filter(pk__in=claims.values("pk"))
+            .exclude(status=status)
+            .order_by("pk")
+        )
+        count = 0
+        for claim in changing:
+            _save(claim, fields={"status": status}, by=by, history_type=CHANGED)
+            count += 1
+    return count
