@@ -1,0 +1,184 @@
+"""History: every change to sources, actors, events and claims, with who, when and what."""
+
+import datetime
+
+import pytest
+from django.core.management import call_command
+
+from tracker import services
+from tracker.models import Actor, Claim, Event, Source
+
+pytestmark = pytest.mark.django_db
+
+
+def patch(client, url, body):
+    etag = client.get(url)["ETag"]
+    response = client.patch(url, body, format="json", HTTP_IF_MATCH=etag)
+    assert response.status_code == 200, response.json()
+    return response
+
+
+def history(client, url):
+    response = client.get(f"{url}history/")
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_a_seed_record_starts_with_its_load(api):
+    claim = Claim.objects.get(slug="matsegora-trade-at-lows-2020")
+    body = history(api, f"/api/v1/claims/{claim.pk}/")
+    assert body["count"] == 1
+    (entry,) = body["results"]
+    assert (entry["who"], entry["type"]) == (None, "created")
+    changes = {change["field"]: (change["old"], change["new"]) for change in entry["changes"]}
+    assert changes["claimant"] == (None, "alexander-matsegora")
+    assert changes["source"] == (None, "tass-2020-02-07-matsegora-interview")
+    assert changes["events"] == (None, ["matsegora-tass-interview-2020"])
+    assert changes["status"] == (None, "unverified")
+
+
+def test_a_claim_history_lists_each_change_with_who_and_what(api, curator_api):
+    claim = Claim.objects.get(slug="matsegora-trade-at-lows-2020")
+    url = f"/api/v1/claims/{claim.pk}/"
+    before = datetime.datetime.now(datetime.UTC)
+    patch(curator_api, url, {"status": "disputed", "events": ["vladivostok-summit-2019"]})
+    patch(
+        curator_api,
+        url,
+        {"relations": [{"type": "contradicts", "claim": "matsegora-hopes-decline-overcome-2020"}]},
+    )
+    body = history(api, url)
+    assert body["count"] == 3
+    newest, middle, first = body["results"]
+    assert [entry["type"] for entry in body["results"]] == ["changed", "changed", "created"]
+    assert newest["who"] == middle["who"] == "curie"
+    assert datetime.datetime.fromisoformat(newest["when"]) >= before
+    assert newest["id"] > middle["id"] > first["id"]
+    assert middle["changes"] == [
+        {"field": "status", "old": "unverified", "new": "disputed"},
+        {
+            "field": "events",
+            "old": ["matsegora-tass-interview-2020"],
+            "new": ["vladivostok-summit-2019"],
+        },
+    ]
+    assert newest["changes"] == [
+        {
+            "field": "relations",
+            "old": [],
+            "new": [{"type": "contradicts", "claim": "matsegora-hopes-decline-overcome-2020"}],
+        }
+    ]
+
+
+def test_an_event_history_shows_participants_and_tags(api, curator_api):
+    event = Event.objects.get(slug="matsegora-tass-interview-2020")
+    url = f"/api/v1/events/{event.pk}/"
+    old_actors = history(api, url)["results"][0]["changes"]
+    old_actors = next(change["new"] for change in old_actors if change["field"] == "actors")
+    patch(curator_api, url, {"actors": [{"actor": "tass", "role": "interviewer"}], "tags": []})
+    (entry, _) = history(api, url)["results"]
+    assert entry["changes"] == [
+        {"field": "actors", "old": old_actors, "new": [{"actor": "tass", "role": "interviewer"}]},
+        {"field": "tags", "old": ["sanctions", "statements", "trade"], "new": []},
+    ]
+
+
+def test_a_source_history_names_fields_as_the_api_does(api, curator_api):
+    source = Source.objects.get(slug="russia-doubled-trade-2017")
+    url = f"/api/v1/sources/{source.pk}/"
+    patch(curator_api, url, {"document_url": "https://example.org/doubled", "publisher": "tass"})
+    entry = history(api, url)["results"][0]
+    assert entry["changes"] == [
+        {"field": "publisher", "old": None, "new": "tass"},
+        {"field": "document_url", "old": "", "new": "https://example.org/doubled"},
+    ]
+
+
+def test_a_deleted_record_keeps_its_history(api, curator_api):
+    response = curator_api.post("/api/v1/actors/", {"name": "Brief", "kind": "person"})
+    url = response.json()["url"]
+    deleted = curator_api.delete(url, HTTP_IF_MATCH=response["ETag"])
+    assert deleted.status_code == 204
+    body = history(api, url)
+    assert [(entry["type"], entry["who"]) for entry in body["results"]] == [
+        ("deleted", "curie"),
+        ("created", "curie"),
+    ]
+    assert {"field": "name", "old": "Brief", "new": None} in body["results"][0]["changes"]
+
+
+def test_deleting_an_event_shows_in_the_history_of_its_claims(api, curator_api):
+    event = Event.objects.get(slug="matsegora-tass-interview-2020")
+    claim = event.claims.order_by("pk").first()
+    etag = api.get(f"/api/v1/events/{event.pk}/")["ETag"]
+    assert curator_api.delete(f"/api/v1/events/{event.pk}/", HTTP_IF_MATCH=etag).status_code == 204
+    entry = history(api, f"/api/v1/claims/{claim.pk}/")["results"][0]
+    assert (entry["type"], entry["who"]) == ("changed", "curie")
+    assert entry["changes"] == [
+        {"field": "events", "old": ["matsegora-tass-interview-2020"], "new": []}
+    ]
+
+
+def test_incoming_relations_are_recorded_on_the_claim_they_start_from(api, curator_api):
+    claim = Claim.objects.get(slug="matsegora-trade-at-lows-2020")
+    other = Claim.objects.get(slug="matsegora-losing-to-china-2020")
+    body = {"relations": [{"type": "supports", "claim": other.pk, "direction": "incoming"}]}
+    patch(curator_api, f"/api/v1/claims/{claim.pk}/", body)
+    entry = history(api, f"/api/v1/claims/{other.pk}/")["results"][0]
+    assert entry["changes"] == [
+        {"field": "relations", "old": [], "new": [{"type": "supports", "claim": claim.slug}]}
+    ]
+
+
+def test_a_script_without_a_user_is_recorded_as_no_one(api):
+    actor = Actor.objects.get(slug="ri-son-gwon")
+    services.actor_update(actor=actor, data={"title": "Minister"})
+    entry = history(api, f"/api/v1/actors/{actor.pk}/")["results"][0]
+    assert (entry["who"], entry["changes"]) == (
+        None,
+        [{"field": "title", "old": "North Korean Foreign Minister", "new": "Minister"}],
+    )
+
+
+def test_linking_in_a_shell_is_recorded_too(api):
+    claim = Claim.objects.get(slug="matsegora-trade-at-lows-2020")
+    claim.events.add(Event.objects.get(slug="vladivostok-summit-2019"))
+    entry = history(api, f"/api/v1/claims/{claim.pk}/")["results"][0]
+    assert entry["changes"] == [
+        {
+            "field": "events",
+            "old": ["matsegora-tass-interview-2020"],
+            "new": ["matsegora-tass-interview-2020", "vladivostok-summit-2019"],
+        }
+    ]
+
+
+def test_loading_the_fixtures_again_records_nothing():
+    before = Claim.history.count(), Event.history.count()
+    call_command("loaddata", "record", verbosity=0)
+    assert (Claim.history.count(), Event.history.count()) == before
+
+
+def test_history_is_paginated_at_a_constant_query_count(
+    api, curator_api, django_assert_num_queries
+):
+    actor = Actor.objects.get(slug="ri-son-gwon")
+    for number in range(6):
+        services.actor_update(actor=actor, data={"title": f"Title {number}"})
+    url = f"/api/v1/actors/{actor.pk}/history/"
+    # count, page (with users), the predecessor of the page's last entry, the slugs referred to
+    for page_size in (2, 7):
+        with django_assert_num_queries(4):
+            response = api.get(f"{url}?page_size={page_size}")
+        assert len(response.json()["results"]) == page_size
+    second = api.get(f"{url}?page_size=2&page=2").json()["results"]
+    assert second[0]["changes"] == [{"field": "title", "old": "Title 2", "new": "Title 3"}]
+    assert second[1]["changes"] == [{"field": "title", "old": "Title 1", "new": "Title 2"}]
+
+
+@pytest.mark.parametrize("url", ["/api/v1/claims/999999/history/", "/api/v1/claims/x/history/"])
+def test_history_of_nothing_is_a_404(api, url):
+    response = api.get(url)
+    assert response.status_code == 404
+    assert response.json()["status"] == 404

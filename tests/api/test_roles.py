@@ -1,0 +1,107 @@
+"""Roles: anyone reads; writing needs an authenticated user with the model permissions
+(the `curators` group); scripts use a token, the browser its session with CSRF."""
+
+import pytest
+from django.contrib.auth.models import Group
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from tests.api.test_writes import dump
+from tracker.models import Claim
+
+pytestmark = pytest.mark.django_db
+
+CLAIM = "matsegora-trade-at-lows-2020"
+
+
+def requests():
+    """(method, url, body) of every kind of write, with the current ETag where one is needed."""
+    claim = Claim.objects.get(slug=CLAIM)
+    body = {"text": "x", "claimant": "tass", "source": claim.source_id, "stated": "2020"}
+    return [
+        ("post", "/api/v1/claims/", body),
+        ("post", "/api/v1/actors/", {"name": "X", "kind": "person"}),
+        ("post", "/api/v1/events/", {"title": "X", "date": "2020"}),
+        ("post", "/api/v1/sources/", {"title": "X", "published": "2020", "text": "X"}),
+        ("put", f"/api/v1/claims/{claim.pk}/", body),
+        ("patch", f"/api/v1/claims/{claim.pk}/", {"status": "refuted"}),
+        ("delete", f"/api/v1/claims/{claim.pk}/", None),
+    ]
+
+
+def send(client, method, url, body):
+    etag = APIClient().get(url)["ETag"] if method != "post" else None
+    headers = {"HTTP_IF_MATCH": etag} if etag else {}
+    return getattr(client, method)(url, body, format="json", **headers)
+
+
+def test_the_curators_group_may_write_every_kind_of_record():
+    permissions = set(
+        Group.objects.get(name="curators").permissions.values_list("codename", flat=True)
+    )
+    for model in ["actor", "source", "event", "claim", "tag", "eventactor", "claimrelation"]:
+        assert {f"{action}_{model}" for action in ("add", "change", "delete", "view")} <= (
+            permissions
+        )
+
+
+@pytest.mark.parametrize("index", range(7))
+def test_anonymous_writes_are_a_401_that_names_the_scheme(api, index):
+    method, url, body = requests()[index]
+    before = dump()
+    response = send(api, method, url, body)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+    assert response.json() == {
+        "status": 401,
+        "code": "not_authenticated",
+        "detail": "Authentication credentials were not provided.",
+        "errors": {},
+    }
+    assert dump() == before
+
+
+@pytest.mark.parametrize("index", range(7))
+def test_a_read_only_user_cannot_write(reader, index):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=reader).key}")
+    method, url, body = requests()[index]
+    before = dump()
+    response = send(client, method, url, body)
+    assert response.status_code == 403
+    assert response.json()["code"] == "permission_denied"
+    assert dump() == before
+
+
+def test_a_read_only_user_reads(reader):
+    client = APIClient()
+    client.force_authenticate(reader)
+    assert client.get("/api/v1/claims/").status_code == 200
+
+
+def test_a_wrong_token_is_a_401(api):
+    api.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
+    response = api.get("/api/v1/claims/")
+    assert response.status_code == 401
+    assert response.json()["detail"] == "Invalid token."
+
+
+def test_a_browser_session_writes_with_its_csrf_token(curator):
+    browser = APIClient(enforce_csrf_checks=True)
+    browser.force_login(curator)
+    body = {"name": "Session Writer", "kind": "person"}
+    refused = browser.post("/api/v1/actors/", body, format="json")
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == "CSRF Failed: CSRF cookie not set."
+
+    browser.get("/admin/")  # any page that renders a form sets the CSRF cookie
+    token = browser.cookies["csrftoken"].value
+    accepted = browser.post("/api/v1/actors/", body, format="json", HTTP_X_CSRFTOKEN=token)
+    assert accepted.status_code == 201
+    assert accepted.json()["slug"] == "session-writer"
+
+
+def test_a_token_client_needs_no_csrf(curator_api):
+    curator_api.handler.enforce_csrf_checks = True
+    response = curator_api.post("/api/v1/actors/", {"name": "Script", "kind": "person"})
+    assert response.status_code == 201
