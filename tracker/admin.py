@@ -190,6 +190,8 @@ class SourceAdmin(RecordedAdmin):
         if db_field.name == "text":
             kwargs["widget"] = forms.Textarea(attrs={"rows": 18, "cols": 100})
             kwargs["strip"] = False  # the document exactly as captured
+        if db_field.name == "url":
+            kwargs["assume_scheme"] = "https"
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     @admin.display(description="claims", ordering="claim_total")
