@@ -247,7 +247,8 @@ def _state(row, fields, slugs) -> dict:
         if field.is_relation and value is not None:
             value = slugs.get((field.related_model, value), value)
         state[field.name] = value
-    state.update({f"links.{name}": value for name, value in (row.links or {}).items()})
+    links = row.links or {}  # a JSON object: its key order is not kept (jsonb), so sort
+    state.update({f"links.{name}": links[name] for name in sorted(links)})
     return state
 
 

@@ -76,9 +76,18 @@ def test_an_event_history_shows_participants_and_tags(api, curator_api):
     url = f"/api/v1/events/{event.pk}/"
     old_actors = history(api, url)["results"][0]["changes"]
     old_actors = next(change["new"] for change in old_actors if change["field"] == "actors")
-    patch(curator_api, url, {"actors": [{"actor": "tass", "role": "interviewer"}], "tags": []})
+    patch(
+        curator_api,
+        url,
+        {"actors": [{"actor": "tass", "role": "interviewer"}], "tags": [], "title": "Interview"},
+    )
     (entry, _) = history(api, url)["results"]
     assert entry["changes"] == [
+        {
+            "field": "title",
+            "old": "Ambassador Alexander Matsegora's interview with TASS on Russia–North Korea trade",
+            "new": "Interview",
+        },
         {"field": "actors", "old": old_actors, "new": [{"actor": "tass", "role": "interviewer"}]},
         {"field": "tags", "old": ["sanctions", "statements", "trade"], "new": []},
     ]
