@@ -44,9 +44,6 @@ def _date_precision(node) -> str | None:
     return None
 
 
-# The edtf grammar takes tens of milliseconds per value, and a write parses each date twice
-# (validation, then save): the same few values come back, so the results are kept.
-@functools.lru_cache(maxsize=4096)
 def parse(value: str) -> Bounds:
     """Parse an EDTF string into its bounds; raise ValidationError with a reason if it can't be.
 
@@ -56,7 +53,13 @@ def parse(value: str) -> Bounds:
     """
     if not isinstance(value, str) or not value.strip():
         raise ValidationError("An EDTF date is required, e.g. 2019-04-25, 2020-01 or 2022.")
-    value = value.strip()
+    return _parse(value.strip())
+
+
+# The edtf grammar takes tens of milliseconds per value, and a write parses each date twice
+# (validation, then save): the same few values come back, so the results are kept.
+@functools.lru_cache(maxsize=4096)
+def _parse(value: str) -> Bounds:
     try:
         node = parse_edtf(value)
     except (EDTFParseException, ValueError, TypeError, OverflowError):
