@@ -336,6 +336,24 @@ class ClaimRelation(models.Model):
             raise ValidationError({"to_claim": "A claim cannot relate to itself."})
 
 
+class RecordVersion(models.Model):
+    """A single row that every write to the record moves forward: the HTTP caches' validator.
+
+    Database triggers (installed by migrations, see ``tracker.record_version``) bump ``number``
+    and ``changed`` on any insert, update or delete in the record's tables, bulk operations and
+    raw SQL included, so a reader can tell in one cheap query whether anything changed.
+    """
+
+    number = models.PositiveBigIntegerField(default=0)
+    changed = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="record_version_single_row")]
+
+    def __str__(self):
+        return f"version {self.number} at {self.changed:%Y-%m-%d %H:%M:%S}"
+
+
 def claim_links(claim: Claim) -> dict:
     """What a claim's history keeps besides its fields: its events and outgoing relations."""
     relations = claim.relations_out.order_by("type", "to_claim__slug")

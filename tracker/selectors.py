@@ -7,11 +7,12 @@ here rather than discovered later.
 from __future__ import annotations
 
 import datetime
+from typing import NamedTuple
 
 from django.db.models import Count, Prefetch, QuerySet
-from django.db.models.functions import TruncMonth, TruncYear
+from django.db.models.functions import Now, TruncMonth, TruncYear
 
-from tracker.models import Actor, Claim, ClaimRelation, Event, EventActor, Source
+from tracker.models import Actor, Claim, ClaimRelation, Event, EventActor, RecordVersion, Source
 
 
 def claim_queryset() -> QuerySet[Claim]:
@@ -106,3 +107,24 @@ def _periods(first: datetime.date, last: datetime.date, bucket: str) -> list[dat
         else:
             day = day.replace(year=day.year + day.month // 12, month=day.month % 12 + 1)
     return periods
+
+
+class Version(NamedTuple):
+    """Where the record stands: ``number`` and ``changed`` move on every write (database triggers,
+    see ``tracker.record_version``); ``now`` is the database's clock when this was read."""
+
+    number: int
+    changed: datetime.datetime | None
+    now: datetime.datetime | None
+
+
+def record_version() -> Version:
+    """The record's version, in one query. Read it *before* the data it validates: a write that
+    lands in between then makes the next request see a new version, never a stale one."""
+    row = (
+        RecordVersion.objects.filter(pk=1)
+        .annotate(now=Now())
+        .values_list("number", "changed", "now")
+        .first()
+    )
+    return Version(*row) if row else Version(0, None, None)
