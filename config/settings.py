@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from corsheaders.defaults import default_headers as default_cors_headers
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -44,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "corsheaders",
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -57,6 +59,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -144,6 +147,20 @@ MAX_PAGE_SIZE = int(os.environ.get("MAX_PAGE_SIZE", "200"))
 # History is an audit trail: the admin shows it but does not offer to revert to an old version
 # (a revert would bypass the services that keep quotes and links consistent).
 SIMPLE_HISTORY_REVERT_DISABLED = True
+
+# HTTP caching of API reads (tracker/api/caching.py): how long a client may reuse a response
+# before it revalidates it (a 304 costs one small query).
+API_CACHE_MAX_AGE = int(os.environ.get("API_CACHE_MAX_AGE", "30"))
+# Rankings under /api/v1/stats/: rows by default, and the quiet cap on ?limit=.
+STATS_DEFAULT_LIMIT = 20
+STATS_MAX_LIMIT = 1000
+
+# Browsers may read the API from these origins (e.g. a dashboard on another host); none by default.
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]  # reading; curation is same-origin
+CORS_ALLOW_HEADERS = [*default_cors_headers, "if-modified-since", "if-none-match"]
+CORS_EXPOSE_HEADERS = ["Content-Disposition", "ETag", "Last-Modified"]
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Timeline & claims tracker API",

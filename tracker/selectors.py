@@ -9,10 +9,20 @@ from __future__ import annotations
 import datetime
 from typing import NamedTuple
 
-from django.db.models import Count, Prefetch, QuerySet
-from django.db.models.functions import Now, TruncMonth, TruncYear
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Now, TruncMonth, TruncYear
 
-from tracker.models import Actor, Claim, ClaimRelation, Event, EventActor, RecordVersion, Source
+from tracker.models import (
+    Actor,
+    Claim,
+    ClaimRelation,
+    ClaimStatus,
+    Event,
+    EventActor,
+    RecordVersion,
+    Source,
+    Tag,
+)
 
 
 def claim_queryset() -> QuerySet[Claim]:
@@ -33,6 +43,20 @@ def event_queryset() -> QuerySet[Event]:
         ),
         "tags",
         Prefetch("claims", queryset=claim_queryset().order_by("stated_start", "id")),
+    )
+
+
+def event_export_queryset() -> QuerySet[Event]:
+    """Events with what their CSV row holds: participants' slugs and roles, tag slugs, claim ids."""
+    return Event.objects.prefetch_related(
+        Prefetch(
+            "participations",
+            queryset=EventActor.objects.select_related("actor")
+            .only("event", "role", "actor__slug")
+            .order_by("id"),
+        ),
+        Prefetch("tags", queryset=Tag.objects.only("id", "slug")),
+        Prefetch("claims", queryset=Claim.objects.only("id").order_by("stated_start", "id")),
     )
 
 
@@ -86,12 +110,121 @@ def timeline(*, events: QuerySet[Event], bucket: str) -> list[dict]:
     periods = _periods(min(counts), max(counts), bucket)
     return [
         {
-            "period": f"{day.year:04d}" if bucket == "year" else f"{day.year:04d}-{day.month:02d}",
+            "period": _label(day, bucket),
             "events": counts.get(day, (0, 0))[0],
             "claims": counts.get(day, (0, 0))[1],
         }
         for day in periods
     ]
+
+
+def _count(queryset: QuerySet, field: str, *, distinct: str = "id") -> Coalesce:
+    """A correlated subquery: how many rows of ``queryset`` point at the outer row by ``field``."""
+    counted = (
+        queryset.filter(**{field: OuterRef("pk")})
+        .order_by()
+        .values(field)
+        .annotate(n=Count(distinct, distinct=True))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+ACTOR_RANKS = {
+    "total": ["-total", "-event_count", "-claim_count"],
+    "events": ["-event_count", "-claim_count"],
+    "claims": ["-claim_count", "-event_count"],
+}
+
+
+def actor_activity(*, kind: str | None = None, rank: str = "total", limit: int = 20) -> list[dict]:
+    """The most active actors: per actor, ``events`` is how many distinct events they take part
+    in (any role), ``claims`` how many claims they made (as claimant). Actors with neither are
+    left out. Ranked by ``rank`` (``total`` is events + claims), then name. One query."""
+    actors = (
+        Actor.objects.annotate(
+            event_count=_count(EventActor.objects.all(), "actor", distinct="event"),
+            claim_count=_count(Claim.objects.all(), "claimant"),
+        )
+        .annotate(total=F("event_count") + F("claim_count"))
+        .filter(total__gt=0)
+    )
+    if kind:
+        actors = actors.filter(kind=kind)
+    actors = actors.order_by(*ACTOR_RANKS[rank], "name", "id")[:limit]
+    return [
+        {"actor": slug, "name": name, "kind": kind, "events": events, "claims": claims}
+        for slug, name, kind, events, claims in actors.values_list(
+            "slug", "name", "kind", "event_count", "claim_count"
+        )
+    ]
+
+
+def source_claims(*, limit: int = 20) -> list[dict]:
+    """Claims per source, most first (then by publication date and title), sources without
+    claims included. One query."""
+    sources = (
+        Source.objects.annotate(claim_count=_count(Claim.objects.all(), "source"))
+        .order_by("-claim_count", "published_start", "title", "id")
+        .values_list("slug", "title", "publisher__name", "published", "claim_count")[:limit]
+    )
+    return [
+        {"source": slug, "title": title, "publisher": publisher, "published": published,
+         "claims": claims}
+        for slug, title, publisher, published, claims in sources
+    ]  # fmt: skip
+
+
+def publisher_claims(*, limit: int = 20) -> list[dict]:
+    """Per publisher: how many sources it published and how many claims those sources report.
+    Sources without a publisher make one row whose ``publisher`` and ``name`` are null. Most
+    claims first, then by name. One query."""
+    rows = (
+        Source.objects.order_by()
+        .values("publisher__slug", "publisher__name")
+        .annotate(sources=Count("id", distinct=True), claims=Count("claims"))
+        .order_by("-claims", "-sources", F("publisher__name").asc(nulls_last=True))[:limit]
+    )
+    return [
+        {"publisher": row["publisher__slug"], "name": row["publisher__name"],
+         "sources": row["sources"], "claims": row["claims"]}
+        for row in rows
+    ]  # fmt: skip
+
+
+def claim_counts(*, claims: QuerySet[Claim], by: str) -> list[dict]:
+    """Claims by ``status`` (every status, zeros included, in the order of ``ClaimStatus``) or
+    per ``year``/``month`` of the day their ``stated`` date starts on, with a column per status
+    and every period between the first and the last present. One query."""
+    claims = claims.order_by()
+    if by == "status":
+        counts = dict(claims.values_list("status").annotate(n=Count("id")))
+        return [
+            {"status": status, "claims": counts.get(status, 0)} for status in ClaimStatus.values
+        ]
+    trunc = TruncYear if by == "year" else TruncMonth
+    rows = (
+        claims.annotate(period=trunc("stated_start"))
+        .values_list("period", "status")
+        .annotate(n=Count("id"))
+    )
+    counts: dict = {}
+    for period, status, n in rows:
+        counts.setdefault(_as_date(period), {})[status] = n
+    if not counts:
+        return []
+    return [
+        {
+            "period": _label(day, by),
+            "claims": sum(counts.get(day, {}).values()),
+            **{status: counts.get(day, {}).get(status, 0) for status in ClaimStatus.values},
+        }
+        for day in _periods(min(counts), max(counts), by)
+    ]
+
+
+def _label(day: datetime.date, bucket: str) -> str:
+    return f"{day.year:04d}" if bucket == "year" else f"{day.year:04d}-{day.month:02d}"
 
 
 def _as_date(value) -> datetime.date:

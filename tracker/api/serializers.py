@@ -192,3 +192,40 @@ class TimelineBucketSerializer(serializers.Serializer):
     period = serializers.CharField(help_text="YYYY or YYYY-MM")
     events = serializers.IntegerField()
     claims = serializers.IntegerField()
+
+
+class ActorActivitySerializer(serializers.Serializer):
+    actor = serializers.SlugField(help_text="The actor's slug.")
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Actor._meta.get_field("kind").choices)
+    events = serializers.IntegerField(help_text="Distinct events the actor takes part in.")
+    claims = serializers.IntegerField(help_text="Claims the actor made (as claimant).")
+
+
+class SourceClaimsSerializer(serializers.Serializer):
+    source = serializers.SlugField(help_text="The source's slug.")
+    title = serializers.CharField()
+    publisher = serializers.CharField(allow_null=True, help_text="The publisher's name.")
+    published = serializers.CharField(help_text="EDTF")
+    claims = serializers.IntegerField(help_text="Claims reported in the source.")
+
+
+class PublisherClaimsSerializer(serializers.Serializer):
+    publisher = serializers.SlugField(allow_null=True, help_text="null: sources without one.")
+    name = serializers.CharField(allow_null=True)
+    sources = serializers.IntegerField(help_text="Sources it published.")
+    claims = serializers.IntegerField(help_text="Claims reported in those sources.")
+
+
+class ClaimStatusCountSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Claim._meta.get_field("status").choices)
+    claims = serializers.IntegerField()
+
+
+class ClaimPeriodCountSerializer(serializers.Serializer):
+    period = serializers.CharField(help_text="YYYY or YYYY-MM")
+    claims = serializers.IntegerField(help_text="Claims whose stated date starts in the period.")
+    unverified = serializers.IntegerField()
+    corroborated = serializers.IntegerField()
+    disputed = serializers.IntegerField()
+    refuted = serializers.IntegerField()

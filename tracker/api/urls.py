@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from tracker.api import views
+from tracker.api import stats, views
 
 router = DefaultRouter()
 router.register("events", views.EventViewSet, basename="event")
@@ -12,6 +12,9 @@ router.register("actors", views.ActorViewSet, basename="actor")
 router.register("sources", views.SourceViewSet, basename="source")
 
 urlpatterns = [
-    path("stats/timeline/", views.TimelineStatsView.as_view(), name="stats-timeline"),
+    path("stats/timeline/", stats.TimelineStatsView.as_view(), name="stats-timeline"),
+    path("stats/actors/", stats.ActorStatsView.as_view(), name="stats-actors"),
+    path("stats/sources/", stats.SourceStatsView.as_view(), name="stats-sources"),
+    path("stats/claims/", stats.ClaimStatsView.as_view(), name="stats-claims"),
     *router.urls,
 ]

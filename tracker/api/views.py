@@ -1,22 +1,21 @@
-"""API views: each a queryset from the selectors, a serializer and a FilterSet; no logic here."""
+"""API views: each a queryset from the selectors, a serializer and a FilterSet; no logic here.
+
+Reads are cached (``CachingMixin``: ETag, Last-Modified, 304s) and lists export CSV
+(``ListExportMixin``); the stats endpoints are in ``tracker.api.stats``.
+"""
 
 from __future__ import annotations
 
-from django import forms
-from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics
-from rest_framework.exceptions import ValidationError
-from rest_framework.response import Response
-
 from tracker import selectors, services
-from tracker.api import serializers, write_serializers
+from tracker.api import exports, serializers, write_serializers
+from tracker.api.caching import CachingMixin
+from tracker.api.exports import ListExportMixin
 from tracker.api.filters import ActorFilter, ClaimFilter, EventFilter, SourceFilter
 from tracker.api.writes import CuratedViewSet, curated_schema
 
 
 @curated_schema(write_serializers.EventWriteSerializer, serializers.EventSerializer)
-class EventViewSet(CuratedViewSet):
+class EventViewSet(CachingMixin, ListExportMixin, CuratedViewSet):
     """The timeline: events in date order, each with its participants, tags and sourced claims."""
 
     queryset = selectors.event_queryset()
@@ -24,10 +23,11 @@ class EventViewSet(CuratedViewSet):
     filterset_class = EventFilter
     write_serializer_class = write_serializers.EventWriteSerializer
     delete_service = staticmethod(services.event_delete)
+    export = exports.EVENTS
 
 
 @curated_schema(write_serializers.ClaimWriteSerializer, serializers.ClaimSerializer)
-class ClaimViewSet(CuratedViewSet):
+class ClaimViewSet(CachingMixin, ListExportMixin, CuratedViewSet):
     """Claims: who said what, when, where it was reported, and which events it concerns."""
 
     queryset = selectors.claim_queryset()
@@ -35,10 +35,11 @@ class ClaimViewSet(CuratedViewSet):
     filterset_class = ClaimFilter
     write_serializer_class = write_serializers.ClaimWriteSerializer
     delete_service = staticmethod(services.claim_delete)
+    export = exports.CLAIMS
 
 
 @curated_schema(write_serializers.ActorWriteSerializer, serializers.ActorSerializer)
-class ActorViewSet(CuratedViewSet):
+class ActorViewSet(CachingMixin, ListExportMixin, CuratedViewSet):
     """People, states, organisations and media outlets."""
 
     queryset = selectors.actor_queryset()
@@ -46,10 +47,11 @@ class ActorViewSet(CuratedViewSet):
     filterset_class = ActorFilter
     write_serializer_class = write_serializers.ActorWriteSerializer
     delete_service = staticmethod(services.actor_delete)
+    export = exports.ACTORS
 
 
 @curated_schema(write_serializers.SourceWriteSerializer, serializers.SourceDetailSerializer)
-class SourceViewSet(CuratedViewSet):
+class SourceViewSet(CachingMixin, ListExportMixin, CuratedViewSet):
     """Captured documents; a detail includes the text and where each claim's quote stands in it."""
 
     queryset = selectors.source_list_queryset()
@@ -58,6 +60,7 @@ class SourceViewSet(CuratedViewSet):
     write_serializer_class = write_serializers.SourceWriteSerializer
     delete_service = staticmethod(services.source_delete)
     history_renames = {"url": "document_url"}
+    export = exports.SOURCES
 
     # Everything but the list shows (and writes answer with) the detail, text included.
     def get_queryset(self):
@@ -69,31 +72,3 @@ class SourceViewSet(CuratedViewSet):
         if self.action != "list":
             return serializers.SourceDetailSerializer
         return super().get_serializer_class()
-
-
-class BucketForm(forms.Form):
-    bucket = forms.ChoiceField(choices=[("year", "year"), ("month", "month")], required=False)
-
-
-class TimelineStatsView(generics.GenericAPIView):
-    """Events and the claims about them per year or month; takes the event filters too."""
-
-    queryset = selectors.event_queryset()
-    filterset_class = EventFilter
-    filter_backends = [DjangoFilterBackend]
-    pagination_class = None
-    serializer_class = serializers.TimelineBucketSerializer
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("bucket", str, enum=["year", "month"], description="Default: year.")
-        ],
-        responses=serializers.TimelineBucketSerializer(many=True),
-    )
-    def get(self, request):
-        form = BucketForm(request.query_params)
-        if not form.is_valid():
-            raise ValidationError(form.errors)
-        events = self.filter_queryset(self.get_queryset())
-        bucket = form.cleaned_data["bucket"] or "year"
-        return Response(selectors.timeline(events=events, bucket=bucket))

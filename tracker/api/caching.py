@@ -1,0 +1,141 @@
+"""HTTP caching of the read API, in one mixin: validators, 304s, Cache-Control and Vary.
+
+Dashboards poll; a poll that finds nothing new should cost one small query and no body.
+
+- **Lists and stats** get a weak ``ETag`` made from the record version (which database triggers
+  move on every write, see ``tracker.record_version``), the absolute URL and the media type.
+  A matching ``If-None-Match`` is answered ``304`` after that one query, before any data is read.
+- **Details** get ``etag_for(body)``, the tag that writes check ``If-Match`` against, so it is
+  computed from the representation (a ``304`` saves the transfer, not the queries). An ``ETag``
+  a view has already set is kept.
+- ``Last-Modified`` is the time of the last write to the record (any table, deletions and link
+  changes included). HTTP dates have one-second resolution, so it is sent only once the second
+  of that write is over (by the database's clock): a client never holds a ``Last-Modified`` that
+  a later write in the same second would not move. ``If-None-Match`` takes precedence over
+  ``If-Modified-Since``, as HTTP requires, and is exact; prefer it.
+- ``Cache-Control: public, max-age=API_CACHE_MAX_AGE, must-revalidate`` and ``Vary: Accept``.
+
+Only JSON and CSV representations are cached; the browsable API's HTML (which shows the user
+and a CSRF token) is not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.http import HttpResponseNotModified
+from django.utils.cache import patch_vary_headers
+from django.utils.http import http_date, parse_etags, parse_http_date_safe
+
+from tracker import selectors
+from tracker.api.conditional import etag_for
+
+CACHED_FORMATS = {"json", "csv"}
+# Headers a 304 must repeat (RFC 9110, 15.4.5) besides the validators.
+_REPEATED = ("Cache-Control", "Vary", "Content-Location", "Expires")
+
+
+class _NotModified(Exception):
+    """Raised once the validators show the client's copy is current; answered with a 304."""
+
+
+def last_modified(version: selectors.Version) -> int | None:
+    """The ``Last-Modified`` timestamp, or None while the second of the last write is not over."""
+    if version.changed is None or version.now is None:
+        return None
+    second = int(version.changed.timestamp())
+    return second if int(version.now.timestamp()) > second else None
+
+
+def not_modified(request, etag: str, modified: int | None, now: int | None) -> bool:
+    """Whether the client's copy (named by If-None-Match or If-Modified-Since) is current."""
+    if_none_match = request.META.get("HTTP_IF_NONE_MATCH")
+    if if_none_match is not None:  # when present, If-Modified-Since is ignored (RFC 9110)
+        tags = parse_etags(if_none_match)
+        return "*" in tags or _opaque(etag) in {_opaque(tag) for tag in tags}
+    since = parse_http_date_safe(request.META.get("HTTP_IF_MODIFIED_SINCE"))
+    if since is None or modified is None or (now is not None and since > now):
+        return False  # no usable date, or one from the future: send the representation
+    return modified <= since
+
+
+def _opaque(tag: str) -> str:
+    """The tag without its weakness marker: If-None-Match uses the weak comparison."""
+    return tag[2:] if tag.startswith("W/") else tag
+
+
+class CachingMixin:
+    """ETag, Last-Modified, Cache-Control and conditional GETs for a DRF view (see module doc).
+
+    A view is validated by its representation when it shows one record (``retrieve``); every
+    other GET is validated by the record version.
+    """
+
+    def initial(self, request, *args, **kwargs):
+        self.record_version = None
+        super().initial(request, *args, **kwargs)  # negotiation, authentication, permissions
+        if request.method not in ("GET", "HEAD"):
+            return
+        if request.accepted_renderer.format not in CACHED_FORMATS:
+            return
+        # Read before any data, so a write landing in between can only make the tag too old.
+        self.record_version = selectors.record_version()
+        if not self._validated_by_representation() and not_modified(
+            request, self._version_etag(request), *self._dates()
+        ):
+            raise _NotModified
+
+    def handle_exception(self, exc):
+        if isinstance(exc, _NotModified):
+            return HttpResponseNotModified()
+        return super().handle_exception(exc)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if self.record_version is None or response.status_code not in (200, 304):
+            return response
+        if response.status_code == 200:
+            if not response.has_header("ETag"):
+                response["ETag"] = (
+                    etag_for(response.data)
+                    if self._validated_by_representation()
+                    else self._version_etag(request)
+                )
+        else:
+            response["ETag"] = self._version_etag(request)
+        modified, now = self._dates()
+        if modified is not None:
+            response["Last-Modified"] = http_date(modified)
+        response["Cache-Control"] = f"public, max-age={settings.API_CACHE_MAX_AGE}, must-revalidate"
+        patch_vary_headers(response, ["Accept"])
+        if (
+            response.status_code == 200
+            and self._validated_by_representation()
+            and not_modified(request, response["ETag"], modified, now)
+        ):
+            return self._not_modified_from(response)
+        return response
+
+    def _validated_by_representation(self) -> bool:
+        return getattr(self, "action", None) == "retrieve"
+
+    def _version_etag(self, request) -> str:
+        version = self.record_version
+        changed = version.changed.isoformat() if version.changed else ""
+        parts = [str(version.number), changed, request.build_absolute_uri()]
+        key = "\n".join([*parts, request.accepted_media_type])
+        return 'W/"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
+
+    def _dates(self) -> tuple[int | None, int | None]:
+        version = self.record_version
+        now = int(version.now.timestamp()) if version.now else None
+        return last_modified(version), now
+
+    @staticmethod
+    def _not_modified_from(response) -> HttpResponseNotModified:
+        answer = HttpResponseNotModified()
+        for header in ("ETag", "Last-Modified", *_REPEATED):
+            if response.has_header(header):
+                answer[header] = response[header]
+        return answer

@@ -1,0 +1,49 @@
+"""CSV: the one dialect every export uses, and the DRF renderer for flat (stats) responses.
+
+RFC 4180: comma-separated, fields quoted when needed, CRLF line ends, UTF-8 without a byte-order
+mark, a header row first. ``null`` is an empty cell. Lists and streaming exports are built in
+``tracker.api.exports``; this renderer handles responses that are already lists of flat objects.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator, Sequence
+
+from rest_framework import renderers
+
+
+class _Line:
+    """A file-like object whose ``write`` hands back the line instead of storing it."""
+
+    def write(self, line: str) -> str:
+        return line
+
+
+def csv_lines(header: Sequence[str], rows: Iterable[Sequence]) -> Iterator[str]:
+    """The header, then each row, as CSV lines (strings, CRLF-terminated)."""
+    writer = csv.writer(_Line())
+    yield writer.writerow(header)
+    for row in rows:
+        yield writer.writerow(row)
+
+
+class CSVRenderer(renderers.BaseRenderer):
+    """``text/csv`` for a response whose data is a list of flat objects (``?format=csv`` or
+    ``Accept: text/csv``). The header comes from the view's ``get_csv_header()`` (so an empty
+    result still names its columns), else from the first object's keys."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if data is None:
+            return b""
+        rows = data if isinstance(data, list) else [data]
+        view = (renderer_context or {}).get("view")
+        header = view.get_csv_header() if hasattr(view, "get_csv_header") else None
+        if header is None:
+            header = list(rows[0]) if rows else []
+        lines = csv_lines(header, ([row.get(name) for name in header] for row in rows))
+        return "".join(lines).encode(self.charset)
