@@ -64,10 +64,28 @@ def parameters(schema, path):
             "/api/v1/stats/timeline/",
             {"bucket", "date_from", "date_to", "actor", "tag", "precision", "q", "ordering"},
         ),
+        ("/api/v1/stats/actors/", {"kind", "rank", "limit"}),
+        ("/api/v1/stats/sources/", {"by", "limit"}),
+        (
+            "/api/v1/stats/claims/",
+            {
+                "by",
+                "claimant",
+                "source",
+                "event",
+                "status",
+                "stated_from",
+                "stated_to",
+                "q",
+                "ordering",
+            },
+        ),  # fmt: skip
     ],
 )
 def test_every_parameter_is_described(schema, path, names):
-    assert set(parameters(schema, path)) == names
+    # Every list and stats endpoint also takes ?format=json|csv (tracker/api/exports.py).
+    assert set(parameters(schema, path)) == names | {"format"}
+    assert sorted(parameters(schema, path)["format"]["schema"]["enum"]) == ["csv", "json"]
 
 
 @pytest.mark.parametrize(
@@ -77,6 +95,9 @@ def test_every_parameter_is_described(schema, path, names):
         ("/api/v1/claims/", "status", ["corroborated", "disputed", "refuted", "unverified"]),
         ("/api/v1/actors/", "kind", ["media", "organisation", "person", "state"]),
         ("/api/v1/stats/timeline/", "bucket", ["month", "year"]),
+        ("/api/v1/stats/actors/", "rank", ["claims", "events", "total"]),
+        ("/api/v1/stats/sources/", "by", ["publisher", "source"]),
+        ("/api/v1/stats/claims/", "by", ["month", "status", "year"]),
     ],
 )
 def test_enums(schema, path, name, values):
