@@ -1,10 +1,13 @@
-"""URL roots: the admin, the v1 API and its OpenAPI schema and docs."""
+"""URL roots: the timeline page, the admin, the v1 API and its OpenAPI schema and docs."""
 
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from tracker.views import TimelinePage
+
 urlpatterns = [
+    path("", TimelinePage.as_view(), name="timeline"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("tracker.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -1,0 +1,443 @@
+// The timeline page: reads /api/v1/events/ (200 a page, following `next`) with the filters in
+// the page's URL, draws the events on an SVG time axis and lists them; a click shows the
+// event's claims. Plain JavaScript, no libraries, no build step.
+"use strict";
+
+(function () {
+  const FILTERS = ["actor", "tag", "date_from", "date_to"];
+  const DAY = 86400000;
+  const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  const SVG = "http://www.w3.org/2000/svg";
+
+  const api = document.body.dataset.eventsApi;
+  const form = document.getElementById("filters");
+  const $ = (id) => document.getElementById(id);
+  let shown = { events: [], window: null, selected: null };
+  let loading = 0;
+
+  // ---------------------------------------------------------------- dates (UTC days)
+
+  function day(iso) {
+    const [y, m, d] = iso.split("-").map(Number);
+    return Date.UTC(y, m - 1, d);
+  }
+
+  // The first and last day a filter value (YYYY, YYYY-MM or YYYY-MM-DD) covers, as the API reads it.
+  function bounds(value) {
+    const parts = value.split("-").map(Number);
+    if (parts.length === 1) return [Date.UTC(parts[0], 0, 1), Date.UTC(parts[0], 11, 31)];
+    if (parts.length === 2) return [Date.UTC(parts[0], parts[1] - 1, 1), Date.UTC(parts[0], parts[1], 0)];
+    const one = Date.UTC(parts[0], parts[1] - 1, parts[2]);
+    return [one, one];
+  }
+
+  function label(ms, precision) {
+    const d = new Date(ms);
+    if (precision === "year") return String(d.getUTCFullYear());
+    if (precision === "month") return `${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`;
+    return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`;
+  }
+
+  // "13 Jul 2022", "Jul 2022", "2022", "1990–1999", with "about" / "perhaps" for ~ and ?.
+  function when(event) {
+    const first = label(day(event.date_start), event.date_precision);
+    const last = label(day(event.date_end), event.date_precision);
+    let text = event.date_start === event.date_end || first === last ? first : `${first}–${last}`;
+    if (/[~%]/.test(event.date)) text = `about ${text}`;
+    else if (/\?/.test(event.date)) text = `perhaps ${text}`;
+    return text;
+  }
+
+  // ---------------------------------------------------------------- the URL and the API
+
+  function filtersFromURL() {
+    const params = new URLSearchParams(window.location.search);
+    const chosen = {};
+    for (const name of FILTERS) chosen[name] = (params.get(name) || "").trim();
+    chosen.event = params.get("event") || "";
+    return chosen;
+  }
+
+  function query(chosen, extra) {
+    const params = new URLSearchParams(extra || {});
+    for (const name of FILTERS) if (chosen[name]) params.set(name, chosen[name]);
+    return params.toString();
+  }
+
+  async function fetchAll(chosen) {
+    let url = `${api}?${query(chosen, { page_size: "200" })}`;
+    const events = [];
+    while (url) {
+      const response = await fetch(url, { headers: { Accept: "application/json" } });
+      const body = await response.json();
+      if (!response.ok) throw body;
+      events.push(...body.results);
+      url = body.next;
+    }
+    return events;
+  }
+
+  async function load() {
+    const chosen = filtersFromURL();
+    syncForm(chosen);
+    const ticket = ++loading;
+    $("summary").textContent = "Loading events…";
+    $("errors").hidden = true;
+    $("csv-link").href = `${api}?${query(chosen, { format: "csv" })}`;
+    let events;
+    try {
+      events = await fetchAll(chosen);
+    } catch (error) {
+      if (ticket === loading) showError(error);
+      return;
+    }
+    if (ticket !== loading) return; // a later request has superseded this one
+    const from = chosen.date_from ? bounds(chosen.date_from)[0] : null;
+    const to = chosen.date_to ? bounds(chosen.date_to)[1] : null;
+    shown = { events, window: from !== null || to !== null ? { from, to } : null, selected: null };
+    render();
+    select(chosen.event && events.some((e) => e.slug === chosen.event) ? chosen.event : null, false);
+    document.body.dataset.state = "ready";
+  }
+
+  function showError(error) {
+    const box = $("errors");
+    box.replaceChildren();
+    const messages = error && error.errors ? Object.entries(error.errors) : [];
+    if (!messages.length) messages.push(["", [error && error.detail ? error.detail : "The events could not be loaded."]]);
+    for (const [field, texts] of messages) {
+      for (const text of texts) {
+        const line = el("p", {}, field ? `${fieldName(field)}: ${text}` : text);
+        box.append(line);
+      }
+    }
+    box.hidden = false;
+    shown = { events: [], window: null, selected: null };
+    render();
+    select(null, false);
+    $("summary").textContent = "No events shown: the filters need correcting.";
+    document.body.dataset.state = "error";
+  }
+
+  function fieldName(field) {
+    return { date_from: "From", date_to: "To", actor: "Actor", tag: "Tag" }[field] || field;
+  }
+
+  function syncForm(chosen) {
+    for (const name of FILTERS) form.elements[name].value = chosen[name];
+  }
+
+  // ---------------------------------------------------------------- rendering
+
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs || {})) {
+      if (key === "class") node.className = value;
+      else if (key.startsWith("data-")) node.setAttribute(key, value);
+      else node[key] = value;
+    }
+    node.append(...children.filter((child) => child !== null && child !== undefined));
+    return node;
+  }
+
+  function svg(tag, attrs, ...children) {
+    const node = document.createElementNS(SVG, tag);
+    for (const [key, value] of Object.entries(attrs || {})) node.setAttribute(key, value);
+    node.append(...children);
+    return node;
+  }
+
+  // Inside: every day the event may mean lies in the window. Beyond: it overlaps the window
+  // (that is why the API returned it) but is dated too coarsely to say it falls inside.
+  function isInside(event) {
+    const w = shown.window;
+    if (!w) return true;
+    return (w.from === null || day(event.date_start) >= w.from) && (w.to === null || day(event.date_end) <= w.to);
+  }
+
+  function render() {
+    const inside = shown.events.filter(isInside);
+    const beyond = shown.events.filter((event) => !isInside(event));
+    $("events-inside").replaceChildren(...inside.map(card));
+    $("events-beyond").replaceChildren(...beyond.map(card));
+    $("beyond").hidden = beyond.length === 0;
+    const claims = new Set(shown.events.flatMap((event) => event.claims.map((c) => c.id))).size;
+    let text = `${count(shown.events.length, "event")} with ${count(claims, "claim")}`;
+    if (shown.window) text += `: ${inside.length} in the window, ${beyond.length} that may fall in it`;
+    if (!shown.events.length) text = "No events match these filters.";
+    $("summary").textContent = text + (shown.events.length ? "." : "");
+    document.querySelector(".axis-panel").hidden = !shown.events.length;
+    drawAxis(inside, beyond);
+  }
+
+  function count(n, noun) {
+    return `${n} ${noun}${n === 1 ? "" : "s"}`;
+  }
+
+  function card(event) {
+    const actors = event.actors.map((actor) =>
+      el("li", { class: `chip actor ${actor.kind}`, title: actor.role }, actor.name));
+    const tags = event.tags.map((tag) => el("li", { class: "chip tag" }, `#${tag}`));
+    const item = el(
+      "li",
+      { class: "event", "data-slug": event.slug, tabIndex: 0 },
+      el("div", { class: "when" },
+        el("span", { class: "date" }, when(event)),
+        el("span", { class: `precision ${event.date_precision}` }, event.date_precision)),
+      el("div", { class: "what" },
+        el("h3", {}, event.title),
+        el("p", { class: "meta" },
+          [event.location, count(event.claims.length, "claim")].filter(Boolean).join(" · ")),
+        event.summary ? el("p", { class: "summary-text" }, event.summary) : null,
+        el("ul", { class: "chips" }, ...actors, ...tags)),
+    );
+    item.addEventListener("click", () => select(event.slug, true));
+    item.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" || e.key === " ") { e.preventDefault(); select(event.slug, true); }
+    });
+    item.addEventListener("mouseenter", () => highlight(event.slug, true));
+    item.addEventListener("mouseleave", () => highlight(event.slug, false));
+    return item;
+  }
+
+  // ---------------------------------------------------------------- the axis
+
+  function domain(events) {
+    const w = shown.window || { from: null, to: null };
+    let start = w.from, end = w.to === null ? null : w.to + DAY;
+    if (events.length) {
+      if (start === null) start = Math.min(...events.map((e) => day(e.date_start)));
+      if (end === null) end = Math.max(...events.map((e) => day(e.date_end))) + DAY;
+    }
+    if (start === null || end === null) return null;
+    if (!shown.window) { // breathing room at both ends when the data sets the range
+      const pad = Math.max((end - start) * 0.02, 3 * DAY);
+      start -= pad; end += pad;
+    }
+    return [start, Math.max(end, start + DAY)];
+  }
+
+  function ticks(start, end) {
+    const days = (end - start) / DAY;
+    const out = [];
+    const first = new Date(start);
+    if (days > 3 * 366) {
+      const years = days / 365.25;
+      const step = [1, 2, 5, 10, 20, 50].find((s) => years / s <= 12) || 100;
+      let y = Math.ceil(first.getUTCFullYear() / step) * step;
+      for (let t = Date.UTC(y, 0, 1); t <= end; y += step, t = Date.UTC(y, 0, 1)) {
+        if (t >= start) out.push([t, String(y)]);
+      }
+    } else if (days > 62) {
+      const step = [1, 2, 3, 6].find((s) => days / 30.4 / s <= 12) || 12;
+      let y = first.getUTCFullYear(), m = first.getUTCMonth();
+      for (let t = Date.UTC(y, m, 1); t <= end; m += step, t = Date.UTC(y, m, 1)) {
+        if (t >= start) {
+          const d = new Date(t);
+          out.push([t, d.getUTCMonth() === 0 || !out.length ? `${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}` : MONTHS[d.getUTCMonth()]]);
+        }
+      }
+    } else {
+      const step = days > 20 ? 7 : days > 6 ? 2 : 1;
+      for (let t = start; t <= end; t += step * DAY) {
+        const d = new Date(t);
+        out.push([t, `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]}`]);
+      }
+    }
+    return out;
+  }
+
+  // Marks are labelled with their titles when that keeps the chart small (a zoomed-in window);
+  // a crowded range is drawn unlabelled (titles show on hover and in the list below).
+  const LABEL_CHARS = 34, CHAR_WIDTH = 6.6, MAX_LABELLED_LANES = 10;
+
+  function shorten(text, chars = LABEL_CHARS) {
+    return text.length > chars ? `${text.slice(0, chars - 1).trimEnd()}…` : text;
+  }
+
+  function layout(events, x, start, end, labelled) {
+    const marks = events.map((event) => {
+      const s = Math.max(day(event.date_start), start);
+      const e = Math.min(day(event.date_end) + DAY, end);
+      const isDay = event.date_precision === "day" && event.date_start === event.date_end;
+      const x0 = isDay ? x((s + e) / 2) - 7 : x(s);
+      const x1 = isDay ? x((s + e) / 2) + 7 : Math.max(x(e), x(s) + 6);
+      const text = labelled ? shorten(event.title) : "";
+      const textWidth = text.length * CHAR_WIDTH;
+      const inside = !isDay && x1 - x0 >= textWidth + 16; // the title fits in the bar
+      const reach = text && !inside ? x1 + 6 + textWidth : x1;
+      return { event, isDay, x0, x1, text, inside, reach };
+    });
+    marks.sort((a, b) => a.x0 - b.x0 || b.x1 - a.x1);
+    const lanes = [];
+    for (const mark of marks) { // greedy: the first lane whose last mark ends before this one
+      let i = lanes.findIndex((lastEnd) => lastEnd + 4 <= mark.x0);
+      if (i === -1) { i = lanes.length; lanes.push(0); }
+      lanes[i] = mark.reach;
+      mark.lane = i;
+    }
+    return { marks, lanes: lanes.length };
+  }
+
+  // In a crowded chart, a mark still gets its title where that fits before the next mark of its
+  // lane (or inside its bar), without adding lanes.
+  function labelWhereRoom(marks, limit) {
+    const byLane = new Map();
+    for (const mark of marks) byLane.set(mark.lane, [...(byLane.get(mark.lane) || []), mark]);
+    for (const lane of byLane.values()) {
+      lane.forEach((mark, i) => {
+        const text = shorten(mark.event.title);
+        const next = i + 1 < lane.length ? lane[i + 1].x0 : limit;
+        const room = Math.floor((next - mark.x1 - 12) / CHAR_WIDTH); // characters after the mark
+        if (!mark.isDay && mark.x1 - mark.x0 >= text.length * CHAR_WIDTH + 16) {
+          Object.assign(mark, { text, inside: true });
+        } else if (room >= 12) {
+          Object.assign(mark, { text: shorten(mark.event.title, room), inside: false });
+        }
+      });
+    }
+  }
+
+  function drawAxis(inside, beyond) {
+    const host = $("axis");
+    const events = [...beyond, ...inside];
+    const range = domain(events);
+    if (!range) { host.replaceChildren(); return; }
+    const [start, end] = range;
+    const width = Math.max(host.clientWidth, 320);
+    const left = 16, right = 16, top = 14, lane = 24;
+    const x = (t) => left + ((t - start) / (end - start)) * (width - left - right);
+    let plan = layout(events, x, start, end, true);
+    if (plan.lanes > MAX_LABELLED_LANES) {
+      plan = layout(events, x, start, end, false);
+      labelWhereRoom(plan.marks, width - right);
+    }
+
+    const height = top + Math.max(plan.lanes, 1) * lane + 34;
+    const baseline = height - 28;
+    const chart = svg("svg", { width, height, viewBox: `0 0 ${width} ${height}`, role: "img",
+      "aria-label": `Time axis from ${label(start, "day")} to ${label(end - DAY, "day")}` });
+
+    for (const [t, text] of ticks(start, end)) {
+      const tx = x(t);
+      chart.append(svg("line", { x1: tx, x2: tx, y1: top - 6, y2: baseline, class: "grid" }));
+      chart.append(svg("text", { x: tx, y: baseline + 18, class: "tick", "text-anchor": "middle" }, text));
+    }
+    chart.append(svg("line", { x1: left, x2: width - right, y1: baseline, y2: baseline, class: "baseline" }));
+
+    for (const mark of plan.marks) {
+      const { event } = mark;
+      const y = top + mark.lane * lane + lane / 2;
+      const classes = ["mark", event.date_precision, isInside(event) ? "" : "beyond"].join(" ").trim();
+      const group = svg("g", { class: "event-mark", "data-slug": event.slug, tabindex: "0" },
+        svg("title", {}, `${event.title} (${when(event)})`));
+      group.append(mark.isDay
+        ? svg("circle", { cx: (mark.x0 + mark.x1) / 2, cy: y, r: 6, class: classes })
+        : svg("rect", { x: mark.x0, y: y - 7, width: mark.x1 - mark.x0, height: 14, rx: 5, class: classes }));
+      if (mark.text) {
+        group.append(svg("text", {
+          x: mark.inside ? mark.x0 + 8 : mark.x1 + 6, y: y + 4,
+          class: `mark-label${mark.inside ? " in-bar" : ""}${isInside(event) ? "" : " beyond"}`,
+        }, mark.text));
+      }
+      // A span cut by the window's edge gets a chevron on that side.
+      if (!mark.isDay && day(event.date_start) < start) group.append(chevron(mark.x0 - 2, y, -1));
+      if (!mark.isDay && day(event.date_end) + DAY > end) group.append(chevron(mark.x1 + 2, y, 1));
+      group.addEventListener("click", () => select(event.slug, true));
+      group.addEventListener("keydown", (e) => {
+        if (e.key === "Enter" || e.key === " ") { e.preventDefault(); select(event.slug, true); }
+      });
+      group.addEventListener("mouseenter", () => highlight(event.slug, true));
+      group.addEventListener("mouseleave", () => highlight(event.slug, false));
+      chart.append(group);
+    }
+    host.replaceChildren(chart);
+    if (shown.selected) markSelected(shown.selected);
+  }
+
+  function chevron(cx, cy, direction) {
+    const d = direction * 5;
+    return svg("path", { d: `M${cx} ${cy - 5} L${cx + d} ${cy} L${cx} ${cy + 5}`, class: "chevron" });
+  }
+
+  function highlight(slug, on) {
+    for (const node of document.querySelectorAll(`[data-slug="${CSS.escape(slug)}"]`)) {
+      node.classList.toggle("hover", on);
+    }
+  }
+
+  function markSelected(slug) {
+    for (const node of document.querySelectorAll("[data-slug]")) {
+      node.classList.toggle("selected", node.getAttribute("data-slug") === slug);
+    }
+  }
+
+  // ---------------------------------------------------------------- the claims panel
+
+  function select(slug, remember) {
+    shown.selected = slug;
+    markSelected(slug);
+    const event = shown.events.find((e) => e.slug === slug);
+    const panel = $("panel");
+    if (!event) {
+      panel.replaceChildren(el("p", { class: "placeholder" },
+        "Select an event to read its claims: the quotes, who made them, and where they were reported."));
+      return;
+    }
+    if (remember) {
+      const params = new URLSearchParams(window.location.search);
+      params.set("event", slug);
+      history.replaceState(null, "", `?${params}`);
+    }
+    const people = event.actors.map((a) => `${a.name} (${a.role})`).join(", ");
+    panel.replaceChildren(
+      el("p", { class: "panel-when" }, [when(event), event.location].filter(Boolean).join(" · ")),
+      el("h2", {}, event.title),
+      event.summary ? el("p", { class: "panel-summary" }, event.summary) : null,
+      people ? el("p", { class: "panel-people" }, el("strong", {}, "Who: "), people) : null,
+      el("h3", { class: "claims-title" }, event.claims.length ? count(event.claims.length, "claim") : "No claims recorded about this event"),
+      ...event.claims.map(claimCard),
+    );
+  }
+
+  function claimCard(claim) {
+    const source = claim.source;
+    const sourceTitle = source.url
+      ? el("a", { href: source.url, rel: "noopener noreferrer", target: "_blank" }, source.title)
+      : el("span", {}, source.title);
+    const published = [source.publisher, `published ${source.published}`].filter(Boolean).join(", ");
+    return el(
+      "article",
+      { class: "claim", "data-claim": claim.slug },
+      claim.quote
+        ? el("blockquote", { class: "quote" }, `“${claim.quote}”`)
+        : el("p", { class: "quote paraphrase" }, claim.text),
+      claim.quote ? el("p", { class: "claim-text" }, claim.text) : null,
+      el("p", { class: "claimant" },
+        el("strong", {}, claim.claimant.name),
+        ` · ${claim.claimant.kind} · said ${claim.stated} `,
+        el("span", { class: `status ${claim.status}` }, claim.status)),
+      el("p", { class: "source" }, "Source: ", sourceTitle, ` — ${published}`),
+    );
+  }
+
+  // ---------------------------------------------------------------- wiring
+
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const chosen = {};
+    for (const name of FILTERS) chosen[name] = form.elements[name].value.trim();
+    history.pushState(null, "", `?${query(chosen)}`);
+    load();
+  });
+  for (const name of ["actor", "tag"]) {
+    form.elements[name].addEventListener("change", () => form.requestSubmit());
+  }
+  window.addEventListener("popstate", load);
+  let resizing;
+  window.addEventListener("resize", () => {
+    clearTimeout(resizing);
+    resizing = setTimeout(() => drawAxis(shown.events.filter(isInside), shown.events.filter((e) => !isInside(e))), 150);
+  });
+  load();
+})();
