@@ -253,3 +253,28 @@ def test_listed_origins_may_read_the_api(api, settings):
     assert "Access-Control-Allow-Origin" not in api.get(
         "/admin/login/", HTTP_ORIGIN="https://dash.example.org"
     )
+
+
+def test_an_etag_set_by_the_view_is_kept(settled):
+    """A view may tag its own representation (writes do, for If-Match); the mixin keeps it."""
+    from rest_framework.test import APIRequestFactory
+
+    from tracker.api.views import EventViewSet
+
+    class TaggingEventViewSet(EventViewSet):
+        def retrieve(self, request, *args, **kwargs):
+            response = super().retrieve(request, *args, **kwargs)
+            response["ETag"] = '"tagged-by-the-view"'
+            return response
+
+    view = TaggingEventViewSet.as_view({"get": "retrieve"})
+    pk = Event.objects.get(slug="vladivostok-summit-2019").pk
+    factory = APIRequestFactory()
+    response = view(factory.get(f"/api/v1/events/{pk}/"), pk=pk)
+    assert response.status_code == 200
+    assert response["ETag"] == '"tagged-by-the-view"'
+    assert response["Last-Modified"] == PAST_HTTP
+    again = view(
+        factory.get(f"/api/v1/events/{pk}/", HTTP_IF_NONE_MATCH='"tagged-by-the-view"'), pk=pk
+    )
+    assert again.status_code == 304

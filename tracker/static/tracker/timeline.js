@@ -175,8 +175,12 @@
   }
 
   function card(event) {
-    const actors = event.actors.map((actor) =>
-      el("li", { class: `chip actor ${actor.kind}`, title: actor.role }, actor.name));
+    const roles = new Map(); // one chip per actor, however many parts they played
+    for (const actor of event.actors) {
+      roles.set(actor.slug, { actor, roles: [...(roles.get(actor.slug)?.roles || []), actor.role] });
+    }
+    const actors = [...roles.values()].map(({ actor, roles: parts }) =>
+      el("li", { class: `chip actor ${actor.kind}`, title: parts.join(", ") }, actor.name));
     const tags = event.tags.map((tag) => el("li", { class: "chip tag" }, `#${tag}`));
     const item = el(
       "li",
@@ -255,28 +259,53 @@
     return text.length > chars ? `${text.slice(0, chars - 1).trimEnd()}…` : text;
   }
 
-  function layout(events, x, start, end, labelled) {
+  function layout(events, x, start, end, labelled, bounds) {
+    const [minX, maxX] = bounds;
     const marks = events.map((event) => {
       const s = Math.max(day(event.date_start), start);
       const e = Math.min(day(event.date_end) + DAY, end);
       const isDay = event.date_precision === "day" && event.date_start === event.date_end;
       const x0 = isDay ? x((s + e) / 2) - 7 : x(s);
       const x1 = isDay ? x((s + e) / 2) + 7 : Math.max(x(e), x(s) + 6);
-      const text = labelled ? shorten(event.title) : "";
-      const textWidth = text.length * CHAR_WIDTH;
-      const inside = !isDay && x1 - x0 >= textWidth + 16; // the title fits in the bar
-      const reach = text && !inside ? x1 + 6 + textWidth : x1;
-      return { event, isDay, x0, x1, text, inside, reach };
+      const mark = { event, isDay, x0, x1, text: "", side: "right", from: x0, reach: x1 };
+      if (labelled) placeLabel(mark, event.title, minX, maxX);
+      return mark;
     });
-    marks.sort((a, b) => a.x0 - b.x0 || b.x1 - a.x1);
+    marks.sort((a, b) => a.from - b.from || b.reach - a.reach);
     const lanes = [];
     for (const mark of marks) { // greedy: the first lane whose last mark ends before this one
-      let i = lanes.findIndex((lastEnd) => lastEnd + 4 <= mark.x0);
+      let i = lanes.findIndex((lastEnd) => lastEnd + 4 <= mark.from);
       if (i === -1) { i = lanes.length; lanes.push(0); }
       lanes[i] = mark.reach;
       mark.lane = i;
     }
     return { marks, lanes: lanes.length };
+  }
+
+  // A title goes inside its bar if it fits, else after the mark, else before it (near the right
+  // edge), else shortened to the larger of the two rooms; never outside the chart.
+  function placeLabel(mark, text, minX, maxX) {
+    const width = (t) => t.length * CHAR_WIDTH;
+    if (!mark.isDay && mark.x1 - mark.x0 >= width(text) + 16) { // the whole title fits in the bar
+      Object.assign(mark, { text, side: "inside" });
+      return;
+    }
+    text = shorten(text);
+    if (!mark.isDay && mark.x1 - mark.x0 >= width(text) + 16) {
+      Object.assign(mark, { text, side: "inside" });
+      return;
+    }
+    const after = maxX - mark.x1 - 6, before = mark.x0 - 6 - minX;
+    let side = width(text) <= after ? "right" : width(text) <= before ? "left" : null;
+    if (!side) {
+      side = after >= before ? "right" : "left";
+      const chars = Math.floor(Math.max(after, before) / CHAR_WIDTH);
+      if (chars < 8) return;
+      text = shorten(text, chars);
+    }
+    Object.assign(mark, { text, side });
+    if (side === "right") mark.reach = mark.x1 + 6 + width(text);
+    else mark.from = mark.x0 - 6 - width(text);
   }
 
   // In a crowded chart, a mark still gets its title where that fits before the next mark of its
@@ -286,13 +315,14 @@
     for (const mark of marks) byLane.set(mark.lane, [...(byLane.get(mark.lane) || []), mark]);
     for (const lane of byLane.values()) {
       lane.forEach((mark, i) => {
-        const text = shorten(mark.event.title);
+        const title = mark.event.title;
+        const text = !mark.isDay && mark.x1 - mark.x0 >= title.length * CHAR_WIDTH + 16 ? title : shorten(title);
         const next = i + 1 < lane.length ? lane[i + 1].x0 : limit;
         const room = Math.floor((next - mark.x1 - 12) / CHAR_WIDTH); // characters after the mark
         if (!mark.isDay && mark.x1 - mark.x0 >= text.length * CHAR_WIDTH + 16) {
-          Object.assign(mark, { text, inside: true });
+          Object.assign(mark, { text, side: "inside" });
         } else if (room >= 12) {
-          Object.assign(mark, { text: shorten(mark.event.title, room), inside: false });
+          Object.assign(mark, { text: shorten(mark.event.title, room), side: "right" });
         }
       });
     }
@@ -307,9 +337,9 @@
     const width = Math.max(host.clientWidth, 320);
     const left = 16, right = 16, top = 14, lane = 24;
     const x = (t) => left + ((t - start) / (end - start)) * (width - left - right);
-    let plan = layout(events, x, start, end, true);
+    let plan = layout(events, x, start, end, true, [left, width - right]);
     if (plan.lanes > MAX_LABELLED_LANES) {
-      plan = layout(events, x, start, end, false);
+      plan = layout(events, x, start, end, false, [left, width - right]);
       labelWhereRoom(plan.marks, width - right);
     }
 
@@ -335,9 +365,10 @@
         ? svg("circle", { cx: (mark.x0 + mark.x1) / 2, cy: y, r: 6, class: classes })
         : svg("rect", { x: mark.x0, y: y - 7, width: mark.x1 - mark.x0, height: 14, rx: 5, class: classes }));
       if (mark.text) {
+        const at = { inside: mark.x0 + 8, right: mark.x1 + 6, left: mark.x0 - 6 }[mark.side];
         group.append(svg("text", {
-          x: mark.inside ? mark.x0 + 8 : mark.x1 + 6, y: y + 4,
-          class: `mark-label${mark.inside ? " in-bar" : ""}${isInside(event) ? "" : " beyond"}`,
+          x: at, y: y + 4, "text-anchor": mark.side === "left" ? "end" : "start",
+          class: `mark-label${mark.side === "inside" ? " in-bar" : ""}${isInside(event) ? "" : " beyond"}`,
         }, mark.text));
       }
       // A span cut by the window's edge gets a chevron on that side.
