@@ -237,3 +237,12 @@ def test_json_stays_the_default(api):
     response = api.get("/api/v1/events/", HTTP_ACCEPT="*/*")
     assert response["Content-Type"] == "application/json"
     assert response.json()["count"] == 31
+
+
+def test_head_of_an_export_reads_no_rows(api, django_assert_num_queries):
+    with django_assert_num_queries(1):  # the record version, for the validators
+        response = api.head("/api/v1/claims/?format=csv")
+        assert b"".join(response.streaming_content) == b""
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["ETag"] == api.get("/api/v1/claims/?format=csv")["ETag"]

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from operator import attrgetter
+from itertools import islice
+from operator import itemgetter
 from typing import Any
 
 from django.db.models import QuerySet
@@ -33,156 +34,139 @@ from rest_framework.renderers import JSONRenderer
 
 from tracker import selectors
 from tracker.api.renderers import CSVRenderer, csv_lines
+from tracker.models import Actor, Claim, Event, Source
 
-CHUNK_SIZE = 2000  # rows fetched (and prefetched for) per round trip while streaming
+CHUNK_SIZE = 2000  # rows fetched per round trip while streaming (and per query for their lists)
 _PK = "0000pk0000"  # stands for the primary key in a reversed detail URL
 URL = object()  # a column whose value is the record's API address
+Row = dict[str, Any]
 
 
 @dataclass(frozen=True)
 class Export:
-    """One resource's CSV: its file name, the queryset that feeds it, its columns in order."""
+    """One resource's CSV: its file name, the queryset the list's filters apply to, the selector
+    that reads its rows, and its columns in order (a name and a function of a row)."""
 
     name: str
-    queryset: Callable[[], QuerySet]
     detail_view: str
+    queryset: Callable[[], QuerySet]
+    rows: Callable[..., Iterator[Row]]
     columns: tuple[tuple[str, Any], ...]
 
     @property
     def header(self) -> list[str]:
         return [name for name, _ in self.columns]
 
-    def rows(self, records, request) -> Iterator[list]:
+    def lines(self, records: QuerySet, request) -> Iterator[str]:
         url = request.build_absolute_uri(reverse(self.detail_view, args=[_PK]))
         getters = [
-            (lambda record: url.replace(_PK, str(record.pk))) if value is URL else value
+            (lambda row: url.replace(_PK, str(row["id"]))) if value is URL else value
             for _, value in self.columns
         ]
-        for record in records:
-            yield [getter(record) for getter in getters]
+        rows = self.rows(records, chunk_size=CHUNK_SIZE)
+        return csv_lines(self.header, ([get(row) for get in getters] for row in rows))
 
-    def stream(self, queryset: QuerySet, request) -> StreamingHttpResponse:
-        records = queryset.iterator(chunk_size=CHUNK_SIZE)  # prefetches run once per chunk
-        response = StreamingHttpResponse(
-            _batched(csv_lines(self.header, self.rows(records, request))),
-            content_type="text/csv; charset=utf-8",
-        )
-        return response
+    def stream(self, records: QuerySet, request) -> StreamingHttpResponse:
+        # A HEAD request gets the headers only: nothing is read.
+        lines = [] if request.method == "HEAD" else _batched(self.lines(records, request))
+        return StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
 
 
 def _batched(lines: Iterator[str], size: int = 500) -> Iterator[str]:
     """Hand the server a few hundred lines at a time rather than one write per row."""
-    batch: list[str] = []
-    for line in lines:
-        batch.append(line)
-        if len(batch) >= size:
-            yield "".join(batch)
-            batch.clear()
-    if batch:
+    while batch := list(islice(lines, size)):
         yield "".join(batch)
 
 
-def _get(path: str) -> Callable[[Any], Any]:
-    """``a.b`` of a record, or None where a link on the way is missing (no publisher ...)."""
-    first, *rest = path.split(".")
-
-    def value(record):
-        value = getattr(record, first)
-        for name in rest:
-            if value is None:
-                return None
-            value = getattr(value, name)
-        return value
-
-    return value
-
-
-def _or_none(getter: Callable[[Any], Any]) -> Callable[[Any], Any]:
+def _or_none(key: str) -> Callable[[Row], Any]:
     """An optional text field: empty means absent, as in the JSON (``url`` is ``null``)."""
-    return lambda record: getter(record) or None
+    return lambda row: row[key] or None
 
 
-def _joined(items: Callable[[Any], Any], item: Callable[[Any], Any]) -> Callable[[Any], str]:
-    return lambda record: ";".join(str(item(x)) for x in items(record))
+def _joined(key: str, item: Callable[[Any], Any] = str) -> Callable[[Row], str]:
+    return lambda row: ";".join(item(x) for x in row[key])
 
 
-def _relations(claim) -> str:
-    outgoing = [f"{rel.type}:outgoing:{rel.to_claim_id}" for rel in claim.relations_out.all()]
-    incoming = [f"{rel.type}:incoming:{rel.from_claim_id}" for rel in claim.relations_in.all()]
+def _relations(row: Row) -> str:
+    outgoing = [f"{kind}:outgoing:{other}" for kind, other in row["relations_out"]]
+    incoming = [f"{kind}:incoming:{other}" for kind, other in row["relations_in"]]
     return ";".join(outgoing + incoming)
 
 
-def _brief(prefix: str) -> tuple[tuple[str, Any], ...]:
-    """The columns of an embedded actor (``ActorBriefSerializer``): id, slug, name, kind."""
-    names = ("id", "slug", "name", "kind")
-    return tuple((f"{prefix}.{name}", _get(f"{prefix}.{name}")) for name in names)
+def _columns(*names: str, prefix: str = "") -> tuple[tuple[str, Any], ...]:
+    """Columns named like the JSON (``claimant.slug``) read from row keys (``claimant__slug``)."""
+    if not prefix:
+        return tuple((name, itemgetter(name)) for name in names)
+    return tuple((f"{prefix}.{name}", itemgetter(f"{prefix}__{name}")) for name in names)
 
 
-def _fields(*names: str) -> tuple[tuple[str, Any], ...]:
-    return tuple((name, attrgetter(name)) for name in names)
-
+_BRIEF_ACTOR = ("id", "slug", "name", "kind")
 
 EVENTS = Export(
     name="events",
-    queryset=selectors.event_export_queryset,
     detail_view="event-detail",
+    queryset=Event.objects.all,
+    rows=selectors.event_rows,
     columns=(
-        ("id", attrgetter("pk")),
+        ("id", itemgetter("id")),
         ("url", URL),
-        *_fields("slug", "title", "summary", "date", "date_start", "date_end", "date_precision"),
-        ("location", attrgetter("location")),
-        ("actors", _joined(lambda e: e.participations.all(), lambda p: f"{p.actor.slug}:{p.role}")),
-        ("tags", _joined(lambda e: e.tags.all(), attrgetter("slug"))),
-        ("claims", lambda event: len(event.claims.all())),
-        ("claim_ids", _joined(lambda e: e.claims.all(), attrgetter("pk"))),
+        *_columns("slug", "title", "summary", "date", "date_start", "date_end", "date_precision"),
+        *_columns("location"),
+        ("actors", _joined("actors", lambda actor: f"{actor[0]}:{actor[1]}")),
+        ("tags", _joined("tags")),
+        ("claims", lambda row: len(row["claim_ids"])),
+        ("claim_ids", _joined("claim_ids")),
     ),
 )
 
 CLAIMS = Export(
     name="claims",
-    queryset=selectors.claim_queryset,
     detail_view="claim-detail",
+    queryset=Claim.objects.all,
+    rows=selectors.claim_rows,
     columns=(
-        ("id", attrgetter("pk")),
+        ("id", itemgetter("id")),
         ("url", URL),
-        *_fields("slug", "text", "quote", "quote_start", "quote_end"),
-        *_brief("claimant"),
-        *((f"source.{name}", _get(f"source.{name}")) for name in ("id", "slug", "title")),
-        ("source.publisher", _get("source.publisher.name")),
-        ("source.published", _get("source.published")),
-        ("source.url", _or_none(_get("source.url"))),
-        *_fields("stated", "stated_start", "stated_end", "stated_precision", "status"),
-        ("events", _joined(lambda c: c.events.all(), attrgetter("slug"))),
+        *_columns("slug", "text", "quote", "quote_start", "quote_end"),
+        *_columns(*_BRIEF_ACTOR, prefix="claimant"),
+        *_columns("id", "slug", "title", prefix="source"),
+        ("source.publisher", itemgetter("source__publisher__name")),
+        ("source.published", itemgetter("source__published")),
+        ("source.url", _or_none("source__url")),
+        *_columns("stated", "stated_start", "stated_end", "stated_precision", "status"),
+        ("events", _joined("events")),
         ("relations", _relations),
     ),
 )
 
 ACTORS = Export(
     name="actors",
-    queryset=selectors.actor_queryset,
     detail_view="actor-detail",
+    queryset=Actor.objects.all,
+    rows=selectors.actor_rows,
     columns=(
-        ("id", attrgetter("pk")),
+        ("id", itemgetter("id")),
         ("url", URL),
-        *_fields("slug", "name", "kind", "title"),
-        *_brief("affiliation"),
-        ("aliases", lambda actor: ";".join(actor.aliases)),
+        *_columns("slug", "name", "kind", "title"),
+        *_columns(*_BRIEF_ACTOR, prefix="affiliation"),
+        ("aliases", _joined("aliases")),
     ),
 )
 
 SOURCES = Export(
     name="sources",
-    queryset=selectors.source_list_queryset,
     detail_view="source-detail",
+    queryset=Source.objects.all,
+    rows=selectors.source_rows,
     columns=(
-        ("id", attrgetter("pk")),
+        ("id", itemgetter("id")),
         ("url", URL),
-        *_fields("slug", "title"),
-        *_brief("publisher"),
-        ("author", attrgetter("author")),
-        ("document_url", _or_none(attrgetter("url"))),
-        *_fields("published", "published_start", "published_end", "published_precision"),
-        *_fields("language", "notes"),
+        *_columns("slug", "title"),
+        *_columns(*_BRIEF_ACTOR, prefix="publisher"),
+        *_columns("author"),
+        ("document_url", _or_none("url")),
+        *_columns("published", "published_start", "published_end", "published_precision"),
+        *_columns("language", "notes"),
     ),
 )
 
