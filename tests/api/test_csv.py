@@ -177,8 +177,8 @@ def test_large_exports_are_fetched_in_chunks_in_order(api, monkeypatch, django_a
     monkeypatch.setattr(exports, "CHUNK_SIZE", 10)
     total = Event.objects.count()  # 31: four chunks of at most 10
     response = api.get("/api/v1/events/?format=csv")
-    # Nothing is fetched until the body is read: then the event query, and three prefetches
-    # (participants, tags, claims) per chunk.
+    # Nothing is fetched until the body is read: then the event query, and per chunk one query
+    # for each list a row carries (participants, tags, claim ids).
     with django_assert_num_queries(1 + 3 * 4):
         rows = table(response)
     assert len(rows) == total
