@@ -14,9 +14,15 @@ miss bulk operations and raw SQL; a trigger on each of the record's tables sees 
 Both write with an upsert, so the row comes back after a ``flush`` or ``TRUNCATE``.
 A migration that adds a table to the record must call :func:`install` for it (a test checks that
 every table of the app is watched).
+
+Every write transaction thus locks the version row; to keep lock order deadlock-free, a
+transaction that locks records with ``SELECT ... FOR UPDATE`` before writing must call
+:func:`lock` first (the statement triggers take it before any row of their own statement).
 """
 
 from __future__ import annotations
+
+from django.db import DEFAULT_DB_ALIAS, connections
 
 VERSION_TABLE = "tracker_recordversion"
 FUNCTION = "tracker_bump_record_version"
@@ -45,6 +51,20 @@ _OPERATIONS = ("insert", "update", "delete")
 
 def trigger_name(table: str, operation: str = "") -> str:
     return f"{table}_version_{operation}".rstrip("_")
+
+
+def lock(using: str = DEFAULT_DB_ALIAS) -> None:
+    """Take the version row's lock now, inside a write transaction, before its row locks.
+
+    A transaction holding a record's row lock while it waits for the version row, when the
+    holder of the version row needs that record (a foreign key check at commit), would deadlock.
+    Taking the version row first makes writers queue on it holding nothing else. SQLite
+    serializes writers itself and has no row locks: nothing to do there.
+    """
+    connection = connections[using]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT id FROM {VERSION_TABLE} WHERE id = 1 FOR UPDATE")
 
 
 def install(schema_editor, tables: list[str]) -> None:

@@ -17,7 +17,7 @@ from django.core.validators import validate_slug
 from django.db import models, transaction
 from django.utils.text import slugify
 
-from tracker import history
+from tracker import history, record_version
 from tracker.history import CHANGED, CREATED
 from tracker.models import (
     Actor,
@@ -336,6 +336,7 @@ def claim_delete(*, claim: Claim, by=None) -> None:
 def claims_set_status(*, claims: models.QuerySet[Claim], status: str, by=None) -> int:
     """Set the status of many claims (the admin's bulk actions); returns how many changed."""
     with transaction.atomic():
+        record_version.lock()  # before the rows' locks: see tracker.record_version
         changing = (
             Claim.objects.select_for_update(of=("self",))
             .select_related("source")

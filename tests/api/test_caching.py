@@ -278,3 +278,48 @@ def test_an_etag_set_by_the_view_is_kept(settled):
         factory.get(f"/api/v1/events/{pk}/", HTTP_IF_NONE_MATCH='"tagged-by-the-view"'), pk=pk
     )
     assert again.status_code == 304
+
+
+# ------------------------------------------------------------------- with the write API
+
+
+def test_a_write_through_the_api_changes_every_validator(api, curator_api, settled):
+    event = Event.objects.get(slug="vladivostok-summit-2019")
+    detail = f"/api/v1/events/{event.pk}/"
+    urls = ["/api/v1/events/", "/api/v1/stats/timeline/?bucket=month", detail]
+    before = {url: api.get(url)["ETag"] for url in urls}
+    response = curator_api.patch(
+        detail, {"title": "A new title"}, format="json", HTTP_IF_MATCH=before[detail]
+    )
+    assert response.status_code == 200
+    for url in urls:
+        again = api.get(url, HTTP_IF_NONE_MATCH=before[url])
+        assert again.status_code == 200, url
+        assert again["ETag"] != before[url]
+    assert api.get(detail)["ETag"] == response["ETag"]  # the tag the write answered with
+
+
+def test_a_records_history_is_cached_and_json_only(api, settled):
+    url = f"/api/v1/actors/{Actor.objects.get(slug='ri-son-gwon').pk}/history/"
+    response = api.get(url)
+    assert response.status_code == 200 and response["ETag"].startswith('W/"')
+    assert api.get(url, HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
+    assert api.get(f"{url}?format=csv").status_code == 404
+    assert api.get(url, HTTP_ACCEPT="text/csv").status_code == 406
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are PostgreSQL's")
+def test_an_api_write_locks_the_version_before_the_record(curator_api):
+    """Writers must queue on the version row holding no other lock (tracker.record_version):
+    the version row is locked before the record's row is."""
+    from django.test.utils import CaptureQueriesContext
+
+    claim = Claim.objects.get(slug="matsegora-trade-at-lows-2020")
+    url = f"/api/v1/claims/{claim.pk}/"
+    etag = curator_api.get(url)["ETag"]
+    with CaptureQueriesContext(connection) as queries:
+        response = curator_api.patch(url, {"status": "disputed"}, format="json", HTTP_IF_MATCH=etag)
+    assert response.status_code == 200
+    locks = [q["sql"] for q in queries.captured_queries if "FOR UPDATE" in q["sql"]]
+    assert "tracker_recordversion" in locks[0]
+    assert '"tracker_claim"' in locks[1]

@@ -178,10 +178,12 @@ class CSVMixin:
     """
 
     csv_name = "export"
+    csv_actions: tuple[str, ...] | None = None  # a viewset's actions that offer CSV; None: all
 
     def get_renderers(self):
         renderers = super().get_renderers()
-        if getattr(self, "action", None) == "retrieve":
+        action = getattr(self, "action", None)
+        if self.csv_actions is not None and action not in self.csv_actions:
             return renderers
         return [*renderers, CSVRenderer()]
 
@@ -203,6 +205,7 @@ class ListExportMixin(CSVMixin):
     """A viewset's list as a streamed, unpaginated CSV export; ``export`` says what it holds."""
 
     export: Export
+    csv_actions = ("list",)  # not details, writes or history
 
     @property
     def csv_name(self) -> str:

@@ -20,7 +20,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 
-from tracker import history
+from tracker import history, record_version
 from tracker.api.conditional import PreconditionFailed, check_if_match, etag_for
 from tracker.api.write_serializers import HistoryEntrySerializer, HistoryPageSerializer
 
@@ -105,6 +105,7 @@ class CuratedViewSet(viewsets.ModelViewSet):
         """
         model = self.get_queryset().model
         pk = self._pk()
+        record_version.lock()  # before any row lock: see tracker.record_version
         # Lock the row (PostgreSQL): a concurrent write of the same record waits for this one.
         if not model.objects.select_for_update().filter(pk=pk).values_list("pk").exists():
             raise Http404(f"No {model._meta.object_name} matches the given query.")
