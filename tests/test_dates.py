@@ -67,3 +67,37 @@ def test_window(value, window):
 def test_window_refuses(value):
     with pytest.raises(ValidationError):
         dates.window(value)
+
+
+PLAIN_FORMS = [
+    "2019-04-25", "2020-02-29", "2019-12-31", "0001-01-01", "2020-01", "2020-02", "2021-02",
+    "1999-12", "2022", "1950", "2022-07~", "2017?", "2017-10%", "2019-04-25~", "2019-04-25?",
+    "1990~/1999", "2017-10/2017-12", "2017-10-05/2018", "2019-04-25/2019-04-25", "2019~/2020?",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("value", PLAIN_FORMS)
+def test_the_direct_reading_agrees_with_the_edtf_grammar(value):
+    """Plain dates and their intervals skip the (slow) grammar; both must give the same bounds."""
+    assert dates.parse(value) == dates.parse_with_grammar(value)
+
+
+@pytest.mark.parametrize("value", ["2022-02-30", "2022-13", "2020-21", "0000", "2018/2017"])
+def test_what_the_direct_reading_cannot_read_goes_to_the_grammar(value):
+    with pytest.raises(ValidationError) as direct:
+        dates.parse(value)
+    with pytest.raises(ValidationError) as grammar:
+        dates.parse_with_grammar(value)
+    assert direct.value.messages == grammar.value.messages
+
+
+def test_an_events_span_is_kept_with_its_bounds(db):
+    from tests.factories import EventFactory
+
+    assert EventFactory(date="2019-04-25").date_span == 0
+    assert EventFactory(date="2020").date_span == 365
+    event = EventFactory(date="1990~/1999")
+    assert event.date_span == (event.date_end - event.date_start).days == 3651
+    event.date = "2001-02"
+    event.save()
+    assert event.date_span == 27

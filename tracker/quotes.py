@@ -52,14 +52,23 @@ def _fold_with_offsets(text: str) -> tuple[str, list[int]]:
 
 def locate(quote: str, text: str) -> Match | None:
     """Where ``quote`` stands in ``text`` (first occurrence), or None if it does not."""
-    needle = fold(quote)
-    if not needle:
-        return None
-    haystack, offsets = _fold_with_offsets(text)
-    position = haystack.find(needle)
-    if position < 0:
-        return None
-    return Match(start=offsets[position], end=offsets[position + len(needle) - 1] + 1)
+    return Locator(text).locate(quote)
+
+
+class Locator:
+    """One text folded once, to locate many quotes in it (a bulk load marks dozens per source)."""
+
+    def __init__(self, text: str):
+        self.haystack, self.offsets = _fold_with_offsets(text)
+
+    def locate(self, quote: str) -> Match | None:
+        needle = fold(quote)
+        if not needle:
+            return None
+        position = self.haystack.find(needle)
+        if position < 0:
+            return None
+        return Match(start=self.offsets[position], end=self.offsets[position + len(needle) - 1] + 1)
 
 
 def segments(length: int, spans: list[tuple[int, int]]) -> list[tuple[int, int, tuple[int, ...]]]:
