@@ -153,6 +153,11 @@ class Event(Record):
     date_precision = models.CharField(
         max_length=5, choices=Precision.choices, blank=True, editable=False
     )
+    date_span = models.PositiveIntegerField(
+        blank=True,
+        editable=False,
+        help_text="Days from date_start to date_end; the longest bounds date-window queries.",
+    )
     location = models.CharField(max_length=200, blank=True)
     participants = models.ManyToManyField(
         Actor, through="EventActor", related_name="events", blank=True
@@ -170,6 +175,7 @@ class Event(Record):
         indexes = [
             models.Index(fields=["date_start", "date_end"], name="event_date_window"),
             models.Index(fields=["date_end"], name="event_date_end"),
+            models.Index(fields=["date_span"], name="event_date_span"),
         ]
         constraints = [
             models.CheckConstraint(

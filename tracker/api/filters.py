@@ -8,14 +8,16 @@ A slug that names no record is a 400 naming the parameter, so a typo is never mi
 
 from __future__ import annotations
 
+import datetime
+
 import django_filters as filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q, TextField
+from django.db.models import Exists, Max, OuterRef, Q, TextField
 from django.db.models.functions import Cast
 from drf_spectacular.utils import extend_schema_field
 
-from tracker import dates
+from tracker import dates, search
 from tracker.dates import Precision
 from tracker.models import (
     Actor,
@@ -52,6 +54,7 @@ class WindowFilter(filters.Filter):
 
     def __init__(self, *args, prefix: str, end: str, **kwargs):
         self.prefix, self.end = prefix, end
+        self.span = f"{prefix}_span"  # used when the model stores it (see ``filter``)
         kwargs.setdefault(
             "help_text",
             f"{'Start' if end == 'from' else 'End'} of the window (YYYY, YYYY-MM or YYYY-MM-DD); "
@@ -64,8 +67,22 @@ class WindowFilter(filters.Filter):
             return qs
         first, last = value
         if self.end == "from":  # the record ends on or after the window's first day
-            return qs.filter(**{f"{self.prefix}_end__gte": first})
+            qs = qs.filter(**{f"{self.prefix}_end__gte": first})
+            longest = self._longest_span(qs.model)
+            if longest is not None:
+                # Same rows, but a start bounded on both sides lets the (start) index range-scan
+                # instead of reading every record from the first one.
+                earliest = first - datetime.timedelta(days=longest)
+                qs = qs.filter(**{f"{self.prefix}_start__gte": earliest})
+            return qs
         return qs.filter(**{f"{self.prefix}_start__lte": last})  # starts by its last day
+
+    def _longest_span(self, model) -> int | None:
+        """The longest [start, end] of the model in days (an indexed MAX), if it stores them."""
+        if not any(field.name == self.span for field in model._meta.concrete_fields):
+            return None
+        longest = model._base_manager.aggregate(longest=Max(self.span))["longest"]
+        return longest or 0
 
 
 @extend_schema_field({"type": "string", "format": "slug"})
@@ -131,6 +148,11 @@ class EventFilter(filters.FilterSet):
 
     def filter_q(self, qs, name, value):
         def term_query(term):
+            full_text = search.uses_full_text() and search.matching(qs, "event", term)
+            if full_text:
+                # Both sides as id sets: each is served by its own index (GIN, actor name).
+                participants = EventActor.objects.filter(actor__name__icontains=term)
+                return full_text | Q(pk__in=participants.values("event_id"))
             participants = EventActor.objects.filter(
                 event=OuterRef("pk"), actor__name__icontains=term
             )
@@ -175,8 +197,14 @@ class ClaimFilter(filters.FilterSet):
         fields = ["claimant", "source", "event", "status", "stated_from", "stated_to", "q"]
 
     def filter_q(self, qs, name, value):
-        fields = ["text", "quote", "claimant__name"]
-        return qs.filter(_every_term(value, lambda term: _any_contains(fields, term)))
+        def term_query(term):
+            full_text = search.uses_full_text() and search.matching(qs, "claim", term)
+            if full_text:
+                claimants = Actor.objects.filter(name__icontains=term)
+                return full_text | Q(claimant__in=claimants)
+            return _any_contains(["text", "quote", "claimant__name"], term)
+
+        return qs.filter(_every_term(value, term_query))
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
