@@ -1,6 +1,11 @@
-"""CSV: the one dialect every export uses, and the DRF renderer for flat (stats) responses.
+"""Renderers: orjson for JSON; CSV, the one dialect every export uses, for flat responses.
 
-RFC 4180: comma-separated, fields quoted when needed, CRLF line ends, UTF-8 without a byte-order
+JSON: DRF's output, encoded by orjson (several times faster on large pages), the bytes of DRF's
+compact ``JSONRenderer`` (UTF-8, no spaces); anything orjson does not know natively (lazy
+translations, decimals, ...) goes through DRF's own encoder, and a request for indented output
+(``Accept: application/json; indent=4``) is left to DRF.
+
+CSV (RFC 4180): comma-separated, fields quoted when needed, CRLF line ends, UTF-8 without a byte-order
 mark, a header row first. ``null`` is an empty cell. Lists and streaming exports are built in
 ``tracker.api.exports``; this renderer handles responses that are already lists of flat objects.
 """
@@ -10,7 +15,25 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Iterator, Sequence
 
+import orjson
 from rest_framework import renderers
+from rest_framework.utils.encoders import JSONEncoder
+
+_fallback = JSONEncoder().default
+
+
+class ORJSONRenderer(renderers.JSONRenderer):
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if data is None:
+            return b""
+        if self.get_indent(accepted_media_type, renderer_context or {}):
+            return super().render(data, accepted_media_type, renderer_context)
+        rendered = orjson.dumps(data, default=_fallback)
+        # As DRF does: these two are valid JSON but end a line in JavaScript source.
+        if b"\xe2\x80\xa8" in rendered or b"\xe2\x80\xa9" in rendered:
+            rendered = rendered.replace(b"\xe2\x80\xa8", b"\\u2028")
+            rendered = rendered.replace(b"\xe2\x80\xa9", b"\\u2029")
+        return rendered
 
 
 class _Line:

@@ -18,7 +18,7 @@ from tracker.api.writes import CuratedViewSet, curated_schema
 class EventViewSet(CachingMixin, ListExportMixin, CuratedViewSet):
     """The timeline: events in date order, each with its participants, tags and sourced claims."""
 
-    queryset = selectors.event_queryset()
+    queryset = selectors.event_list_queryset()  # the serializer reads the embeds per page
     serializer_class = serializers.EventSerializer
     filterset_class = EventFilter
     write_serializer_class = write_serializers.EventWriteSerializer
