@@ -1,0 +1,189 @@
+"""The benchmark behind ``make bench``: the project and the raw baseline under wrk, side by side.
+
+Serves the project with gunicorn (one sync worker, DEBUG off) on loopback and the raw SQL +
+orjson baseline (``bench/baseline.py``) beside it over the same database, checks that both give
+the same events page, then drives each endpoint with wrk (one connection: latency is service
+time, not queueing) and prints requests per second and p50/p99 latency, each latency also as a
+ratio to the baseline's events page measured in the same run.
+
+The database is ``DATABASE_URL`` if set (PostgreSQL), else the SQLite file ``SQLITE_PATH``
+(default ``/tmp/bench/bench-<events>.sqlite3``); an empty one is migrated and filled with
+``generate_data --events BENCH_EVENTS --claims-per-event BENCH_CLAIMS --seed 1`` first, and
+kept for the next run.
+
+Environment: BENCH_EVENTS (100000), BENCH_CLAIMS (10), BENCH_DURATION seconds per endpoint (10),
+BENCH_CONNECTIONS (1), BENCH_WORKERS (1).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+EVENTS = int(os.environ.get("BENCH_EVENTS", "100000"))
+CLAIMS = int(os.environ.get("BENCH_CLAIMS", "10"))
+DURATION = int(os.environ.get("BENCH_DURATION", "10"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "1"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "1"))
+WINDOW = ("2001-01-01", "2001-12-31")  # a one-year window in the middle of 1950-2024
+
+
+def environment() -> dict[str, str]:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "0"}
+    if not env.get("DATABASE_URL"):
+        env["SQLITE_PATH"] = env.get("SQLITE_PATH") or f"/tmp/bench/bench-{EVENTS}.sqlite3"
+    env.pop("DJANGO_ENV", None)
+    return env
+
+
+def manage(env, *args, capture=False) -> str:
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT, env=env, check=True, text=True, capture_output=capture,
+    )  # fmt: skip
+    return result.stdout if capture else ""
+
+
+def shell(env, code: str) -> str:
+    return manage(env, "shell", "--no-imports", "-c", code, capture=True).strip()
+
+
+def prepare(env) -> dict:
+    """Migrate, generate the data if the database has none, and pick the benchmark's targets."""
+    if "SQLITE_PATH" in env:
+        Path(env["SQLITE_PATH"]).parent.mkdir(parents=True, exist_ok=True)
+    manage(env, "migrate", "--noinput", "-v0")
+    count = int(shell(env, "from tracker.models import Event; print(Event.objects.count())"))
+    if count < EVENTS:
+        print(f"Generating {EVENTS} events x {CLAIMS} claims (once; the database is kept) ...")
+        started = time.monotonic()
+        manage(env, "generate_data", "--events", str(EVENTS), "--claims-per-event", str(CLAIMS),
+               "--seed", "1")  # fmt: skip
+        print(f"  done in {time.monotonic() - started:.0f} s")
+    picks = shell(
+        env,
+        "import json\n"
+        "from django.db.models import Count\n"
+        "from tracker.models import Actor, Claim, Event, Source\n"
+        "claimant = Actor.objects.filter(kind='person').order_by('id')[10]\n"
+        "source = Source.objects.order_by('id')[Source.objects.count() // 2]\n"
+        "print(json.dumps({'events': Event.objects.count(), 'claims': Claim.objects.count(),\n"
+        "  'claimant': claimant.slug, 'source': source.pk}))",
+    )
+    return json.loads(picks.splitlines()[-1])
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def serve(env, app: str) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [str(BIN / "gunicorn"), app, "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS),
+         "--log-level", "warning"],
+        cwd=ROOT, env=env,
+    )  # fmt: skip
+    return process, f"http://127.0.0.1:{port}"
+
+
+def fetch(url: str) -> bytes:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=120) as response:
+                return response.read()
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def wrk(url: str) -> dict:
+    output = subprocess.run(
+        ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{DURATION}s", "--latency", url],
+        check=True, text=True, capture_output=True,
+    ).stdout  # fmt: skip
+    if "Non-2xx" in output:
+        raise RuntimeError(f"non-2xx responses from {url}:\n{output}")
+
+    def latency(label: str) -> float:
+        value, unit = re.search(rf"^\s+{label}\s+([\d.]+)(us|ms|s)\s*$", output, re.M).groups()
+        return float(value) * _UNITS[unit]
+
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    return {"rps": rps, "p50": latency("50%"), "p99": latency("99%")}
+
+
+def main() -> None:
+    if not shutil.which("wrk"):
+        sys.exit("wrk is missing: `make bench` installs it (apt-get install wrk).")
+    env = environment()
+    picks = prepare(env)
+    database = "PostgreSQL" if env.get("DATABASE_URL") else "SQLite"
+    events_query = f"page_size=50&date_from={WINDOW[0]}&date_to={WINDOW[1]}"
+    endpoints = [
+        ("events page (1-year window, 50)", f"/api/v1/events/?{events_query}"),
+        ("claims by claimant", f"/api/v1/claims/?claimant={picks['claimant']}&page_size=50"),
+        ("events q search", "/api/v1/events/?q=railway%20rason&page_size=50"),
+        ("claims q search", "/api/v1/claims/?q=fabricated%20geneva&page_size=50"),
+        ("stats/timeline (year)", "/api/v1/stats/timeline/?bucket=year"),
+        ("source detail", f"/api/v1/sources/{picks['source']}/"),
+    ]
+    project, project_url = serve(env, "config.wsgi")
+    baseline, baseline_url = serve(env, "bench.baseline:app")
+    try:
+        ours = json.loads(fetch(project_url + endpoints[0][1]))
+        # The same page, its links aside: they name the server that answered.
+        raw = json.loads(
+            fetch(baseline_url + endpoints[0][1]).replace(
+                baseline_url.encode(), project_url.encode()
+            )
+        )
+        if ours != raw:
+            raise SystemExit("The baseline's events page differs from the project's: fix it first.")
+        for _, path in endpoints[1:]:
+            fetch(project_url + path)
+        rows = [("raw SQL + orjson baseline: events page", wrk(baseline_url + endpoints[0][1]))]
+        rows += [(name, wrk(project_url + path)) for name, path in endpoints]
+    finally:
+        for process in (project, baseline):
+            process.terminate()
+            process.wait(timeout=30)
+
+    limit = rows[0][1]["p50"]
+    print()
+    machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+    print(
+        f"{database}, {picks['events']} events, {picks['claims']} claims; gunicorn, {WORKERS} "
+        f"sync worker; wrk -t1 -c{CONNECTIONS} -d{DURATION}s; {machine}"
+    )
+    print(f"events page: {events_query}; {ours['count']} events in the window")
+    print()
+    print(f"| {'request':<40} | {'req/s':>7} | {'p50 ms':>7} | {'p99 ms':>7} | {'p50 / raw':>9} |")
+    print(f"|{'-' * 42}|{'-' * 9}:|{'-' * 9}:|{'-' * 9}:|{'-' * 11}:|")
+    for name, result in rows:
+        print(
+            f"| {name:<40} | {result['rps']:>7.1f} | {result['p50']:>7.2f} | "
+            f"{result['p99']:>7.2f} | {result['p50'] / limit:>8.2f}x |"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,95 @@
+"""Production database settings: the read-replica router, connection pooling, check --deploy."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.db import connections, transaction
+
+from config.routers import PrimaryReplicaRouter
+from tracker.models import Event
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def settings_with(**env) -> dict:
+    """DATABASES and DATABASE_ROUTERS as the settings module reads them from ``env``."""
+    code = (
+        "import json; from django.conf import settings; "
+        "print(json.dumps({'databases': settings.DATABASES, "
+        "'routers': getattr(settings, 'DATABASE_ROUTERS', [])}, default=str))"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE", "DJANGO_ENV"))}
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+    )  # fmt: skip
+    return json.loads(result.stdout)
+
+
+def test_without_a_replica_there_is_one_database_and_no_router():
+    found = settings_with(DATABASE_URL="postgres://app@db.internal:5432/tracker")
+    assert list(found["databases"]) == ["default"]
+    assert found["routers"] == []
+    assert found["databases"]["default"]["CONN_MAX_AGE"] == 60
+
+
+def test_a_replica_url_adds_the_replica_and_the_router():
+    found = settings_with(
+        DATABASE_URL="postgres://app@primary.internal:5432/tracker",
+        DATABASE_REPLICA_URL="postgres://reader@replica.internal:5432/tracker",
+    )
+    replica = found["databases"]["replica"]
+    assert (replica["HOST"], replica["USER"], replica["NAME"]) == (
+        "replica.internal", "reader", "tracker",
+    )  # fmt: skip
+    assert replica["TEST"]["MIRROR"] == "default"
+    assert found["databases"]["default"]["HOST"] == "primary.internal"
+    assert found["routers"] == ["config.routers.PrimaryReplicaRouter"]
+
+
+def test_database_pool_turns_on_psycopgs_pool():
+    found = settings_with(
+        DATABASE_URL="postgres://app@db.internal:5432/tracker",
+        DATABASE_POOL="1",
+        DATABASE_POOL_MAX="20",
+    )
+    default = found["databases"]["default"]
+    assert default["OPTIONS"]["pool"] == {"min_size": 2, "max_size": 20}
+    assert default["CONN_MAX_AGE"] == 0  # Django refuses persistent connections with a pool
+
+
+def test_the_pool_is_only_for_postgresql():
+    found = settings_with(DATABASE_POOL="1")  # the SQLite default
+    assert "pool" not in found["databases"]["default"].get("OPTIONS", {})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_router_reads_from_the_replica_and_writes_to_the_primary():
+    router = PrimaryReplicaRouter()
+    assert router.db_for_read(Event) == "replica"
+    assert router.db_for_write(Event) == "default"
+    assert router.allow_migrate("default", "tracker") is True
+    assert router.allow_migrate("replica", "tracker") is False
+    assert router.allow_relation(Event(), Event()) is True
+    with transaction.atomic():  # a write in progress reads its own writes on the primary
+        assert connections["default"].in_atomic_block
+        assert router.db_for_read(Event) == "default"
+    assert router.db_for_read(Event) == "replica"
+
+
+def test_production_settings_pass_check_deploy():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, capture_output=True, text=True,
+        env={**os.environ, "DJANGO_ENV": "production", "ALLOWED_HOSTS": "example.org",
+             "SECRET_KEY": "a-long-random-production-key-for-the-check-0123456789-abcdefgh",
+             "DATABASE_URL": "postgres://app@db.internal:5432/tracker",
+             "DATABASE_REPLICA_URL": "postgres://reader@replica.internal:5432/tracker"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
