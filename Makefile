@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 WORKERS ?= 2
 STAMP := $(VENV)/.installed
 
-.PHONY: install browser-deps run migrate load test lint format check clean
+.PHONY: install browser-deps run migrate load test lint format check bench bench-deps clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,22 @@ format: install
 check: install
 	DJANGO_ENV=production SECRET_KEY=$${SECRET_KEY:-check-deploy-only-$$(date +%s)-not-a-real-key-0123456789abcdefghij} ALLOWED_HOSTS=example.org \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+# The benchmark (bench/run.py; results in docs/benchmarks.md). The data is generated once into
+# /tmp/bench (or DATABASE_URL) and reused; BENCH_EVENTS=10000 for a quick run.
+BENCH_EVENTS ?= 100000
+BENCH_CLAIMS ?= 10
+BENCH_DURATION ?= 10
+
+bench-deps:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get install -y -qq wrk || (apt-get update -qq && apt-get install -y -qq wrk)) >/dev/null; \
+	  else echo "wrk is missing: apt-get install wrk"; exit 1; fi; }
+
+bench: install bench-deps
+	BENCH_EVENTS=$(BENCH_EVENTS) BENCH_CLAIMS=$(BENCH_CLAIMS) BENCH_DURATION=$(BENCH_DURATION) \
+		$(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

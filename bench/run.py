@@ -117,7 +117,7 @@ _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 def wrk(url: str) -> dict:
     output = subprocess.run(
-        ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{DURATION}s", "--latency", url],
+        ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{DURATION}s", "--timeout", "60s", "--latency", url],
         check=True, text=True, capture_output=True,
     ).stdout  # fmt: skip
     if "Non-2xx" in output:
@@ -177,7 +177,7 @@ def main() -> None:
     print(f"events page: {events_query}; {ours['count']} events in the window")
     print()
     print(f"| {'request':<40} | {'req/s':>7} | {'p50 ms':>7} | {'p99 ms':>7} | {'p50 / raw':>9} |")
-    print(f"|{'-' * 42}|{'-' * 9}:|{'-' * 9}:|{'-' * 9}:|{'-' * 11}:|")
+    print(f"|{'-' * 42}|{'-' * 8}:|{'-' * 8}:|{'-' * 8}:|{'-' * 10}:|")
     for name, result in rows:
         print(
             f"| {name:<40} | {result['rps']:>7.1f} | {result['p50']:>7.2f} | "

@@ -83,7 +83,10 @@ def _cached_url(serializer, view_name: str) -> DetailURL:
 
 
 def _iso(day) -> str | None:
-    return day.isoformat() if day is not None else None
+    """A date as DRF's DateField renders it; rows from SQLite hold it as ISO text already."""
+    if day is None or isinstance(day, str):
+        return day
+    return day.isoformat()
 
 
 def _reference(serializer) -> bool:
