@@ -58,7 +58,8 @@ check: install
 # /tmp/bench (or DATABASE_URL) and reused; BENCH_EVENTS=10000 for a quick run.
 BENCH_EVENTS ?= 100000
 BENCH_CLAIMS ?= 10
-BENCH_DURATION ?= 10
+BENCH_DURATION ?= 5
+BENCH_ROUNDS ?= 3
 
 bench-deps:
 	@command -v wrk >/dev/null 2>&1 || { \
@@ -67,7 +68,7 @@ bench-deps:
 	  else echo "wrk is missing: apt-get install wrk"; exit 1; fi; }
 
 bench: install bench-deps
-	BENCH_EVENTS=$(BENCH_EVENTS) BENCH_CLAIMS=$(BENCH_CLAIMS) BENCH_DURATION=$(BENCH_DURATION) \
+	BENCH_EVENTS=$(BENCH_EVENTS) BENCH_CLAIMS=$(BENCH_CLAIMS) BENCH_DURATION=$(BENCH_DURATION) BENCH_ROUNDS=$(BENCH_ROUNDS) \
 		$(BIN)/python bench/run.py
 
 clean:

@@ -25,7 +25,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
 )
-from django.db.models.functions import Coalesce, Now, Substr, TruncMonth, TruncYear
+from django.db.models.functions import Cast, Coalesce, Now, Substr, TruncMonth, TruncYear
 
 from tracker.models import (
     Actor,
@@ -80,6 +80,7 @@ _CLAIM_COLUMNS = (
     "source_id", "source__slug", "source__title", "source__publisher__name",
     "source__published", "source__url",
 )  # fmt: skip
+_DATE_COLUMNS = ("claim__stated_start", "claim__stated_end")
 CLAIM_ROW_FIELDS = tuple(column.replace("__", "_") for column in _CLAIM_COLUMNS)
 
 
@@ -107,7 +108,7 @@ def event_embeds(event_ids: list[int]) -> EventEmbeds:
 
     The same rows, in the same order, as ``event_queryset``'s prefetches; read as tuples because
     building a model instance per row costs more than the query on a page of 50 events and the
-    500 claims about them. Dates in the rows are ``datetime.date`` or ISO text (see ``_rows``).
+    500 claims about them. Dates in the rows are ``datetime.date`` or ISO text.
     """
     embeds = EventEmbeds()
     if not event_ids:
@@ -128,10 +129,16 @@ def event_embeds(event_ids: list[int]) -> EventEmbeds:
         embeds.tags[event_id].append(slug)
     about = Claim.events.through.objects.filter(event_id__in=event_ids)
     claim_ids = set()
-    for event_id, *row in _rows(
-        about.order_by("claim__stated_start", "claim__id").values_list(
-            "event_id", *(f"claim__{column}" for column in _CLAIM_COLUMNS)
+    columns = [f"claim__{column}" for column in _CLAIM_COLUMNS]
+    if connection.vendor == "sqlite":
+        # Selected as text, SQLite's driver hands over the stored ISO dates as they are instead
+        # of parsing each into a date that the JSON turns back into the same text.
+        about = about.annotate(
+            **{f"_{column}": Cast(column, CharField()) for column in _DATE_COLUMNS}
         )
+        columns = [f"_{c}" if c in _DATE_COLUMNS else c for c in columns]
+    for event_id, *row in _rows(
+        about.order_by("claim__stated_start", "claim__id").values_list("event_id", *columns)
     ):
         embeds.claims[event_id].append(tuple(row))
         claim_ids.add(row[0])
@@ -162,8 +169,9 @@ def event_embeds(event_ids: list[int]) -> EventEmbeds:
 
 def _rows(queryset: QuerySet) -> list[tuple]:
     """A ``values_list`` queryset's rows as the driver gives them, without the ORM's per-value
-    conversion: on a page's 500 claims that costs more than the query. Dates therefore come as
-    ``datetime.date`` from psycopg and as ISO text from SQLite."""
+    conversion: on a page's 500 claims that costs more than the query. The columns come in the
+    order ``values_list`` names them, annotations included (Django 5.2 selects them so; the
+    fast-path tests would catch a change)."""
     sql, params = queryset.query.sql_with_params()
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(sql, params)
