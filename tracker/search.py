@@ -14,7 +14,7 @@ import re
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
-from django.db.models import Index, Q, QuerySet
+from django.db.models import Index, QuerySet
 
 CONFIG = "simple"
 # The searched documents; the indexes and the queries are built from the same expressions, so
@@ -52,12 +52,12 @@ def prefix_query(term: str) -> SearchQuery | None:
     return SearchQuery(raw, search_type="raw", config=CONFIG)
 
 
-def matching(queryset: QuerySet, model_name: str, term: str) -> Q | None:
-    """A condition on ``pk`` for the rows whose document matches ``term`` through its index."""
+def matching_ids(model, model_name: str, term: str) -> QuerySet:
+    """The ids of the rows whose document matches ``term`` (a GIN index scan), unordered."""
     query = prefix_query(term)
-    if query is None:
-        return None
-    ids = queryset.model._base_manager.annotate(document=document(model_name)).filter(
-        document=query
+    return (
+        model._base_manager.annotate(document=document(model_name))
+        .filter(document=query)
+        .order_by()
+        .values("pk")
     )
-    return Q(pk__in=ids.values("pk"))

@@ -21,7 +21,6 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Prefetch,
-    Q,
     QuerySet,
     Subquery,
 )
@@ -154,12 +153,15 @@ def event_embeds(event_ids: list[int]) -> EventEmbeds:
     )
     for claim_id, slug in _rows(concerns):
         embeds.claim_events[claim_id].append(slug)
+    # Each direction through its own index, then merged (an OR of the two would scan the table).
+    columns = ("id", "from_claim_id", "to_claim_id", "type")
     relations = (
-        ClaimRelation.objects.filter(Q(from_claim_id__in=about_ids) | Q(to_claim_id__in=about_ids))
+        ClaimRelation.objects.filter(from_claim_id__in=about_ids)
+        .values_list(*columns)
+        .union(ClaimRelation.objects.filter(to_claim_id__in=about_ids).values_list(*columns))
         .order_by("id")
-        .values_list("from_claim_id", "to_claim_id", "type")
     )
-    for from_id, to_id, kind in _rows(relations):
+    for _, from_id, to_id, kind in _rows(relations):
         if from_id in claim_ids:
             embeds.relations_out[from_id].append((kind, to_id))
         if to_id in claim_ids:

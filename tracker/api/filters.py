@@ -148,11 +148,13 @@ class EventFilter(filters.FilterSet):
 
     def filter_q(self, qs, name, value):
         def term_query(term):
-            full_text = search.uses_full_text() and search.matching(qs, "event", term)
-            if full_text:
-                # Both sides as id sets: each is served by its own index (GIN, actor name).
+            if search.uses_full_text() and search.prefix_query(term) is not None:
+                # One id set, the union of the full-text matches (GIN index) and the events of
+                # participants so named: an OR of two subqueries would make PostgreSQL evaluate
+                # the document of every event instead of reading the index.
                 participants = EventActor.objects.filter(actor__name__icontains=term)
-                return full_text | Q(pk__in=participants.values("event_id"))
+                ids = search.matching_ids(qs.model, "event", term)
+                return Q(pk__in=ids.union(participants.order_by().values("event_id"), all=True))
             participants = EventActor.objects.filter(
                 event=OuterRef("pk"), actor__name__icontains=term
             )
@@ -198,10 +200,11 @@ class ClaimFilter(filters.FilterSet):
 
     def filter_q(self, qs, name, value):
         def term_query(term):
-            full_text = search.uses_full_text() and search.matching(qs, "claim", term)
-            if full_text:
-                claimants = Actor.objects.filter(name__icontains=term)
-                return full_text | Q(claimant__in=claimants)
+            if search.uses_full_text() and search.prefix_query(term) is not None:
+                claimants = Actor.objects.filter(name__icontains=term).order_by().values("pk")
+                by_claimant = Claim.objects.filter(claimant__in=claimants).order_by().values("pk")
+                ids = search.matching_ids(qs.model, "claim", term)
+                return Q(pk__in=ids.union(by_claimant, all=True))
             return _any_contains(["text", "quote", "claimant__name"], term)
 
         return qs.filter(_every_term(value, term_query))
