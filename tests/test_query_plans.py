@@ -52,8 +52,21 @@ def test_the_longest_span_is_read_from_its_index():
     ],
 )
 def test_q_uses_the_full_text_index(filterset, params, index):
-    queryset = (
+    model_queryset = (
         selectors.event_list_queryset() if filterset is EventFilter else selectors.claim_queryset()
     )
-    found = plan(filterset(data=params, queryset=queryset).qs[:50])
-    assert f"Bitmap Index Scan on {index}" in found
+    matches = filterset(data=params, queryset=model_queryset).qs.order_by()
+    assert f"Bitmap Index Scan on {index}" in plan(matches)
+
+
+def test_the_search_columns_are_those_of_the_migration():
+    from importlib import import_module
+
+    from tracker import search
+
+    migration = import_module("tracker.migrations.0002_event_date_span_search_indexes")
+    assert [
+        statement
+        for model_name in search.DOCUMENTS
+        for statement in search.schema_sql(model_name)[0]
+    ] == migration.SEARCH_COLUMNS

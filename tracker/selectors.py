@@ -155,12 +155,9 @@ def event_embeds(event_ids: list[int]) -> EventEmbeds:
         embeds.claim_events[claim_id].append(slug)
     # Each direction through its own index, then merged (an OR of the two would scan the table).
     columns = ("id", "from_claim_id", "to_claim_id", "type")
-    relations = (
-        ClaimRelation.objects.filter(from_claim_id__in=about_ids)
-        .values_list(*columns)
-        .union(ClaimRelation.objects.filter(to_claim_id__in=about_ids).values_list(*columns))
-        .order_by("id")
-    )
+    outgoing = ClaimRelation.objects.filter(from_claim_id__in=about_ids).order_by()
+    incoming = ClaimRelation.objects.filter(to_claim_id__in=about_ids).order_by()
+    relations = outgoing.values_list(*columns).union(incoming.values_list(*columns)).order_by("id")
     for _, from_id, to_id, kind in _rows(relations):
         if from_id in claim_ids:
             embeds.relations_out[from_id].append((kind, to_id))

@@ -113,11 +113,15 @@ def _any_contains(lookups: list[str], value: str) -> Q:
     return query
 
 
+def _terms(value: str) -> list[str]:
+    return list(dict.fromkeys(value.split()[:10]))
+
+
 def _every_term(value: str, term_query) -> Q:
     """Each whitespace-separated term must match (``vladivostok summit`` finds "Summit in
     Vladivostok"); ``term_query(term)`` says where a single term may match."""
     query = Q()
-    for term in value.split()[:10]:
+    for term in _terms(value):
         query &= term_query(term)
     return query
 
@@ -148,18 +152,21 @@ class EventFilter(filters.FilterSet):
 
     def filter_q(self, qs, name, value):
         def term_query(term):
-            if search.uses_full_text() and search.prefix_query(term) is not None:
-                # One id set, the union of the full-text matches (GIN index) and the events of
-                # participants so named: an OR of two subqueries would make PostgreSQL evaluate
-                # the document of every event instead of reading the index.
-                participants = EventActor.objects.filter(actor__name__icontains=term)
-                ids = search.matching_ids(qs.model, "event", term)
-                return Q(pk__in=ids.union(participants.order_by().values("event_id"), all=True))
             participants = EventActor.objects.filter(
                 event=OuterRef("pk"), actor__name__icontains=term
             )
             return _any_contains(["title", "summary", "location"], term) | Q(Exists(participants))
 
+        if search.uses_full_text():
+            return qs.filter(
+                search.full_text_condition(
+                    qs.model, _terms(value),
+                    by_name=lambda term: EventActor.objects.filter(
+                        actor__name__icontains=term
+                    ).values("event_id"),
+                    substring=term_query,
+                )
+            )  # fmt: skip
         return qs.filter(_every_term(value, term_query))
 
     def filter_queryset(self, queryset):
@@ -200,13 +207,18 @@ class ClaimFilter(filters.FilterSet):
 
     def filter_q(self, qs, name, value):
         def term_query(term):
-            if search.uses_full_text() and search.prefix_query(term) is not None:
-                claimants = Actor.objects.filter(name__icontains=term).order_by().values("pk")
-                by_claimant = Claim.objects.filter(claimant__in=claimants).order_by().values("pk")
-                ids = search.matching_ids(qs.model, "claim", term)
-                return Q(pk__in=ids.union(by_claimant, all=True))
             return _any_contains(["text", "quote", "claimant__name"], term)
 
+        if search.uses_full_text():
+            return qs.filter(
+                search.full_text_condition(
+                    qs.model, _terms(value),
+                    by_name=lambda term: Claim.objects.filter(
+                        claimant__name__icontains=term
+                    ).values("pk"),
+                    substring=term_query,
+                )
+            )  # fmt: skip
         return qs.filter(_every_term(value, term_query))
 
     def filter_queryset(self, queryset):

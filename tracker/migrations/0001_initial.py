@@ -8,209 +8,446 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Event',
+            name="Event",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=120, unique=True)),
-                ('created', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated', tracker.models.ModifiedAtField(default=django.utils.timezone.now, editable=False)),
-                ('title', models.CharField(max_length=300)),
-                ('summary', models.TextField(blank=True)),
-                ('date', tracker.dates.EDTFField(help_text='EDTF, e.g. 2019-04-25, 2020-01, 2022-07~ or 2017?.')),
-                ('date_start', models.DateField(blank=True, editable=False)),
-                ('date_end', models.DateField(blank=True, editable=False)),
-                ('date_precision', models.CharField(blank=True, choices=[('day', 'day'), ('month', 'month'), ('year', 'year')], editable=False, max_length=5)),
-                ('location', models.CharField(blank=True, max_length=200)),
-                ('notes', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=120, unique=True)),
+                (
+                    "created",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                (
+                    "updated",
+                    tracker.models.ModifiedAtField(
+                        default=django.utils.timezone.now, editable=False
+                    ),
+                ),
+                ("title", models.CharField(max_length=300)),
+                ("summary", models.TextField(blank=True)),
+                (
+                    "date",
+                    tracker.dates.EDTFField(
+                        help_text="EDTF, e.g. 2019-04-25, 2020-01, 2022-07~ or 2017?."
+                    ),
+                ),
+                ("date_start", models.DateField(blank=True, editable=False)),
+                ("date_end", models.DateField(blank=True, editable=False)),
+                (
+                    "date_precision",
+                    models.CharField(
+                        blank=True,
+                        choices=[("day", "day"), ("month", "month"), ("year", "year")],
+                        editable=False,
+                        max_length=5,
+                    ),
+                ),
+                ("location", models.CharField(blank=True, max_length=200)),
+                ("notes", models.TextField(blank=True)),
             ],
             options={
-                'ordering': ['date_start', 'date_end', 'title'],
+                "ordering": ["date_start", "date_end", "title"],
             },
         ),
         migrations.CreateModel(
-            name='Tag',
+            name="Tag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=60, unique=True)),
-                ('name', models.CharField(max_length=100)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=60, unique=True)),
+                ("name", models.CharField(max_length=100)),
             ],
             options={
-                'ordering': ['slug'],
+                "ordering": ["slug"],
             },
         ),
         migrations.CreateModel(
-            name='Actor',
+            name="Actor",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=120, unique=True)),
-                ('created', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated', tracker.models.ModifiedAtField(default=django.utils.timezone.now, editable=False)),
-                ('name', models.CharField(max_length=200)),
-                ('kind', models.CharField(choices=[('person', 'person'), ('state', 'state'), ('organisation', 'organisation'), ('media', 'media')], max_length=20)),
-                ('title', models.CharField(blank=True, help_text='Role as given in the sources.', max_length=300)),
-                ('aliases', models.JSONField(blank=True, default=list, help_text='Other names, as a list.')),
-                ('notes', models.TextField(blank=True)),
-                ('affiliation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='members', to='tracker.actor')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=120, unique=True)),
+                (
+                    "created",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                (
+                    "updated",
+                    tracker.models.ModifiedAtField(
+                        default=django.utils.timezone.now, editable=False
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("person", "person"),
+                            ("state", "state"),
+                            ("organisation", "organisation"),
+                            ("media", "media"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "title",
+                    models.CharField(
+                        blank=True, help_text="Role as given in the sources.", max_length=300
+                    ),
+                ),
+                (
+                    "aliases",
+                    models.JSONField(blank=True, default=list, help_text="Other names, as a list."),
+                ),
+                ("notes", models.TextField(blank=True)),
+                (
+                    "affiliation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="members",
+                        to="tracker.actor",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Claim',
+            name="Claim",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=120, unique=True)),
-                ('created', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated', tracker.models.ModifiedAtField(default=django.utils.timezone.now, editable=False)),
-                ('text', models.TextField(help_text="The claim in the curator's words.")),
-                ('quote', models.TextField(blank=True, help_text="Verbatim from the source's text; empty for a paraphrase.")),
-                ('quote_start', models.PositiveIntegerField(blank=True, editable=False, null=True)),
-                ('quote_end', models.PositiveIntegerField(blank=True, editable=False, null=True)),
-                ('stated', tracker.dates.EDTFField(help_text='When it was said (EDTF).')),
-                ('stated_start', models.DateField(blank=True, editable=False)),
-                ('stated_end', models.DateField(blank=True, editable=False)),
-                ('stated_precision', models.CharField(blank=True, choices=[('day', 'day'), ('month', 'month'), ('year', 'year')], editable=False, max_length=5)),
-                ('status', models.CharField(choices=[('unverified', 'unverified'), ('corroborated', 'corroborated'), ('disputed', 'disputed'), ('refuted', 'refuted')], default='unverified', max_length=20)),
-                ('notes', models.TextField(blank=True)),
-                ('claimant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='claims', to='tracker.actor')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=120, unique=True)),
+                (
+                    "created",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                (
+                    "updated",
+                    tracker.models.ModifiedAtField(
+                        default=django.utils.timezone.now, editable=False
+                    ),
+                ),
+                ("text", models.TextField(help_text="The claim in the curator's words.")),
+                (
+                    "quote",
+                    models.TextField(
+                        blank=True,
+                        help_text="Verbatim from the source's text; empty for a paraphrase.",
+                    ),
+                ),
+                ("quote_start", models.PositiveIntegerField(blank=True, editable=False, null=True)),
+                ("quote_end", models.PositiveIntegerField(blank=True, editable=False, null=True)),
+                ("stated", tracker.dates.EDTFField(help_text="When it was said (EDTF).")),
+                ("stated_start", models.DateField(blank=True, editable=False)),
+                ("stated_end", models.DateField(blank=True, editable=False)),
+                (
+                    "stated_precision",
+                    models.CharField(
+                        blank=True,
+                        choices=[("day", "day"), ("month", "month"), ("year", "year")],
+                        editable=False,
+                        max_length=5,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("unverified", "unverified"),
+                            ("corroborated", "corroborated"),
+                            ("disputed", "disputed"),
+                            ("refuted", "refuted"),
+                        ],
+                        default="unverified",
+                        max_length=20,
+                    ),
+                ),
+                ("notes", models.TextField(blank=True)),
+                (
+                    "claimant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="claims",
+                        to="tracker.actor",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['stated_start', 'id'],
+                "ordering": ["stated_start", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ClaimRelation',
+            name="ClaimRelation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('type', models.CharField(choices=[('supports', 'supports'), ('contradicts', 'contradicts')], max_length=20)),
-                ('note', models.TextField(blank=True)),
-                ('from_claim', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='relations_out', to='tracker.claim')),
-                ('to_claim', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='relations_in', to='tracker.claim')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[("supports", "supports"), ("contradicts", "contradicts")],
+                        max_length=20,
+                    ),
+                ),
+                ("note", models.TextField(blank=True)),
+                (
+                    "from_claim",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="relations_out",
+                        to="tracker.claim",
+                    ),
+                ),
+                (
+                    "to_claim",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="relations_in",
+                        to="tracker.claim",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['from_claim', 'id'],
+                "ordering": ["from_claim", "id"],
             },
         ),
         migrations.AddField(
-            model_name='claim',
-            name='related',
-            field=models.ManyToManyField(blank=True, related_name='related_from', through='tracker.ClaimRelation', to='tracker.claim'),
+            model_name="claim",
+            name="related",
+            field=models.ManyToManyField(
+                blank=True,
+                related_name="related_from",
+                through="tracker.ClaimRelation",
+                to="tracker.claim",
+            ),
         ),
         migrations.AddField(
-            model_name='claim',
-            name='events',
-            field=models.ManyToManyField(blank=True, related_name='claims', to='tracker.event'),
+            model_name="claim",
+            name="events",
+            field=models.ManyToManyField(blank=True, related_name="claims", to="tracker.event"),
         ),
         migrations.CreateModel(
-            name='EventActor',
+            name="EventActor",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(default='participant', max_length=60)),
-                ('actor', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='participations', to='tracker.actor')),
-                ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='participations', to='tracker.event')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("role", models.CharField(default="participant", max_length=60)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="participations",
+                        to="tracker.actor",
+                    ),
+                ),
+                (
+                    "event",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="participations",
+                        to="tracker.event",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['event', 'id'],
+                "ordering": ["event", "id"],
             },
         ),
         migrations.AddField(
-            model_name='event',
-            name='participants',
-            field=models.ManyToManyField(blank=True, related_name='events', through='tracker.EventActor', to='tracker.actor'),
+            model_name="event",
+            name="participants",
+            field=models.ManyToManyField(
+                blank=True, related_name="events", through="tracker.EventActor", to="tracker.actor"
+            ),
         ),
         migrations.CreateModel(
-            name='Source',
+            name="Source",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=120, unique=True)),
-                ('created', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated', tracker.models.ModifiedAtField(default=django.utils.timezone.now, editable=False)),
-                ('title', models.CharField(max_length=500)),
-                ('author', models.CharField(blank=True, max_length=200)),
-                ('url', models.URLField(blank=True, max_length=1000)),
-                ('published', tracker.dates.EDTFField(help_text='EDTF, e.g. 2020-02-07, 2022-07 or 2017-10/2017-12.')),
-                ('published_start', models.DateField(blank=True, editable=False)),
-                ('published_end', models.DateField(blank=True, editable=False)),
-                ('published_precision', models.CharField(blank=True, choices=[('day', 'day'), ('month', 'month'), ('year', 'year')], editable=False, max_length=5)),
-                ('language', models.CharField(default='en', max_length=16)),
-                ('text', models.TextField(help_text='The document exactly as captured.')),
-                ('notes', models.TextField(blank=True, help_text='E.g. how a missing year was inferred.')),
-                ('publisher', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='published_sources', to='tracker.actor')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=120, unique=True)),
+                (
+                    "created",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                (
+                    "updated",
+                    tracker.models.ModifiedAtField(
+                        default=django.utils.timezone.now, editable=False
+                    ),
+                ),
+                ("title", models.CharField(max_length=500)),
+                ("author", models.CharField(blank=True, max_length=200)),
+                ("url", models.URLField(blank=True, max_length=1000)),
+                (
+                    "published",
+                    tracker.dates.EDTFField(
+                        help_text="EDTF, e.g. 2020-02-07, 2022-07 or 2017-10/2017-12."
+                    ),
+                ),
+                ("published_start", models.DateField(blank=True, editable=False)),
+                ("published_end", models.DateField(blank=True, editable=False)),
+                (
+                    "published_precision",
+                    models.CharField(
+                        blank=True,
+                        choices=[("day", "day"), ("month", "month"), ("year", "year")],
+                        editable=False,
+                        max_length=5,
+                    ),
+                ),
+                ("language", models.CharField(default="en", max_length=16)),
+                ("text", models.TextField(help_text="The document exactly as captured.")),
+                (
+                    "notes",
+                    models.TextField(blank=True, help_text="E.g. how a missing year was inferred."),
+                ),
+                (
+                    "publisher",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="published_sources",
+                        to="tracker.actor",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['published_start', 'title'],
+                "ordering": ["published_start", "title"],
             },
         ),
         migrations.AddField(
-            model_name='event',
-            name='sources',
-            field=models.ManyToManyField(blank=True, help_text='Where the event is reported.', related_name='events', to='tracker.source'),
+            model_name="event",
+            name="sources",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="Where the event is reported.",
+                related_name="events",
+                to="tracker.source",
+            ),
         ),
         migrations.AddField(
-            model_name='claim',
-            name='source',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='claims', to='tracker.source'),
+            model_name="claim",
+            name="source",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="claims",
+                to="tracker.source",
+            ),
         ),
         migrations.AddField(
-            model_name='event',
-            name='tags',
-            field=models.ManyToManyField(blank=True, related_name='events', to='tracker.tag'),
+            model_name="event",
+            name="tags",
+            field=models.ManyToManyField(blank=True, related_name="events", to="tracker.tag"),
         ),
         migrations.AddIndex(
-            model_name='actor',
-            index=models.Index(fields=['kind', 'name'], name='tracker_act_kind_af69be_idx'),
+            model_name="actor",
+            index=models.Index(fields=["kind", "name"], name="tracker_act_kind_af69be_idx"),
         ),
         migrations.AddConstraint(
-            model_name='claimrelation',
-            constraint=models.UniqueConstraint(fields=('from_claim', 'to_claim', 'type'), name='claim_relation_unique'),
+            model_name="claimrelation",
+            constraint=models.UniqueConstraint(
+                fields=("from_claim", "to_claim", "type"), name="claim_relation_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='claimrelation',
-            constraint=models.CheckConstraint(condition=models.Q(('from_claim', models.F('to_claim')), _negated=True), name='claim_relation_not_self'),
+            model_name="claimrelation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("from_claim", models.F("to_claim")), _negated=True),
+                name="claim_relation_not_self",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='eventactor',
-            constraint=models.UniqueConstraint(fields=('event', 'actor', 'role'), name='event_actor_role_unique'),
+            model_name="eventactor",
+            constraint=models.UniqueConstraint(
+                fields=("event", "actor", "role"), name="event_actor_role_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='source',
-            constraint=models.CheckConstraint(condition=models.Q(('published_start__lte', models.F('published_end'))), name='source_published_bounds_ordered'),
+            model_name="source",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("published_start__lte", models.F("published_end"))),
+                name="source_published_bounds_ordered",
+            ),
         ),
         migrations.AddIndex(
-            model_name='claim',
-            index=models.Index(fields=['stated_start', 'stated_end'], name='claim_stated_window'),
+            model_name="claim",
+            index=models.Index(fields=["stated_start", "stated_end"], name="claim_stated_window"),
         ),
         migrations.AddIndex(
-            model_name='claim',
-            index=models.Index(fields=['status'], name='claim_status'),
+            model_name="claim",
+            index=models.Index(fields=["status"], name="claim_status"),
         ),
         migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(('stated_start__lte', models.F('stated_end'))), name='claim_stated_bounds_ordered'),
+            model_name="claim",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("stated_start__lte", models.F("stated_end"))),
+                name="claim_stated_bounds_ordered",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(('quote_start__isnull', True), ('quote_start__lt', models.F('quote_end')), _connector='OR'), name='claim_quote_offsets_ordered'),
+            model_name="claim",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("quote_start__isnull", True),
+                    ("quote_start__lt", models.F("quote_end")),
+                    _connector="OR",
+                ),
+                name="claim_quote_offsets_ordered",
+            ),
         ),
         migrations.AddIndex(
-            model_name='event',
-            index=models.Index(fields=['date_start', 'date_end'], name='event_date_window'),
+            model_name="event",
+            index=models.Index(fields=["date_start", "date_end"], name="event_date_window"),
         ),
         migrations.AddIndex(
-            model_name='event',
-            index=models.Index(fields=['date_end'], name='event_date_end'),
+            model_name="event",
+            index=models.Index(fields=["date_end"], name="event_date_end"),
         ),
         migrations.AddConstraint(
-            model_name='event',
-            constraint=models.CheckConstraint(condition=models.Q(('date_start__lte', models.F('date_end'))), name='event_date_bounds_ordered'),
+            model_name="event",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("date_start__lte", models.F("date_end"))),
+                name="event_date_bounds_ordered",
+            ),
         ),
     ]

@@ -1,4 +1,4 @@
-"""Event.date_span (bounds date-window queries), and full-text search indexes on PostgreSQL."""
+"""Event.date_span (bounds date-window queries); full-text search columns on PostgreSQL."""
 
 from django.db import migrations, models
 
@@ -6,30 +6,34 @@ from django.db import migrations, models
 def fill_date_span(apps, schema_editor):
     Event = apps.get_model("tracker", "Event")
     for event in Event.objects.only("id", "date_start", "date_end").iterator():
-        Event.objects.filter(pk=event.pk).update(
-            date_span=(event.date_end - event.date_start).days
-        )
+        Event.objects.filter(pk=event.pk).update(date_span=(event.date_end - event.date_start).days)
 
 
-def search_indexes():
-    # Imported here: the expressions are those the `q` filters query, so PostgreSQL uses them.
-    from tracker.search import search_indexes as indexes
+# The statements of tracker.search.schema_sql, as they were when this migration was written.
+SEARCH_COLUMNS = [
+    "ALTER TABLE tracker_event ADD COLUMN search_document tsvector GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, coalesce(title, '') || ' ' || coalesce(summary, '') || ' ' || coalesce(location, ''))) STORED",
+    "CREATE INDEX event_search ON tracker_event USING gin (search_document)",
+    "ALTER TABLE tracker_claim ADD COLUMN search_document tsvector GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, coalesce(text, '') || ' ' || coalesce(quote, ''))) STORED",
+    "CREATE INDEX claim_search ON tracker_claim USING gin (search_document)",
+]
+DROP_SEARCH_COLUMNS = [
+    "ALTER TABLE tracker_event DROP COLUMN search_document",
+    "ALTER TABLE tracker_claim DROP COLUMN search_document",
+]
 
-    return indexes()
 
-
-def add_search_indexes(apps, schema_editor):
+def add_search_columns(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return  # SQLite keeps substring search, which no index serves
-    for model_name, index in search_indexes():
-        schema_editor.add_index(apps.get_model("tracker", model_name), index)
+    for statement in SEARCH_COLUMNS:
+        schema_editor.execute(statement)
 
 
-def remove_search_indexes(apps, schema_editor):
+def remove_search_columns(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    for model_name, index in search_indexes():
-        schema_editor.remove_index(apps.get_model("tracker", model_name), index)
+    for statement in DROP_SEARCH_COLUMNS:
+        schema_editor.execute(statement)
 
 
 class Migration(migrations.Migration):
@@ -54,5 +58,5 @@ class Migration(migrations.Migration):
             model_name="event",
             index=models.Index(fields=["date_span"], name="event_date_span"),
         ),
-        migrations.RunPython(add_search_indexes, remove_search_indexes),
+        migrations.RunPython(add_search_columns, remove_search_columns),
     ]
