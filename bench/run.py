@@ -145,7 +145,7 @@ def main() -> None:
     endpoints = [
         ("events page (1-year window, 50)", f"/api/v1/events/?{events_query}"),
         ("claims by claimant", f"/api/v1/claims/?claimant={picks['claimant']}&page_size=50"),
-        ("events q search", "/api/v1/events/?q=railway%20rason&page_size=50"),
+        ("events q search", "/api/v1/events/?q=railway%20fabricated&page_size=50"),
         ("stats/timeline (year)", "/api/v1/stats/timeline/?bucket=year"),
         ("source detail", f"/api/v1/sources/{picks['source']}/"),
     ]
@@ -153,7 +153,7 @@ def main() -> None:
         # On SQLite q over a million claims is a substring scan of the whole table (seconds);
         # full-text search over a GIN index is PostgreSQL's (see tracker/search.py).
         endpoints.insert(
-            3, ("claims q search", "/api/v1/claims/?q=fabricated%20geneva&page_size=50")
+            3, ("claims q search", "/api/v1/claims/?q=fabricated%20railway&page_size=50")
         )
     project, project_url = serve(env, "config.wsgi")
     baseline, baseline_url = serve(env, "bench.baseline:app")
