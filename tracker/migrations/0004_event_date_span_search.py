@@ -4,9 +4,12 @@ from django.db import migrations, models
 
 
 def fill_date_span(apps, schema_editor):
-    Event = apps.get_model("tracker", "Event")
-    for event in Event.objects.only("id", "date_start", "date_end").iterator():
-        Event.objects.filter(pk=event.pk).update(date_span=(event.date_end - event.date_start).days)
+    for model_name, key in (("Event", "pk"), ("HistoricalEvent", "history_id")):
+        model = apps.get_model("tracker", model_name)
+        for row in model.objects.values(key, "date_start", "date_end").iterator():
+            model.objects.filter(**{key: row[key]}).update(
+                date_span=(row["date_end"] - row["date_start"]).days
+            )
 
 
 # The statements of tracker.search.schema_sql, as they were when this migration was written.
@@ -38,12 +41,23 @@ def remove_search_columns(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tracker", "0001_initial"),
+        ("tracker", "0003_curators_group"),
     ]
 
     operations = [
         migrations.AddField(
             model_name="event",
+            name="date_span",
+            field=models.PositiveIntegerField(
+                blank=True,
+                default=0,
+                editable=False,
+                help_text="Days from date_start to date_end; the longest bounds date-window queries.",
+            ),
+            preserve_default=False,
+        ),
+        migrations.AddField(
+            model_name="historicalevent",
             name="date_span",
             field=models.PositiveIntegerField(
                 blank=True,
