@@ -213,3 +213,18 @@ def test_claims_text_search_semantics_per_database(api, early_claims, q, full_te
     found = slugs(api.get("/api/v1/claims/", {"q": q, "page_size": 200}))
     expected = full_text if connection.vendor == "postgresql" else substring
     assert [slug for slug in found if slug.startswith("zc-")] == expected
+
+
+@pytest.mark.parametrize("ordering", ["date", "-date", "title", "-title"])
+def test_a_search_keeps_the_order_of_the_list(api, ordering):
+    """On PostgreSQL a search orders by an expression (so the GIN index is used): same order."""
+    for slug, title, date in [
+        ("e-t1", "Talks in spring", "1902-03-15"), ("e-t2", "Talks again", "1902-03"),
+        ("e-t3", "Early talks", "1902"), ("e-t4", "Talks late", "1903-01-01"),
+        ("e-t5", "Other talks", "1902-03-15"), ("e-x", "Unrelated", "1902-03-15"),
+    ]:  # fmt: skip
+        EventFactory(slug=slug, title=title, date=date)
+    listed = slugs(api.get(f"/api/v1/events/?{ALL}&ordering={ordering}"))
+    searched = slugs(api.get(f"/api/v1/events/?{ALL}&ordering={ordering}&q=talks"))
+    assert searched == [slug for slug in listed if slug.startswith("e-t")]
+    assert len(searched) == 5

@@ -13,8 +13,8 @@ import datetime
 import django_filters as filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, Max, OuterRef, Q, TextField
-from django.db.models.functions import Cast
+from django.db.models import Exists, F, Max, OuterRef, Q, TextField
+from django.db.models.functions import Cast, Coalesce
 from drf_spectacular.utils import extend_schema_field
 
 from tracker import dates, search
@@ -171,7 +171,24 @@ class EventFilter(filters.FilterSet):
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
-        return queryset.order_by(*event_ordering(self.form.cleaned_data.get("ordering")))
+        ordering = event_ordering(self.form.cleaned_data.get("ordering"))
+        return queryset.order_by(*_searched_order(ordering, self.form.cleaned_data.get("q")))
+
+
+def _searched_order(ordering: list[str], q: str | None) -> list:
+    """The same order; for a full-text search, its first key as an expression no index gives.
+
+    Otherwise PostgreSQL may walk the date index in order, testing each row against the search
+    until a page is full, which it expects to be quick and which reads thousands of rows for a
+    selective search (35 ms against 5 ms measured for ~500 matches in 100,000 events); an
+    order no index provides leaves it the GIN index, then a sort of the matches.
+    """
+    if not q or not search.uses_full_text():
+        return ordering
+    first, *rest = ordering
+    name = first.lstrip("-")
+    key = Coalesce(F(name), F(name))
+    return [key.desc() if first.startswith("-") else key.asc(), *rest]
 
 
 def event_ordering(requested: list[str] | None) -> list[str]:
@@ -226,7 +243,8 @@ class ClaimFilter(filters.FilterSet):
         key = (self.form.cleaned_data.get("ordering") or ["stated"])[0]
         sign = "-" if key.startswith("-") else ""
         column = {"stated": "stated_start", "id": "id"}[key.lstrip("-")]
-        return queryset.order_by(f"{sign}{column}", f"{sign}id")
+        ordering = [f"{sign}{column}", f"{sign}id"]
+        return queryset.order_by(*_searched_order(ordering, self.form.cleaned_data.get("q")))
 
 
 class ActorFilter(filters.FilterSet):
