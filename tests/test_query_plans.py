@@ -66,7 +66,7 @@ def test_the_search_columns_are_those_of_the_migration():
 
     from tracker import search
 
-    migration = import_module("tracker.migrations.0004_event_date_span_search")
+    migration = import_module("tracker.migrations.0005_event_date_span_search")
     assert [
         statement
         for model_name in search.DOCUMENTS

@@ -80,7 +80,7 @@ _CLAIM_COLUMNS = (
     "source__published", "source__url",
 )  # fmt: skip
 _DATE_COLUMNS = ("claim__stated_start", "claim__stated_end")
-CLAIM_ROW_FIELDS = tuple(column.replace("__", "_") for column in _CLAIM_COLUMNS)
+EMBEDDED_CLAIM_FIELDS = tuple(column.replace("__", "_") for column in _CLAIM_COLUMNS)
 
 
 @dataclass
@@ -89,8 +89,8 @@ class EventEmbeds:
 
     ``participants[event_id]``: (actor id, slug, name, kind, role) in participation order;
     ``tags[event_id]``: tag slugs in slug order; ``claims[event_id]``: claim rows (tuples in
-    the order of ``CLAIM_ROW_FIELDS``) by stated date then id; ``claim_events[claim_id]``: the
-    slugs of the events a claim concerns, in event order; ``relations_out[claim_id]`` and
+    the order of ``EMBEDDED_CLAIM_FIELDS``) by stated date then id; ``claim_events[claim_id]``:
+    the slugs of the events a claim concerns, in event order; ``relations_out[claim_id]`` and
     ``relations_in[claim_id]``: (type, other claim id) by relation id.
     """
 
@@ -117,14 +117,14 @@ def event_embeds(event_ids: list[int]) -> EventEmbeds:
         .order_by("id")
         .values_list("event_id", "actor_id", "actor__slug", "actor__name", "actor__kind", "role")
     )
-    for event_id, *participant in _rows(participations):
+    for event_id, *participant in _driver_rows(participations):
         embeds.participants[event_id].append(tuple(participant))
     tagged = (
         Event.tags.through.objects.filter(event_id__in=event_ids)
         .order_by("tag__slug")
         .values_list("event_id", "tag__slug")
     )
-    for event_id, slug in _rows(tagged):
+    for event_id, slug in _driver_rows(tagged):
         embeds.tags[event_id].append(slug)
     about = Claim.events.through.objects.filter(event_id__in=event_ids)
     claim_ids = set()
@@ -136,7 +136,7 @@ def event_embeds(event_ids: list[int]) -> EventEmbeds:
             **{f"_{column}": Cast(column, CharField()) for column in _DATE_COLUMNS}
         )
         columns = [f"_{c}" if c in _DATE_COLUMNS else c for c in columns]
-    for event_id, *row in _rows(
+    for event_id, *row in _driver_rows(
         about.order_by("claim__stated_start", "claim__id").values_list("event_id", *columns)
     ):
         embeds.claims[event_id].append(tuple(row))
@@ -151,14 +151,14 @@ def event_embeds(event_ids: list[int]) -> EventEmbeds:
         .order_by(*(f"event__{key}" for key in Event._meta.ordering))
         .values_list("claim_id", "event__slug")
     )
-    for claim_id, slug in _rows(concerns):
+    for claim_id, slug in _driver_rows(concerns):
         embeds.claim_events[claim_id].append(slug)
     # Each direction through its own index, then merged (an OR of the two would scan the table).
     columns = ("id", "from_claim_id", "to_claim_id", "type")
     outgoing = ClaimRelation.objects.filter(from_claim_id__in=about_ids).order_by()
     incoming = ClaimRelation.objects.filter(to_claim_id__in=about_ids).order_by()
     relations = outgoing.values_list(*columns).union(incoming.values_list(*columns)).order_by("id")
-    for _, from_id, to_id, kind in _rows(relations):
+    for _, from_id, to_id, kind in _driver_rows(relations):
         if from_id in claim_ids:
             embeds.relations_out[from_id].append((kind, to_id))
         if to_id in claim_ids:
@@ -166,7 +166,7 @@ def event_embeds(event_ids: list[int]) -> EventEmbeds:
     return embeds
 
 
-def _rows(queryset: QuerySet) -> list[tuple]:
+def _driver_rows(queryset: QuerySet) -> list[tuple]:
     """A ``values_list`` queryset's rows as the driver gives them, without the ORM's per-value
     conversion: on a page's 500 claims that costs more than the query. The columns come in the
     order ``values_list`` names them, annotations included (Django 5.2 selects them so; the

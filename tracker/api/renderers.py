@@ -5,9 +5,10 @@ compact ``JSONRenderer`` (UTF-8, no spaces); anything orjson does not know nativ
 translations, decimals, ...) goes through DRF's own encoder, and a request for indented output
 (``Accept: application/json; indent=4``) is left to DRF.
 
-CSV (RFC 4180): comma-separated, fields quoted when needed, CRLF line ends, UTF-8 without a byte-order
-mark, a header row first. ``null`` is an empty cell. Lists and streaming exports are built in
-``tracker.api.exports``; this renderer handles responses that are already lists of flat objects.
+CSV (RFC 4180): comma-separated, fields quoted when needed, CRLF line ends, UTF-8 without a
+byte-order mark, a header row first. ``null`` is an empty cell. Lists and streaming exports are
+built in ``tracker.api.exports``; this renderer handles responses that are already lists of flat
+objects.
 """
 
 from __future__ import annotations

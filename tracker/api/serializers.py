@@ -145,7 +145,7 @@ class ClaimSerializer(serializers.HyperlinkedModelSerializer):
 
 
 def claim_representation(*, url, row, events, relations_out, relations_in) -> dict:
-    """A claim's JSON from a row in the order of ``selectors.CLAIM_ROW_FIELDS``."""
+    """A claim's JSON from a row in the order of ``selectors.EMBEDDED_CLAIM_FIELDS``."""
     (
         pk, slug, text, quote, quote_start, quote_end,
         stated, stated_start, stated_end, stated_precision, status,

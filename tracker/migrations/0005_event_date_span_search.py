@@ -2,6 +2,8 @@
 
 from django.db import migrations, models
 
+from tracker import record_version
+
 
 def fill_date_span(apps, schema_editor):
     for model_name, key in (("Event", "pk"), ("HistoricalEvent", "history_id")):
@@ -25,6 +27,14 @@ DROP_SEARCH_COLUMNS = [
 ]
 
 
+def reinstall_version_triggers(apps, schema_editor):
+    # SQLite adds a column by rebuilding the table, which drops the table's triggers.
+    if schema_editor.connection.vendor == "sqlite":
+        tables = ["tracker_event", "tracker_historicalevent"]
+        record_version.uninstall(schema_editor, tables)
+        record_version.install(schema_editor, tables)
+
+
 def add_search_columns(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return  # SQLite keeps substring search, which no index serves
@@ -41,7 +51,7 @@ def remove_search_columns(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tracker", "0003_curators_group"),
+        ("tracker", "0004_record_version"),
     ]
 
     operations = [
@@ -72,5 +82,6 @@ class Migration(migrations.Migration):
             model_name="event",
             index=models.Index(fields=["date_span"], name="event_date_span"),
         ),
+        migrations.RunPython(reinstall_version_triggers, reinstall_version_triggers),
         migrations.RunPython(add_search_columns, remove_search_columns),
     ]
