@@ -1,0 +1,45 @@
+"""manage.py import_source FILE: one source document and its claims, all or nothing.
+
+The work is done by ``tracker.imports.import_source``; this command reads the file and prints
+the report. Exit status 0 when the file was imported (or already was), 1 with the report of
+every problem otherwise. The format is documented in docs/import.md.
+"""
+
+import sys
+
+from django.core.exceptions import ValidationError
+from django.core.management import BaseCommand, CommandError
+
+from tracker.imports import import_source, parse_document
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a source document and its claims from a JSON file (docs/import.md): all or "
+        "nothing, and a second import of the same file changes nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="the JSON file, or - for standard input")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="validate and report, write nothing"
+        )
+
+    def handle(self, *args, file, dry_run, **options):
+        try:
+            if file == "-":
+                raw = sys.stdin.buffer.read()
+            else:
+                with open(file, "rb") as handle:
+                    raw = handle.read()
+        except OSError as error:
+            raise CommandError(f"Cannot read {file}: {error.strerror}.") from None
+        try:
+            document = parse_document(raw)
+        except ValidationError as error:
+            raise CommandError(f"{file}: {error.messages[0]} Nothing was written.") from None
+        report = import_source(document=document, dry_run=dry_run)
+        if not report.ok:
+            self.stderr.write(report.render())
+            raise CommandError(f"{file}: {len(report.problems)} problem(s); nothing was written.")
+        self.stdout.write(report.render())
