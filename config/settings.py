@@ -57,6 +57,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "tracker.api.limits.RequestLimitsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -116,6 +117,17 @@ if os.environ.get("DATABASE_REPLICA_URL"):
     DATABASE_ROUTERS = ["config.routers.PrimaryReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The cache holds the throttling counters. The default (memory of one process) suits a
+# developer's machine; in production, where several gunicorn workers must share the counts,
+# set REDIS_URL (e.g. redis://127.0.0.1:6379/0).
+if os.environ.get("REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+        }
+    }
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -161,8 +173,24 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "tracker.api.throttling.AnonRateThrottle",
+        "tracker.api.throttling.UserRateThrottle",
+    ],
+    # Proxies in front of the app that append to X-Forwarded-For (1 behind one load balancer);
+    # 0 counts clients by REMOTE_ADDR, so a client cannot pick its own address to dodge limits.
+    "NUM_PROXIES": int(os.environ.get("NUM_PROXIES", "0")),
 }
 MAX_PAGE_SIZE = int(os.environ.get("MAX_PAGE_SIZE", "200"))
+# Requests per client and period ("120/min", "5000/hour"; "off" for none): anonymous clients
+# by address, signed-in ones by account. Read by tracker.api.throttling on every request.
+API_THROTTLE_RATES = {
+    "anon": os.environ.get("THROTTLE_ANON_RATE", "120/min"),
+    "user": os.environ.get("THROTTLE_USER_RATE", "1200/min"),
+}
+# Request bodies (JSON writes, admin forms) and query strings above these are refused: 413/414.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("MAX_REQUEST_BODY", str(1024 * 1024)))
+MAX_QUERY_STRING = int(os.environ.get("MAX_QUERY_STRING", "2048"))
 
 # History is an audit trail: the admin shows it but does not offer to revert to an old version
 # (a revert would bypass the services that keep quotes and links consistent).

@@ -15,5 +15,6 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
 ]
 
+handler400 = "tracker.api.exceptions.bad_request"
 handler404 = "tracker.api.exceptions.not_found"
 handler500 = "tracker.api.exceptions.server_error"

@@ -20,6 +20,12 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _no_throttling(settings):
+    """Request rates are limits for clients, not for the suite; tests of throttling set them."""
+    settings.API_THROTTLE_RATES = {"anon": None, "user": None}
+
+
 @pytest.fixture
 def api(db):
     return APIClient()

@@ -67,6 +67,14 @@ def _json_or_default(request, status_code: int, code: str, detail: str, default)
     return default()
 
 
+def bad_request(request, exception=None):
+    """Django's 400 for requests refused before a view (e.g. too many fields): JSON under /api/."""
+    return _json_or_default(
+        request, 400, "bad_request", "Bad request.",
+        lambda: defaults.bad_request(request, exception),
+    )  # fmt: skip
+
+
 def not_found(request, exception=None):
     """Django's 404 for URLs no view answers: JSON under /api/, the usual page elsewhere."""
     return _json_or_default(
