@@ -41,7 +41,11 @@ class WindowDateField(forms.CharField):
         try:
             return dates.window(value)
         except ValidationError as error:
-            raise forms.ValidationError(error.messages[0], code="invalid") from None
+            # The message quotes the client's value, which may hold a "%": pass it as a
+            # parameter, since the message itself is %-formatted on its way out.
+            raise forms.ValidationError(
+                "%(reason)s", code="invalid", params={"reason": error.messages[0]}
+            ) from None
 
 
 @extend_schema_field(
@@ -247,6 +251,9 @@ class ClaimFilter(filters.FilterSet):
         return queryset.order_by(*_searched_order(ordering, self.form.cleaned_data.get("q")))
 
 
+_JSON_SYNTAX = frozenset('[]{}",:\\')
+
+
 class ActorFilter(filters.FilterSet):
     kind = filters.ChoiceFilter(choices=ActorKind.choices)
     q = SearchFilter(method="filter_q", help_text="Text search in names, titles and aliases.")
@@ -257,9 +264,16 @@ class ActorFilter(filters.FilterSet):
         fields = ["kind", "q"]
 
     def filter_q(self, qs, name, value):
-        fields = ["name", "title", "aliases_text"]
+        def term_query(term):
+            # Aliases are searched in their JSON text (["DPRK", "North"]); a term holding JSON
+            # punctuation would match that syntax ("[]" every actor without aliases), not a name.
+            fields = ["name", "title"]
+            if _JSON_SYNTAX.isdisjoint(term):
+                fields.append("aliases_text")
+            return _any_contains(fields, term)
+
         return qs.annotate(aliases_text=Cast("aliases", TextField())).filter(
-            _every_term(value, lambda term: _any_contains(fields, term))
+            _every_term(value, term_query)
         )
 
 
