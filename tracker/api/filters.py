@@ -15,6 +15,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, F, Max, OuterRef, Q, TextField
 from django.db.models.functions import Cast, Coalesce
+from django_filters.fields import BaseCSVField
 from drf_spectacular.utils import extend_schema_field
 
 from tracker import dates, search
@@ -89,7 +90,7 @@ class WindowFilter(filters.Filter):
         return longest or 0
 
 
-@extend_schema_field({"type": "string", "format": "slug"})
+@extend_schema_field({"type": "string", "format": "slug", "pattern": r"^[-a-zA-Z0-9_]+$"})
 class SlugFilter(filters.ModelChoiceFilter):
     """A reference by slug; an unknown slug is a 400 that names the parameter."""
 
@@ -102,12 +103,36 @@ class SlugFilter(filters.ModelChoiceFilter):
         super().__init__(*args, **kwargs)
 
 
+@extend_schema_field({"type": "string", "maxLength": 200, "pattern": r"^[^\x00]*$"})
 class SearchFilter(filters.CharFilter):
-    """``q``: case-insensitive substring search over the fields a method names."""
+    """``q``: case-insensitive substring search over the fields a method names.
+
+    At most 200 characters, counted as given (not stripped, so the count is the one the
+    OpenAPI document states), and no NUL, which no database can search for.
+    """
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("max_length", 200)
+        kwargs.setdefault("strip", False)
         super().__init__(*args, **kwargs)
+
+
+class KeysField(BaseCSVField):
+    """Comma-separated keys, none of them empty (``ordering=,date`` is a typo, not a key)."""
+
+    def clean(self, value):
+        if value and "" in value:
+            raise forms.ValidationError(
+                "An ordering key is empty: give keys separated by commas, e.g. -date,title.",
+                code="invalid",
+            )
+        return super().clean(value)
+
+
+class OrderingFilter(filters.OrderingFilter):
+    """django-filter's ordering (one key or several, comma-separated), without empty keys."""
+
+    base_field_class = KeysField
 
 
 def _any_contains(lookups: list[str], value: str) -> Q:
@@ -142,7 +167,7 @@ class EventFilter(filters.FilterSet):
         method="filter_q",
         help_text="Text search in titles, summaries, locations and participants' names.",
     )
-    ordering = filters.OrderingFilter(
+    ordering = OrderingFilter(
         fields={"date_start": "date", "title": "title"},
         help_text="date, -date, title or -title (default: date, then precision).",
     )
@@ -196,13 +221,30 @@ def _searched_order(ordering: list[str], q: str | None) -> list:
 
 
 def event_ordering(requested: list[str] | None) -> list[str]:
-    """The order of the contract: date, then precision (finer first), with stable tie-breaks."""
-    key = (requested or ["date"])[0]  # OrderingFilter cleans to the parameter's value
-    sign = "-" if key.startswith("-") else ""
-    if key.lstrip("-") == "date":
-        # "day" < "month" < "year" sorts by precision as text too, on every database.
-        return [f"{sign}date_start", f"{sign}date_precision", f"{sign}date_end", "title", "id"]
-    return [f"{sign}title", "date_start", "id"]
+    """The order of the contract: date, then precision (finer first), with stable tie-breaks.
+
+    ``requested`` is the cleaned ``ordering``: one key or several (``-date,title``), each
+    applied in turn, as the OpenAPI document's comma-separated list says.
+    """
+    columns = []
+    for key in requested or ["date"]:
+        sign = "-" if key.startswith("-") else ""
+        if key.lstrip("-") == "date":
+            # "day" < "month" < "year" sorts by precision as text too, on every database.
+            columns += [f"{sign}date_start", f"{sign}date_precision", f"{sign}date_end"]
+        else:
+            columns.append(f"{sign}title")
+    return _unique_columns([*columns, "title", "date_start", "id"])
+
+
+def _unique_columns(columns: list[str]) -> list[str]:
+    """Each column once, where it first appears (a later mention would change nothing)."""
+    seen, unique = set(), []
+    for column in columns:
+        if column.lstrip("-") not in seen:
+            seen.add(column.lstrip("-"))
+            unique.append(column)
+    return unique
 
 
 class ClaimFilter(filters.FilterSet):
@@ -217,7 +259,7 @@ class ClaimFilter(filters.FilterSet):
     q = SearchFilter(
         method="filter_q", help_text="Text search in claims, quotes and claimants' names."
     )
-    ordering = filters.OrderingFilter(
+    ordering = OrderingFilter(
         fields={"stated_start": "stated", "id": "id"},
         help_text="stated, -stated, id or -id (default: stated).",
     )
@@ -244,10 +286,14 @@ class ClaimFilter(filters.FilterSet):
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
-        key = (self.form.cleaned_data.get("ordering") or ["stated"])[0]
-        sign = "-" if key.startswith("-") else ""
-        column = {"stated": "stated_start", "id": "id"}[key.lstrip("-")]
-        ordering = [f"{sign}{column}", f"{sign}id"]
+        columns = [
+            ("-" if key.startswith("-") else "")
+            + {"stated": "stated_start", "id": "id"}[key.lstrip("-")]
+            for key in self.form.cleaned_data.get("ordering") or ["stated"]
+        ]
+        # Ties break by id, in the direction of the first key.
+        tie_break = "-id" if columns[0].startswith("-") else "id"
+        ordering = _unique_columns([*columns, tie_break])
         return queryset.order_by(*_searched_order(ordering, self.form.cleaned_data.get("q")))
 
 
@@ -257,7 +303,7 @@ _JSON_SYNTAX = frozenset('[]{}",:\\')
 class ActorFilter(filters.FilterSet):
     kind = filters.ChoiceFilter(choices=ActorKind.choices)
     q = SearchFilter(method="filter_q", help_text="Text search in names, titles and aliases.")
-    ordering = filters.OrderingFilter(fields={"name": "name", "id": "id"})
+    ordering = OrderingFilter(fields={"name": "name", "id": "id"})
 
     class Meta:
         model = Actor
@@ -280,7 +326,7 @@ class ActorFilter(filters.FilterSet):
 class SourceFilter(filters.FilterSet):
     publisher = SlugFilter(queryset=Actor.objects.all(), help_text="Publisher's slug.")
     q = SearchFilter(method="filter_q", help_text="Text search in titles, authors and texts.")
-    ordering = filters.OrderingFilter(
+    ordering = OrderingFilter(
         fields={"published_start": "published", "title": "title"},
         help_text="published, -published, title or -title (default: published).",
     )

@@ -27,6 +27,12 @@ class Pagination(PageNumberPagination):
         size = _positive_int(request, self.page_size_query_param)
         return self.page_size if size is None else min(size, self.max_page_size)
 
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:  # both are positive whole numbers, and 0 is refused
+            parameter["schema"]["minimum"] = 1
+        return parameters
+
     def paginate_queryset(self, queryset, request, view=None):
         _positive_int(request, self.page_query_param)
         return super().paginate_queryset(queryset, request, view)

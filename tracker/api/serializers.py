@@ -17,6 +17,9 @@ from rest_framework.reverse import reverse
 from tracker import selectors
 from tracker.models import Actor, Claim, ClaimRelation, Event, EventActor, Source
 
+# A document's address, or null when the capture has none.
+NULLABLE_URI = {"type": "string", "format": "uri", "nullable": True}
+
 
 class ActorBriefSerializer(serializers.ModelSerializer):
     class Meta:
@@ -45,7 +48,7 @@ class SourceBriefSerializer(serializers.ModelSerializer):
         model = Source
         fields = ["id", "slug", "title", "publisher", "published", "url"]
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(NULLABLE_URI)
     def get_url(self, source) -> str | None:
         return source.url or None
 
@@ -303,7 +306,7 @@ class SourceSerializer(_LinksMixin, serializers.HyperlinkedModelSerializer):
             "language", "notes", "claims_url",
         ]  # fmt: skip
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(NULLABLE_URI)
     def get_document_url(self, source) -> str | None:
         """Where the document was published (the model's ``url``; ``url`` here is the API's)."""
         return source.url or None

@@ -1,0 +1,80 @@
+"""The OpenAPI document's view of what every operation may answer, beyond its 2xx body.
+
+drf-spectacular documents the success response and the authentication classes; this schema
+class adds what the API also does, so that the document (and clients or fuzzers reading it)
+know it: the error responses in the one error shape, and that reading needs no credentials.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular import openapi
+from drf_spectacular.utils import extend_schema_serializer
+from rest_framework import permissions, serializers
+
+
+@extend_schema_serializer(many=False)  # never wrapped in a page, even on a list operation
+class ErrorSerializer(serializers.Serializer):
+    """The one error shape of ``tracker.api.exceptions``."""
+
+    status = serializers.IntegerField(help_text="The HTTP status code, repeated.")
+    code = serializers.CharField(help_text="e.g. invalid, not_found, throttled")
+    detail = serializers.CharField()
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Each bad parameter or field with what is wrong with it; empty otherwise.",
+    )
+
+
+ERRORS = {
+    "400": "Bad input: `errors` names each parameter or field and what is wrong with it.",
+    "404": "No such object (or a page past the last).",
+    "413": "The request body is over the size limit.",
+    "414": "The query string is over the length limit.",
+    "429": "Too many requests: `Retry-After` says how many seconds to wait.",
+}
+
+
+class AutoSchema(openapi.AutoSchema):
+    def _error_codes(self) -> list[str]:
+        takes_query = bool(self._get_filter_parameters() or self._get_pagination_parameters())
+        takes_query = takes_query or any(
+            parameter.get("in") == "query" for parameter in self._get_parameters()
+        )
+        writes = self.method not in permissions.SAFE_METHODS
+        codes = ["429"]
+        if takes_query or writes:
+            codes += ["400", "414"]
+        if writes:
+            codes.append("413")
+        if self._get_paginator() or "{" in self.path:
+            codes.append("404")
+        return sorted(codes)
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        for code in self._error_codes():
+            if code not in responses:
+                response = self._get_response_for_code(ErrorSerializer, code, direction=direction)
+                responses[code] = {**response, "description": ERRORS[code]}
+        return responses
+
+    def get_operation(self, *args, **kwargs):
+        operation = super().get_operation(*args, **kwargs)
+        for parameter in (operation or {}).get("parameters", []):
+            # Every query parameter is optional and an empty value means "not given"
+            # (?kind=&q= is the whole list), which OpenAPI says with allowEmptyValue.
+            if parameter["in"] == "query" and not parameter.get("required"):
+                parameter["allowEmptyValue"] = True
+        return operation
+
+    def get_auth(self):
+        auths = super().get_auth()
+        # DjangoModelPermissionsOrAnonReadOnly lets anyone read: a safe method needs no
+        # credentials, which OpenAPI says with an empty requirement.
+        perms = [type(p) for p in self.view.get_permissions()]
+        anonymous_reads = any(
+            issubclass(p, permissions.DjangoModelPermissionsOrAnonReadOnly) for p in perms
+        )
+        if anonymous_reads and self.method in permissions.SAFE_METHODS and {} not in auths:
+            auths.append({})
+        return auths
