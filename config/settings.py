@@ -152,6 +152,8 @@ STORAGES = {
 }
 
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
+# dumpdata/loaddata JSON that keeps timestamps whole (Django's cuts them to the millisecond).
+SERIALIZATION_MODULES = {"json": "tracker.serialization"}
 
 REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": [

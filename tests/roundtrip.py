@@ -2,7 +2,7 @@
 environment names a fresh database (DATABASE_URL or SQLITE_PATH).
 
 It migrates that database, loads DUMP with the validating loaddata, and writes to OUT (JSON):
-the API's answer to every list and detail (``crawl``), the database's own dump (``dump``, for
+the API's answer to every list, detail and history (``crawl``), the database's own dump (``dump``, for
 the trip back), its vendor, and the id a new record gets afterwards (so a load that leaves a
 sequence behind, and the next write collides, is caught).
 """
@@ -24,8 +24,12 @@ LISTS = [
 ]
 
 
+# What a move carries: the record with its history, and the accounts the history names.
+DUMPED = ["auth.user", "authtoken", "tracker"]
+
+
 def crawl(client) -> dict[str, object]:
-    """Every list (all pages) and every detail the lists link to, keyed by path."""
+    """Every list (all pages), every detail the lists link to and each detail's history."""
     answers: dict[str, object] = {}
     for path in LISTS:
         separator = "&" if "?" in path else "?"
@@ -39,6 +43,9 @@ def crawl(client) -> dict[str, object]:
             for item in body["results"]:
                 detail = item["url"].removeprefix("http://testserver")
                 answers[detail] = client.get(detail).json()
+                history = client.get(f"{detail}history/?page_size=200").json()
+                assert history["next"] is None, f"{detail} has more than 200 history entries"
+                answers[f"{detail}history/"] = history
     return answers
 
 
@@ -47,7 +54,7 @@ def dump() -> str:
     from django.core.management import call_command
 
     out = io.StringIO()
-    call_command("dumpdata", "tracker", natural_foreign=True, indent=1, stdout=out)
+    call_command("dumpdata", *DUMPED, natural_foreign=True, indent=1, stdout=out)
     return out.getvalue()
 
 

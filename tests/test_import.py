@@ -158,7 +158,8 @@ C3 = "claims[3] 'timonin-implementing-all-sanctions-2017'"
 C7 = "claims[7] 'timonin-rejects-media-reports-2017'"
 NOT_IN_TEXT = (
     "This quote does not appear in the text of the source 'Russia’s economic cooperation with "
-    "North Korea slows down over UN sanctions'."
+    "North Korea slows down over UN sanctions'. Copy it verbatim from the text (only whitespace "
+    "and the style of quotation marks may differ)."
 )
 
 
