@@ -27,9 +27,13 @@ class ErrorSerializer(serializers.Serializer):
 
 ERRORS = {
     "400": "Bad input: `errors` names each parameter or field and what is wrong with it.",
+    "401": "No credentials, or wrong ones (send `Authorization: Token <key>`).",
+    "403": "The account may not make this change.",
     "404": "No such object (or a page past the last).",
     "413": "The request body is over the size limit.",
+    "412": "`If-Match` is not the record's current ETag: someone changed it since; read it again.",
     "414": "The query string is over the length limit.",
+    "428": "`If-Match` is missing: send the ETag of the record as you read it.",
     "429": "Too many requests: `Retry-After` says how many seconds to wait.",
 }
 
@@ -45,7 +49,9 @@ class AutoSchema(openapi.AutoSchema):
         if takes_query or writes:
             codes += ["400", "414"]
         if writes:
-            codes.append("413")
+            codes += ["401", "403", "413"]
+        if writes and "{" in self.path:  # a change to a stored record is conditional
+            codes += ["412", "428"]
         if self._get_paginator() or "{" in self.path:
             codes.append("404")
         return sorted(codes)

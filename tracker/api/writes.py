@@ -24,6 +24,8 @@ from tracker import history, record_version
 from tracker.api.conditional import PreconditionFailed, check_if_match, etag_for
 from tracker.api.write_serializers import HistoryEntrySerializer, HistoryPageSerializer
 
+POSITIVE = {"type": "integer", "minimum": 1}
+
 
 class Conflict(APIException):
     status_code = 409
@@ -134,8 +136,9 @@ class CuratedViewSet(viewsets.ModelViewSet):
         "created/changed/deleted, and each field's old and new value. Still served after "
         "the record is deleted.",
         parameters=[
-            OpenApiParameter("page", int, description="Page number."),
-            OpenApiParameter("page_size", int, description="Entries per page (capped)."),
+            # Positive whole numbers, as for every list (tracker.api.pagination refuses 0).
+            OpenApiParameter("page", POSITIVE, description="Page number."),
+            OpenApiParameter("page_size", POSITIVE, description="Entries per page (capped)."),
         ],
         responses=HistoryPageSerializer,
         filters=False,
