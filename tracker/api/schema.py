@@ -31,6 +31,7 @@ ERRORS = {
     "403": "The account may not make this change.",
     "404": "No such object (or a page past the last).",
     "413": "The request body is over the size limit.",
+    "409": "The record cannot be deleted: other records refer to it (the detail says which).",
     "412": "`If-Match` is not the record's current ETag: someone changed it since; read it again.",
     "414": "The query string is over the length limit.",
     "428": "`If-Match` is missing: send the ETag of the record as you read it.",
@@ -52,6 +53,8 @@ class AutoSchema(openapi.AutoSchema):
             codes += ["401", "403", "413"]
         if writes and "{" in self.path:  # a change to a stored record is conditional
             codes += ["412", "428"]
+        if self.method == "DELETE":
+            codes.append("409")
         if self._get_paginator() or "{" in self.path:
             codes.append("404")
         return sorted(codes)
