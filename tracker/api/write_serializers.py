@@ -13,6 +13,8 @@ made from the title (or name, or claimant and text) on a create.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -84,6 +86,30 @@ class RecordWriteSerializer(serializers.Serializer):
     renames: dict[str, str] = {}
 
     slug = serializers.SlugField(max_length=120, required=False)
+
+    def to_internal_value(self, data):
+        # A field the API does not know is refused, never dropped: a misspelt "stauts" must
+        # not pass for a write that changed nothing. Names of the read representation are
+        # allowed (and ignored where read-only), so that what a client read can be sent back.
+        if isinstance(data, Mapping):
+            known = set(self.fields) | self.context.get("read_fields", set())
+            unknown = sorted(str(name) for name in data if name not in known)
+            if unknown:
+                raise serializers.ValidationError(
+                    {name: ["Unknown field: this API does not take it."] for name in unknown}
+                )
+            # DRF turns a number into text (42 -> "42"); a text field here takes text only.
+            wrong = [
+                name
+                for name, field in self.fields.items()
+                if isinstance(field, serializers.CharField)
+                and not field.read_only
+                and data.get(name) is not None
+                and not isinstance(data.get(name), str)
+            ]
+            if wrong:
+                raise serializers.ValidationError({name: ["Not a valid string."] for name in wrong})
+        return super().to_internal_value(data)
 
     @property
     def by(self):

@@ -66,7 +66,9 @@ class CuratedViewSet(viewsets.ModelViewSet):
     # --- writes -----------------------------------------------------------------------------
 
     def get_write_serializer(self, *args, **kwargs):
-        kwargs.setdefault("context", self.get_serializer_context())
+        context = kwargs.setdefault("context", self.get_serializer_context())
+        # A client may send back what it read (GET, edit, PUT): those names are not unknown.
+        context["read_fields"] = set(self.get_serializer_class()().fields)
         return self.write_serializer_class(*args, **kwargs)
 
     @transaction.atomic
