@@ -86,9 +86,17 @@ def test_an_import_recreates_the_document_exactly_and_a_second_one_changes_nothi
         "timonin-rejects-media-reports-2017", "contradicts", "south-korean-media-pyongyang-unwilling-2017",
     )  # fmt: skip
 
+    # One history entry per new record, made by no one, with its links.
+    claim = Claim.objects.get(slug="timonin-rejects-media-reports-2017")
+    entries = api.get(f"/api/v1/claims/{claim.pk}/history/").json()["results"]
+    assert [(entry["who"], entry["type"]) for entry in entries] == [(None, "created")]
+    assert Claim.history.filter(id=claim.pk).get().links["events"] == [
+        "timonin-seoul-briefing-2017"
+    ]
+
     before = snapshot()
     out, _ = run(EXAMPLE)
-    assert snapshot() == before
+    assert snapshot() == before  # history included: a second import records nothing
     assert "created" not in out
 
 

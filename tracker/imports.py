@@ -19,7 +19,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
-from tracker import quotes
+from tracker import history, quotes
 from tracker.models import Actor, Claim, ClaimRelation, Event, Source
 
 # Each section's fields: name -> (expected JSON type, required). A reference is a slug (str).
@@ -139,6 +139,7 @@ def import_source(*, document: Any, dry_run: bool = False) -> ImportReport:
             importer.run(document)
             if importer.report.problems or dry_run:
                 raise _Rollback
+            history.record_if_changed(importer.saved)
     except _Rollback:
         pass
     return importer.report
@@ -152,6 +153,15 @@ class _Importer:
         self.claims: dict[str, Claim] = {}
         self.invalid_claims: dict[str, str] = {}  # slug -> where it stands, for relations
         self.duplicates: set[str] = set()  # where the entries that repeat a slug stand
+        self.saved: list[models.Model] = []  # records with a history, to record at the end
+
+    def save(self, instance: models.Model) -> None:
+        # History is written once the whole file is in, so that each new record's entry holds
+        # its links (events, relations) too, as the validating loaddata does.
+        if history.tracker_of(type(instance)) is not None:
+            instance.skip_history_when_saving = True
+            self.saved.append(instance)
+        instance.save()
 
     def problem(self, where: str, field_name: str, message: str) -> None:
         self.report.problems.append(Problem(where, field_name, message))
@@ -248,13 +258,13 @@ class _Importer:
                 continue
             actor = Actor(**_plain(entry, ACTOR_REFERENCES))
             if self.validate(where, actor, exclude=["affiliation"]):
-                actor.save()
+                self.save(actor)
                 pending.append((where, actor, entry))
         for where, actor, entry in pending:
             if not self.resolve(where, actor, entry, ACTOR_REFERENCES) and self.validate(
                 where, actor
             ):
-                actor.save()
+                self.save(actor)
                 self.outcome("actor", actor.slug, "created")
 
     def import_source(self, entry: dict) -> None:
@@ -270,7 +280,7 @@ class _Importer:
         missing = self.resolve("source", source, entry, SOURCE_REFERENCES)
         valid = self.validate("source", source, exclude=missing)
         if valid and not missing and len(events) == len(event_slugs):
-            source.save()
+            self.save(source)
             source.events.set(events)
             self.source = source
             self.outcome("source", source.slug, "created")
@@ -310,7 +320,7 @@ class _Importer:
         self.claims[slug] = claim
         if self.source is None:
             return  # valid on its own; the source's problems keep it out
-        claim.save()
+        self.save(claim)
         claim.events.set(events)
         self.outcome("claim", slug, "created")
 
@@ -365,7 +375,7 @@ class _Importer:
             from_claim=from_claim, to_claim=to_claim, type=entry["type"], note=entry.get("note", "")
         )
         if self.validate(where, relation):
-            relation.save()
+            self.save(relation)
             self.outcome("relation", label, "created")
 
     # Shared steps ---------------------------------------------------------------------
