@@ -168,6 +168,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "tracker.api.pagination.Pagination",
     "EXCEPTION_HANDLER": "tracker.api.exceptions.exception_handler",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "tracker.api.negotiation.ContentNegotiation",
     "PAGE_SIZE": 50,
     "DEFAULT_RENDERER_CLASSES": [
         "tracker.api.renderers.ORJSONRenderer",

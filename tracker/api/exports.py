@@ -33,6 +33,7 @@ from django.urls import reverse
 from rest_framework.renderers import JSONRenderer
 
 from tracker import selectors
+from tracker.api.pagination import Pagination, positive_int
 from tracker.api.renderers import CSVRenderer, csv_lines
 from tracker.models import Actor, Claim, Event, Source
 
@@ -171,6 +172,13 @@ SOURCES = Export(
 )
 
 
+def check_page_parameters(request) -> None:
+    """A 400 naming ``page`` or ``page_size`` when either is not a positive whole number."""
+    paginator = Pagination()
+    for name in (paginator.page_query_param, paginator.page_size_query_param):
+        positive_int(request, name)
+
+
 class CSVMixin:
     """Adds ``text/csv`` to a view's representations (lists and stats, not details).
 
@@ -219,4 +227,7 @@ class ListExportMixin(CSVMixin):
     def list(self, request, *args, **kwargs):
         if not self.csv_requested():
             return super().list(request, *args, **kwargs)
+        # The export is every row, unpaginated; page and page_size are still refused when they
+        # are not what the document says (a positive whole number), as on the JSON list.
+        check_page_parameters(request)
         return self.export.stream(self.filter_queryset(self.get_queryset()), request)

@@ -9,7 +9,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 
 
-def _positive_int(request, name: str) -> int | None:
+def positive_int(request, name: str) -> int | None:
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return None
@@ -24,7 +24,7 @@ class Pagination(PageNumberPagination):
     last_page_strings = ()
 
     def get_page_size(self, request):
-        size = _positive_int(request, self.page_size_query_param)
+        size = positive_int(request, self.page_size_query_param)
         return self.page_size if size is None else min(size, self.max_page_size)
 
     def get_schema_operation_parameters(self, view):
@@ -34,5 +34,5 @@ class Pagination(PageNumberPagination):
         return parameters
 
     def paginate_queryset(self, queryset, request, view=None):
-        _positive_int(request, self.page_query_param)
+        positive_int(request, self.page_query_param)
         return super().paginate_queryset(queryset, request, view)

@@ -42,7 +42,7 @@ class LimitField(forms.IntegerField):
 def _limit_parameter() -> OpenApiParameter:
     return OpenApiParameter(
         "limit",
-        int,
+        {"type": "integer", "minimum": 1},  # LimitField refuses 0 and below
         description=f"How many rows (default {settings.STATS_DEFAULT_LIMIT}, "
         f"capped at {settings.STATS_MAX_LIMIT}).",
     )

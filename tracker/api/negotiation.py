@@ -1,0 +1,32 @@
+"""Content negotiation: DRF's, with ``?format=`` answered as the rest of the API's parameters.
+
+DRF answers a ``?format=`` that no renderer of the view has with a 404, as if the resource were
+missing, and before it looks at the method: ``TRACE /api/v1/events/?format=csv`` was a 404,
+not a 405. Here an unknown format is a 400 naming the parameter, and a request whose method the
+view does not take is negotiated without the override, so it reaches its 405. A format suffix
+(``/events/1.xml``) stays a 404: that address names nothing.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404
+from rest_framework.exceptions import ValidationError
+from rest_framework.negotiation import DefaultContentNegotiation
+
+
+class ContentNegotiation(DefaultContentNegotiation):
+    def select_renderer(self, request, renderers, format_suffix=None):
+        view = (request.parser_context or {}).get("view")
+        if view is not None and request.method.upper() not in view.allowed_methods:
+            return renderers[0], renderers[0].media_type
+        try:
+            return super().select_renderer(request, renderers, format_suffix)
+        except Http404:
+            if format_suffix:  # /events/1.xml: an address that names nothing stays a 404
+                raise
+            name = self.settings.URL_FORMAT_OVERRIDE
+            given = request.query_params.get(name)
+            formats = ", ".join(sorted({renderer.format for renderer in renderers}))
+            raise ValidationError(
+                {name: [f"'{given[:40]}' is not a format of this resource: use one of {formats}."]}
+            ) from None
