@@ -47,6 +47,8 @@ class Site:
             STATIC_ROOT=str(workdir / "static"),
             DJANGO_SETTINGS_MODULE="config.settings",
             DJANGO_ALLOW_ASYNC_UNSAFE="true",
+            THROTTLE_ANON_RATE="off",  # a page load makes several API requests in a burst
+            THROTTLE_USER_RATE="off",
         )
         self.url = ""
         self.process: subprocess.Popen | None = None
