@@ -1,7 +1,7 @@
 """The record survives a move between databases: SQLite to PostgreSQL and back (or PostgreSQL to
 SQLite and back, when the suite runs on PostgreSQL), with identical API output, ids included.
 
-The move is the documented one (docs/deployment.md): ``dumpdata auth.user authtoken tracker
+The move is the documented one (docs/deploy.md): ``dumpdata auth.user authtoken tracker
 --natural-foreign``
 on one side, ``migrate`` and ``loaddata`` on a fresh database of the other kind. Each far side
 runs in a subprocess (tests/roundtrip.py) with its own DATABASE_URL or SQLITE_PATH. A run on
