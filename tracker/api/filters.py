@@ -155,6 +155,18 @@ def _every_term(value: str, term_query) -> Q:
     return query
 
 
+def _text_search(qs, value: str, *, substring, by_name):
+    """``q`` over events or claims: full-text search over the GIN-indexed column on PostgreSQL,
+    every term as a substring elsewhere; ``by_name(term)`` gives the ids whose actor a term
+    names, ``substring(term)`` where a term may match as a substring."""
+    if search.uses_full_text():
+        condition = search.full_text_condition(
+            qs.model, _terms(value), by_name=by_name, substring=substring
+        )
+        return qs.filter(condition)
+    return qs.filter(_every_term(value, substring))
+
+
 class EventFilter(filters.FilterSet):
     date_from = WindowFilter(prefix="date", end="from")
     date_to = WindowFilter(prefix="date", end="to")
@@ -186,17 +198,12 @@ class EventFilter(filters.FilterSet):
             )
             return _any_contains(["title", "summary", "location"], term) | Q(Exists(participants))
 
-        if search.uses_full_text():
-            return qs.filter(
-                search.full_text_condition(
-                    qs.model, _terms(value),
-                    by_name=lambda term: EventActor.objects.filter(
-                        actor__name__icontains=term
-                    ).values("event_id"),
-                    substring=term_query,
-                )
-            )  # fmt: skip
-        return qs.filter(_every_term(value, term_query))
+        return _text_search(
+            qs, value, substring=term_query,
+            by_name=lambda term: EventActor.objects.filter(
+                actor__name__icontains=term
+            ).values("event_id"),
+        )  # fmt: skip
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
@@ -272,17 +279,10 @@ class ClaimFilter(filters.FilterSet):
         def term_query(term):
             return _any_contains(["text", "quote", "claimant__name"], term)
 
-        if search.uses_full_text():
-            return qs.filter(
-                search.full_text_condition(
-                    qs.model, _terms(value),
-                    by_name=lambda term: Claim.objects.filter(
-                        claimant__name__icontains=term
-                    ).values("pk"),
-                    substring=term_query,
-                )
-            )  # fmt: skip
-        return qs.filter(_every_term(value, term_query))
+        return _text_search(
+            qs, value, substring=term_query,
+            by_name=lambda term: Claim.objects.filter(claimant__name__icontains=term).values("pk"),
+        )  # fmt: skip
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
