@@ -15,15 +15,18 @@ from typing import NamedTuple
 
 from django.db import connection, connections
 from django.db.models import (
+    BooleanField,
     CharField,
     Count,
     F,
     IntegerField,
     OuterRef,
     Prefetch,
+    Q,
     QuerySet,
     Subquery,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce, Now, Substr, TruncMonth, TruncYear
 
 from tracker.models import (
@@ -155,8 +158,10 @@ def event_embeds(event_ids: list[int]) -> EventEmbeds:
         embeds.claim_events[claim_id].append(slug)
     # Each direction through its own index, then merged (an OR of the two would scan the table).
     columns = ("id", "from_claim_id", "to_claim_id", "type")
-    outgoing = ClaimRelation.objects.filter(from_claim_id__in=about_ids).order_by()
-    incoming = ClaimRelation.objects.filter(to_claim_id__in=about_ids).order_by()
+    outgoing = ClaimRelation.objects.filter(
+        _among("from_claim_id", claim_ids, about_ids)
+    ).order_by()
+    incoming = ClaimRelation.objects.filter(_among("to_claim_id", claim_ids, about_ids)).order_by()
     relations = outgoing.values_list(*columns).union(incoming.values_list(*columns)).order_by("id")
     for _, from_id, to_id, kind in _driver_rows(relations):
         if from_id in claim_ids:
@@ -164,6 +169,20 @@ def event_embeds(event_ids: list[int]) -> EventEmbeds:
         if to_id in claim_ids:
             embeds.relations_in[to_id].append((kind, from_id))
     return embeds
+
+
+def _among(column: str, ids: set[int], subquery: QuerySet) -> Q:
+    """``column`` (of a single-table query) is one of ``ids``, which ``subquery`` selects.
+
+    On PostgreSQL as ``= ANY`` of one array parameter: the planner then knows how many ids there
+    are and reads each from the column's index, where for ``IN (subquery)`` it hashes the
+    subquery and scans the whole table (12 ms against 1.3 ms for a page's 550 claims among
+    30,000 relations, and the scan grows with the table). Elsewhere as the subquery: SQLite
+    plans it through the index, and it spares the ORM preparing hundreds of parameters.
+    """
+    if connection.vendor == "postgresql":
+        return Q(RawSQL(f"{column} = ANY(%s)", [sorted(ids)], output_field=BooleanField()))
+    return Q(**{f"{column}__in": subquery})
 
 
 def _driver_rows(queryset: QuerySet) -> list[tuple]:

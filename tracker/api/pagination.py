@@ -5,6 +5,7 @@ a page past the end is a 404 (both in the shape of the exception handler).
 """
 
 from django.conf import settings
+from django.core.paginator import Paginator as DjangoPaginator
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 
@@ -18,7 +19,49 @@ def positive_int(request, name: str) -> int | None:
     return int(raw)
 
 
+# The name of an annotation, a window count over every row, that gives a queryset's count with
+# each of its rows: a page of such a queryset is read with its count in one query.
+COUNT_WITH_PAGE = "count_with_page"
+
+
+class Paginator(DjangoPaginator):
+    """Django's paginator, which reads the page of a queryset annotated with ``COUNT_WITH_PAGE``
+    in two steps instead of a count and a page: the ids of the page's rows with the count, then
+    those rows.
+
+    This is for queries that must read every match to sort them anyway (a full-text search: see
+    ``tracker.api.filters``): the first step reads them once, narrowly (the sort key and the id,
+    nothing joined), where a separate count would read them a second time and a page query would
+    sort them with every column and join (for 5,100 matching claims: 12.5 + 32 ms as a count and
+    a page, 20 + 2 ms in these two steps). The second step finds its rows by primary key. An
+    empty page costs the separate count after all when it is not the first (Django's checks then
+    say whether it lies past the end); an empty first page means there is nothing to count.
+    """
+
+    def page(self, number):
+        query = getattr(self.object_list, "query", None)
+        if query is None or COUNT_WITH_PAGE not in query.annotations or self.orphans:
+            return super().page(number)
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            return super().page(number)  # Django's own refusal
+        if number < 1:
+            return super().page(number)
+        bottom = (number - 1) * self.per_page
+        counted = self.object_list.values_list("pk", COUNT_WITH_PAGE)[
+            bottom : bottom + self.per_page
+        ]
+        ids, counts = zip(*counted, strict=True) if counted else ((), ())
+        if ids or (number == 1 and self.allow_empty_first_page):
+            self.__dict__["count"] = counts[0] if counts else 0  # Paginator.count is cached
+            rows = list(self.object_list.filter(pk__in=ids)) if ids else []
+            return self._get_page(rows, number, self)
+        return super().page(number)
+
+
 class Pagination(PageNumberPagination):
+    django_paginator_class = Paginator
     page_size_query_param = "page_size"
     max_page_size = settings.MAX_PAGE_SIZE
     last_page_strings = ()
