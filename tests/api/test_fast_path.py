@@ -10,6 +10,7 @@ import json
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIRequestFactory
 
@@ -80,3 +81,16 @@ def test_urls_follow_the_format_suffix(api):
 )
 def test_the_renderer_gives_drfs_bytes(data):
     assert ORJSONRenderer().render(data) == JSONRenderer().render(data)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's DateStyle")
+def test_the_embedded_claim_dates_are_iso_whatever_the_servers_date_style():
+    event = selectors.event_queryset().filter(claims__isnull=False).first()
+    expected = [(c.stated_start.isoformat(), c.stated_end.isoformat()) for c in event.claims.all()]
+    assert expected
+    start = selectors.EMBEDDED_CLAIM_FIELDS.index("stated_start")
+    end = selectors.EMBEDDED_CLAIM_FIELDS.index("stated_end")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL DateStyle = 'SQL, DMY'")  # e.g. 23/04/2019
+    rows = selectors.event_embeds([event.pk]).claims[event.pk]
+    assert [(row[start], row[end]) for row in rows] == expected
