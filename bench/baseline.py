@@ -26,7 +26,8 @@ def _connect():
     if DATABASE_URL.startswith(("postgres://", "postgresql://")):
         import psycopg
 
-        return psycopg.connect(DATABASE_URL, autocommit=True, prepare_threshold=None), "%s"
+        # Prepared after five runs, as the project's connections are (config/settings.py).
+        return psycopg.connect(DATABASE_URL, autocommit=True, prepare_threshold=5), "%s"
     connection = sqlite3.connect(os.environ["SQLITE_PATH"], check_same_thread=False)
     return connection, "?"
 

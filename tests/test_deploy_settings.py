@@ -68,6 +68,36 @@ def test_the_pool_is_only_for_postgresql():
     assert "pool" not in found["databases"]["default"].get("OPTIONS", {})
 
 
+@pytest.mark.parametrize(
+    ("env", "prepared"),
+    [
+        ({"DATABASE_URL": "postgres://app@db.internal:5432/tracker"}, True),
+        (
+            {"DATABASE_URL": "postgres://app@db.internal:5432/tracker", "DATABASE_PREPARED": "0"},
+            False,
+        ),
+        ({}, False),  # SQLite
+    ],
+)
+def test_postgresql_prepares_repeated_statements_unless_told_not_to(env, prepared):
+    options = settings_with(**env)["databases"]["default"].get("OPTIONS", {})
+    expected = {"server_side_binding": True, "prepare_threshold": 5} if prepared else {}
+    assert {key: options[key] for key in expected if key in options} == expected
+    if not prepared:
+        assert "server_side_binding" not in options and "prepare_threshold" not in options
+
+
+@pytest.mark.skipif(connections["default"].vendor != "postgresql", reason="psycopg's preparing")
+@pytest.mark.django_db
+def test_the_events_page_runs_prepared_after_a_few_requests(api):
+    for _ in range(7):
+        assert api.get("/api/v1/events/?date_from=2019&date_to=2019").status_code == 200
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+        (prepared,) = cursor.fetchone()
+    assert prepared >= 5  # the page, its count and its embeds at least
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_router_reads_from_the_replica_and_writes_to_the_primary():
     router = PrimaryReplicaRouter()
