@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import NamedTuple
 
-from django.db import connection, connections
+from django.db import connection, connections, router
 from django.db.models import (
     BooleanField,
     CharField,
@@ -23,12 +23,10 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Prefetch,
-    Q,
     QuerySet,
     Subquery,
     Value,
 )
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce, Now, Substr, TruncMonth, TruncYear
 
 from tracker.models import (
@@ -112,62 +110,75 @@ def event_embeds(event_ids: list[int]) -> EventEmbeds:
 
     The same rows, in the same order, as ``event_queryset``'s prefetches; read as tuples because
     building a model instance per row costs more than the query on a page of 50 events and the
-    500 claims about them. Dates in the rows are ``datetime.date`` or ISO text.
+    500 claims about them. Dates in the rows are ``datetime.date`` or ISO text. The queries are
+    compiled once (``_compiled_rows``): building and compiling them took 6 ms of every page.
     """
     embeds = EventEmbeds()
     if not event_ids:
         return embeds
-    participations = (
-        EventActor.objects.filter(event_id__in=event_ids)
-        .order_by("id")
-        .values_list("event_id", "actor_id", "actor__slug", "actor__name", "actor__kind", "role")
-    )
-    for event_id, *participant in _driver_rows(participations):
+    for event_id, *participant in _compiled_rows("participants", events=event_ids):
         embeds.participants[event_id].append(tuple(participant))
-    tagged = (
-        Event.tags.through.objects.filter(event_id__in=event_ids)
-        .order_by("tag__slug")
-        .values_list("event_id", "tag__slug")
-    )
-    for event_id, slug in _driver_rows(tagged):
+    for event_id, slug in _compiled_rows("tags", events=event_ids):
         embeds.tags[event_id].append(slug)
-    about = Claim.events.through.objects.filter(event_id__in=event_ids)
     claim_ids = set()
-    columns = [f"claim__{column}" for column in _CLAIM_COLUMNS]
-    # Selected as text, the dates come as the ISO text the JSON holds instead of being parsed
-    # each into a date that the JSON turns back into the same text.
-    about = about.annotate(**{f"_{column}": _iso_text(column) for column in _DATE_COLUMNS})
-    columns = [f"_{c}" if c in _DATE_COLUMNS else c for c in columns]
-    for event_id, *row in _driver_rows(
-        about.order_by("claim__stated_start", "claim__id").values_list("event_id", *columns)
-    ):
+    for event_id, *row in _compiled_rows("claims", events=event_ids):
         embeds.claims[event_id].append(tuple(row))
         claim_ids.add(row[0])
     if not claim_ids:
         return embeds
-    # The claims again as a subquery, not as a list of ids: preparing hundreds of ids as query
-    # parameters costs the ORM more than the database spends on the subquery.
-    about_ids = about.values("claim_id")
-    concerns = (
-        Claim.events.through.objects.filter(claim_id__in=about_ids)
-        .order_by(*(f"event__{key}" for key in Event._meta.ordering))
-        .values_list("claim_id", "event__slug")
-    )
-    for claim_id, slug in _driver_rows(concerns):
+    for claim_id, slug in _compiled_rows("claim events", events=event_ids):
         embeds.claim_events[claim_id].append(slug)
-    # Each direction through its own index, then merged (an OR of the two would scan the table).
-    columns = ("id", "from_claim_id", "to_claim_id", "type")
-    outgoing = ClaimRelation.objects.filter(
-        _among("from_claim_id", claim_ids, about_ids)
-    ).order_by()
-    incoming = ClaimRelation.objects.filter(_among("to_claim_id", claim_ids, about_ids)).order_by()
-    relations = outgoing.values_list(*columns).union(incoming.values_list(*columns)).order_by("id")
-    for _, from_id, to_id, kind in _driver_rows(relations):
+    for _, from_id, to_id, kind in _compiled_rows("relations", claims=claim_ids):
         if from_id in claim_ids:
             embeds.relations_out[from_id].append((kind, to_id))
         if to_id in claim_ids:
             embeds.relations_in[to_id].append((kind, from_id))
     return embeds
+
+
+def _embed_queries() -> dict[str, QuerySet]:
+    """The queries of ``event_embeds``, over the ids ``_Among`` stands for."""
+    about = Claim.events.through.objects.filter(_Among("event_id", "events"))
+    # Selected as text, the dates come as the ISO text the JSON holds instead of being parsed
+    # each into a date that the JSON turns back into the same text.
+    about = about.annotate(**{f"_{column}": _iso_text(column) for column in _DATE_COLUMNS})
+    columns = [
+        f"_claim__{column}" if f"claim__{column}" in _DATE_COLUMNS else f"claim__{column}"
+        for column in _CLAIM_COLUMNS
+    ]
+    # Each direction through its own index, then merged (an OR of the two would scan the table).
+    relation = ("id", "from_claim_id", "to_claim_id", "type")
+    outgoing = ClaimRelation.objects.filter(_Among("from_claim_id", "claims"))
+    incoming = ClaimRelation.objects.filter(_Among("to_claim_id", "claims"))
+    return {
+        "participants": (
+            EventActor.objects.filter(_Among("event_id", "events"))
+            .order_by("id")
+            .values_list(
+                "event_id", "actor_id", "actor__slug", "actor__name", "actor__kind", "role"
+            )
+        ),
+        "tags": (
+            Event.tags.through.objects.filter(_Among("event_id", "events"))
+            .order_by("tag__slug")
+            .values_list("event_id", "tag__slug")
+        ),
+        "claims": about.order_by("claim__stated_start", "claim__id").values_list(
+            "event_id", *columns
+        ),
+        # The claims again as a subquery, rather than their ids: the database plans it better.
+        "claim events": (
+            Claim.events.through.objects.filter(claim_id__in=about.values("claim_id"))
+            .order_by(*(f"event__{key}" for key in Event._meta.ordering))
+            .values_list("claim_id", "event__slug")
+        ),
+        "relations": (
+            outgoing.order_by()
+            .values_list(*relation)
+            .union(incoming.order_by().values_list(*relation))
+            .order_by("id")
+        ),
+    }
 
 
 def _iso_text(column: str) -> Func:
@@ -178,21 +189,64 @@ def _iso_text(column: str) -> Func:
     return Cast(column, CharField())
 
 
-def _among(column: str, ids: set[int], subquery: QuerySet) -> Q:
-    """``column`` (of a single-table query) is one of ``ids``, which ``subquery`` selects.
+@dataclass(frozen=True)
+class _IdsMarker:
+    """Stands, in a query compiled once, for the list of ids given as ``name`` at run time."""
 
-    On PostgreSQL as ``= ANY`` of one array parameter: the planner then knows how many ids there
-    are and reads each from the column's index, where for ``IN (subquery)`` it hashes the
-    subquery and scans the whole table (12 ms against 1.3 ms for a page's 550 claims among
-    30,000 relations, and the scan grows with the table). Elsewhere as the subquery: SQLite
-    plans it through the index, and it spares the ORM preparing hundreds of parameters.
+    name: str
+
+
+class _Among(Func):
+    """A condition: ``column`` is one of the ids given as ``name``, sent as one parameter.
+
+    One parameter whatever the number of ids, so the SQL stays the same and is compiled once;
+    on PostgreSQL an array (``= ANY``), which the planner reads through the column's index where
+    for ``IN (subquery)`` it hashed the subquery and scanned the whole table (relations: 12 ms
+    against 1.3 ms for a page's 550 claims among 30,000 relations); on SQLite a JSON list, which
+    it also reads through the index.
     """
-    if connection.vendor == "postgresql":
-        # The array as its text: psycopg would adapt a list element by element (a regular
-        # expression per id, 2 ms for a page's 1,100 ids).
-        array = "{" + ",".join(str(int(pk)) for pk in sorted(ids)) + "}"
-        return Q(RawSQL(f"{column} = ANY(%s::bigint[])", [array], output_field=BooleanField()))
-    return Q(**{f"{column}__in": subquery})
+
+    output_field = BooleanField()
+
+    def __init__(self, column: str, name: str):
+        super().__init__(F(column))
+        self.marker = _IdsMarker(name)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        column, params = compiler.compile(self.source_expressions[0])
+        if connection.vendor == "postgresql":
+            return f"{column} = ANY(%s::bigint[])", [*params, self.marker]
+        return f"{column} IN (SELECT value FROM json_each(%s))", [*params, self.marker]
+
+
+def _ids_parameter(vendor: str, ids: Iterable[int]) -> str:
+    """The ids as the one parameter ``_Among`` takes: text, which the driver passes as it is
+    (psycopg adapts a Python list element by element, 2 ms for a page's 1,100 ids)."""
+    listed = ",".join(str(int(pk)) for pk in sorted(ids))
+    return "{" + listed + "}" if vendor == "postgresql" else "[" + listed + "]"
+
+
+_COMPILED: dict[tuple[str, str], tuple[str, tuple]] = {}
+
+
+def _compiled_rows(name: str, **ids: Iterable[int]) -> list[tuple]:
+    """The rows of the embed query ``name`` for these ids, its SQL compiled once per database.
+
+    The SQL comes from the ORM (``_embed_queries``) the first time and is kept; the ids are its
+    only parameters. Rows come as the driver gives them (see ``_driver_rows``).
+    """
+    alias = router.db_for_read(Event)
+    if (alias, name) not in _COMPILED:
+        _COMPILED[alias, name] = _embed_queries()[name].using(alias).query.sql_with_params()
+    sql, params = _COMPILED[alias, name]
+    vendor = connections[alias].vendor
+    values = [
+        _ids_parameter(vendor, ids[param.name]) if isinstance(param, _IdsMarker) else param
+        for param in params
+    ]
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, values)
+        return cursor.fetchall()
 
 
 def _driver_rows(queryset: QuerySet) -> list[tuple]:
