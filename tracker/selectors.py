@@ -57,6 +57,15 @@ def claim_queryset() -> QuerySet[Claim]:
     )
 
 
+def claim_list_queryset() -> QuerySet[Claim]:
+    """Claims with claimant, source and publisher; their events and relations come from
+    ``claim_links`` for the whole page at once (``claim_queryset``'s prefetches build a related
+    manager and a queryset per claim, 10 ms on a page of 50)."""
+    return Claim.objects.select_related("claimant", "source__publisher").defer(
+        "source__text", "source__notes", "source__publisher__notes"
+    )
+
+
 def event_queryset() -> QuerySet[Event]:
     """Events with their participants, tags and their claims embedded, in a constant query count."""
     return Event.objects.prefetch_related(
@@ -124,16 +133,35 @@ def event_embeds(event_ids: list[int]) -> EventEmbeds:
     for event_id, *row in _compiled_rows("claims", events=event_ids):
         embeds.claims[event_id].append(tuple(row))
         claim_ids.add(row[0])
+    links = claim_links(claim_ids)
+    embeds.claim_events = links.events
+    embeds.relations_out, embeds.relations_in = links.relations_out, links.relations_in
+    return embeds
+
+
+@dataclass
+class ClaimLinks:
+    """The slugs of the events claims concern, in event order (``events[claim_id]``), and their
+    relations as (type, other claim id) by relation id (``relations_out``, ``relations_in``)."""
+
+    events: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
+    relations_out: dict[int, list[tuple]] = field(default_factory=lambda: defaultdict(list))
+    relations_in: dict[int, list[tuple]] = field(default_factory=lambda: defaultdict(list))
+
+
+def claim_links(claim_ids: Iterable[int]) -> ClaimLinks:
+    """The events and relations of these claims: two queries for any number of claims."""
+    links, claim_ids = ClaimLinks(), set(claim_ids)
     if not claim_ids:
-        return embeds
-    for claim_id, slug in _compiled_rows("claim events", events=event_ids):
-        embeds.claim_events[claim_id].append(slug)
+        return links
+    for claim_id, slug in _compiled_rows("claim events", claims=claim_ids):
+        links.events[claim_id].append(slug)
     for _, from_id, to_id, kind in _compiled_rows("relations", claims=claim_ids):
         if from_id in claim_ids:
-            embeds.relations_out[from_id].append((kind, to_id))
+            links.relations_out[from_id].append((kind, to_id))
         if to_id in claim_ids:
-            embeds.relations_in[to_id].append((kind, from_id))
-    return embeds
+            links.relations_in[to_id].append((kind, from_id))
+    return links
 
 
 def _embed_queries() -> dict[str, QuerySet]:
@@ -166,9 +194,8 @@ def _embed_queries() -> dict[str, QuerySet]:
         "claims": about.order_by("claim__stated_start", "claim__id").values_list(
             "event_id", *columns
         ),
-        # The claims again as a subquery, rather than their ids: the database plans it better.
         "claim events": (
-            Claim.events.through.objects.filter(claim_id__in=about.values("claim_id"))
+            Claim.events.through.objects.filter(_Among("claim_id", "claims"))
             .order_by(*(f"event__{key}" for key in Event._meta.ordering))
             .values_list("claim_id", "event__slug")
         ),

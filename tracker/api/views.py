@@ -30,7 +30,7 @@ class EventViewSet(CachingMixin, ListExportMixin, CuratedViewSet):
 class ClaimViewSet(CachingMixin, ListExportMixin, CuratedViewSet):
     """Claims: who said what, when, where it was reported, and which events it concerns."""
 
-    queryset = selectors.claim_queryset()
+    queryset = selectors.claim_list_queryset()  # the serializer reads the links per page
     serializer_class = serializers.ClaimSerializer
     filterset_class = ClaimFilter
     write_serializer_class = write_serializers.ClaimWriteSerializer
