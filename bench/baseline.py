@@ -41,8 +41,13 @@ def _rows(sql: str, params=()) -> list[tuple]:
     return cursor.fetchall()
 
 
-def _placeholders(values) -> str:
-    return ", ".join(["%s"] * len(values))
+def _among(column: str, ids: list[int]) -> tuple[str, list]:
+    """``column`` is one of ``ids``: on PostgreSQL one array parameter (read through the
+    column's index, and the same SQL for any number of ids, so it is prepared), on SQLite a
+    list of parameters. The project does the same (tracker/selectors.py)."""
+    if P == "%s":
+        return f"{column} = ANY(%s::bigint[])", ["{" + ",".join(map(str, ids)) + "}"]
+    return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
 
 
 def _day(value) -> str:
@@ -87,21 +92,22 @@ def events_page(query: dict[str, str], base_url: str) -> dict:
         defaultdict(list),
     )
     if ids:
-        marks = _placeholders(ids)
+        where, where_params = _among("ea.event_id", ids)
         for event_id, pk, slug, name, kind, role in _rows(
             "SELECT ea.event_id, a.id, a.slug, a.name, a.kind, ea.role "
             "FROM tracker_eventactor ea JOIN tracker_actor a ON a.id = ea.actor_id "
-            f"WHERE ea.event_id IN ({marks}) ORDER BY ea.id",
-            ids,
+            f"WHERE {where} ORDER BY ea.id",
+            where_params,
         ):
             participants[event_id].append(
                 {"id": pk, "slug": slug, "name": name, "kind": kind, "role": role}
             )
+        where, where_params = _among("et.event_id", ids)
         for event_id, slug in _rows(
             "SELECT et.event_id, t.slug FROM tracker_event_tags et "
-            f"JOIN tracker_tag t ON t.id = et.tag_id WHERE et.event_id IN ({marks}) "
+            f"JOIN tracker_tag t ON t.id = et.tag_id WHERE {where} "
             "ORDER BY t.slug",
-            ids,
+            where_params,
         ):
             tags[event_id].append(slug)
         claim_rows = _rows(
@@ -112,23 +118,27 @@ def events_page(query: dict[str, str], base_url: str) -> dict:
             "JOIN tracker_actor a ON a.id = c.claimant_id "
             "JOIN tracker_source s ON s.id = c.source_id "
             "LEFT JOIN tracker_actor p ON p.id = s.publisher_id "
-            f"WHERE ce.event_id IN ({marks}) ORDER BY c.stated_start, c.id",
-            ids,
+            f"WHERE {_among('ce.event_id', ids)[0]} ORDER BY c.stated_start, c.id",
+            _among("ce.event_id", ids)[1],
         )
         claim_ids = list({row[1] for row in claim_rows})
         if claim_ids:
-            marks = _placeholders(claim_ids)
+            where, where_params = _among("ce.claim_id", claim_ids)
             for claim_id, slug in _rows(
                 "SELECT ce.claim_id, e.slug FROM tracker_claim_events ce "
-                f"JOIN tracker_event e ON e.id = ce.event_id WHERE ce.claim_id IN ({marks}) "
+                f"JOIN tracker_event e ON e.id = ce.event_id WHERE {where} "
                 "ORDER BY e.date_start, e.date_end, e.title",
-                claim_ids,
+                where_params,
             ):
                 claim_events[claim_id].append(slug)
-            for from_id, to_id, kind in _rows(
-                "SELECT from_claim_id, to_claim_id, type FROM tracker_claimrelation "
-                f"WHERE from_claim_id IN ({marks}) OR to_claim_id IN ({marks}) ORDER BY id",
-                claim_ids * 2,
+            # Each direction through its own index (an OR of the two scans the table).
+            outgoing, out_params = _among("from_claim_id", claim_ids)
+            incoming, in_params = _among("to_claim_id", claim_ids)
+            for _, from_id, to_id, kind in _rows(
+                "SELECT id, from_claim_id, to_claim_id, type FROM tracker_claimrelation "
+                f"WHERE {outgoing} UNION SELECT id, from_claim_id, to_claim_id, type "
+                f"FROM tracker_claimrelation WHERE {incoming} ORDER BY 1",
+                out_params + in_params,
             ):
                 relations_out[from_id].append(
                     {"type": kind, "claim": to_id, "direction": "outgoing"}
