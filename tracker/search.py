@@ -115,9 +115,15 @@ def uses_full_text() -> bool:
     return connection.vendor == "postgresql"
 
 
-def words(term: str) -> list[str]:
-    """The words of a term, as full-text search takes them (``Kim's`` is ``Kim`` and ``s``)."""
-    return _WORD.findall(term)
+def words(term: str) -> list[list[str]]:
+    """The words of a term as full-text search takes them (``Kim's`` is ``Kim`` and ``s``), each
+    as its parts: the parser splits ``north_korea`` into ``north`` and ``korea``, which must then
+    stand next to each other, as ``to_tsquery`` reads it (``'north':* <-> 'korea':*``)."""
+    return [
+        [part for part in word.split("_") if part]
+        for word in _WORD.findall(term)
+        if word.strip("_")
+    ]
 
 
 @dataclass(frozen=True)
@@ -131,21 +137,30 @@ class TermPlan:
 
 
 # One statement for every term: per term, whether an actor's name holds it (Django's icontains,
-# the pattern escaped in Python) and, per word of it as the documents' configuration reads it, the
-# indexed words it begins (one more than the limit, to tell "too many").
+# the pattern escaped in Python; once per term, hence MATERIALIZED) and, per part of each of its
+# words as the documents' configuration reads it, the indexed words it begins (one more than the
+# limit, to tell "too many").
 _PLAN_SQL = f"""
-SELECT t.n,
-       EXISTS (SELECT 1 FROM tracker_actor a WHERE UPPER(a.name::text) LIKE UPPER(t.pattern)),
-       p.prefix,
+WITH terms AS MATERIALIZED (
+    SELECT t.n, EXISTS (
+        SELECT 1 FROM tracker_actor a WHERE UPPER(a.name::text) LIKE UPPER(t.pattern)
+    ) AS names_actor
+    FROM unnest(%s::text[]) WITH ORDINALITY AS t(pattern, n)
+),
+parts AS (
+    SELECT * FROM unnest(%s::int[], %s::int[], %s::text[]) WITH ORDINALITY AS p(n, word, part, k)
+)
+SELECT t.n, t.names_actor, p.word, p.k, l.prefix,
        ARRAY(
            SELECT w.word FROM {LEXICON} w
-           WHERE w.word >= p.prefix COLLATE "C" AND w.word < (p.prefix || chr(1114111)) COLLATE "C"
+           WHERE w.word >= l.prefix COLLATE "C" AND w.word < (l.prefix || chr(1114111)) COLLATE "C"
            ORDER BY w.word LIMIT {EXPANSION_LIMIT + 1}
        )
-FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY AS t(pattern, words, n)
-LEFT JOIN LATERAL unnest(tsvector_to_array(to_tsvector('{CONFIG}'::regconfig, t.words)))
-    AS p(prefix) ON true
-ORDER BY t.n, p.prefix
+FROM terms t
+LEFT JOIN parts p ON p.n = t.n
+LEFT JOIN LATERAL unnest(tsvector_to_array(to_tsvector('{CONFIG}'::regconfig, p.part)))
+    AS l(prefix) ON true
+ORDER BY t.n, p.k, l.prefix
 """
 
 
@@ -154,21 +169,42 @@ def plan(terms: list[str]) -> list[TermPlan]:
     if not terms:
         return []
     patterns = [f"%{connection.ops.prep_for_like_query(term)}%" for term in terms]
+    parts = [
+        (n, w, part)
+        for n, term in enumerate(terms, 1)
+        for w, word in enumerate(words(term))
+        for part in word
+    ]
+    term_of, word_of, text_of = ([part[i] for part in parts] for i in range(3))
     with connection.cursor() as cursor:
-        cursor.execute(_PLAN_SQL, [patterns, [" ".join(words(term)) for term in terms]])
+        cursor.execute(_PLAN_SQL, [patterns, term_of, word_of, text_of])
         rows = cursor.fetchall()
-    names_actor, alternatives = {}, {}
-    for n, named, prefix, begun in rows:
+    names_actor: dict[int, bool] = {}
+    # term -> word -> part (in order) -> the alternatives of each prefix the part reads as
+    found: dict[int, dict[int, dict[int, list[str]]]] = {}
+    for n, named, word, k, prefix, begun in rows:
         names_actor[n] = named
         if prefix is not None:
-            alternatives.setdefault(n, []).append(_alternatives(prefix, begun))
+            found.setdefault(n, {}).setdefault(word, {}).setdefault(k, []).append(
+                _alternatives(prefix, begun)
+            )
     return [
-        TermPlan(
-            names_actor=names_actor[n],
-            query=" & ".join(alternatives[n]) if n in alternatives else None,
-        )
+        TermPlan(names_actor=names_actor[n], query=_term_query(found.get(n, {})))
         for n in range(1, len(terms) + 1)
     ]
+
+
+def _term_query(found: dict[int, dict[int, list[str]]]) -> str | None:
+    """Every word of a term (``&``), each the phrase of its parts (``<->``); None without any."""
+    words = [
+        " <-> ".join(_all(prefixes) for _, prefixes in sorted(parts.items()))
+        for _, parts in sorted(found.items())
+    ]
+    return " & ".join(f"({word})" if "<->" in word else word for word in words) or None
+
+
+def _all(queries: list[str]) -> str:
+    return queries[0] if len(queries) == 1 else "(" + " & ".join(queries) + ")"
 
 
 def _alternatives(prefix: str, begun: list[str]) -> str:

@@ -264,7 +264,8 @@ def _compiled_rows(name: str, **ids: Iterable[int]) -> list[tuple]:
     """
     alias = router.db_for_read(Event)
     if (alias, name) not in _COMPILED:
-        _COMPILED[alias, name] = _embed_queries()[name].using(alias).query.sql_with_params()
+        query = _embed_queries()[name].query
+        _COMPILED[alias, name] = query.get_compiler(using=alias).as_sql()
     sql, params = _COMPILED[alias, name]
     vendor = connections[alias].vendor
     values = [

@@ -22,6 +22,7 @@ def positive_int(request, name: str) -> int | None:
 # The name of an annotation, a window count over every row, that gives a queryset's count with
 # each of its rows: a page of such a queryset is read with its count in one query.
 COUNT_WITH_PAGE = "count_with_page"
+_LARGEST_OFFSET = 2**63 - 1  # a database's OFFSET is a 64-bit integer
 
 
 class Paginator(DjangoPaginator):
@@ -46,9 +47,9 @@ class Paginator(DjangoPaginator):
             number = int(number)
         except (TypeError, ValueError):
             return super().page(number)  # Django's own refusal
-        if number < 1:
-            return super().page(number)
         bottom = (number - 1) * self.per_page
+        if number < 1 or bottom + self.per_page > _LARGEST_OFFSET:
+            return super().page(number)  # refused, or past any end: counted, then a 404
         counted = self.object_list.values_list("pk", COUNT_WITH_PAGE)[
             bottom : bottom + self.per_page
         ]
