@@ -97,14 +97,15 @@ def _reference(serializer) -> bool:
     return bool(serializer.context.get("reference"))
 
 
-class ClaimListSerializer(serializers.ListSerializer):
-    """A page of claims: their events and relations are read for the whole page at once."""
+class PageSerializer(serializers.ListSerializer):
+    """A page of events or claims: the child's ``represent`` reads what they embed for the whole
+    page at once (or, for the reference, each renders through its declared fields)."""
 
     def to_representation(self, data):
-        claims = list(data.all() if hasattr(data, "all") else data)
+        records = list(data.all() if hasattr(data, "all") else data)
         if _reference(self.child):
-            return [self.child.to_representation(claim) for claim in claims]
-        return self.child.represent(claims)
+            return [self.child.to_representation(record) for record in records]
+        return self.child.represent(records)
 
 
 class ClaimSerializer(serializers.HyperlinkedModelSerializer):
@@ -121,7 +122,7 @@ class ClaimSerializer(serializers.HyperlinkedModelSerializer):
             "claimant", "source", "stated", "stated_start", "stated_end", "stated_precision",
             "status", "events", "relations",
         ]  # fmt: skip
-        list_serializer_class = ClaimListSerializer
+        list_serializer_class = PageSerializer
 
     @extend_schema_field(RelationSerializer(many=True))
     def get_relations(self, claim) -> list[dict]:
@@ -207,16 +208,6 @@ def claim_representation(*, url, row, events, relations_out, relations_in) -> di
     }  # fmt: skip
 
 
-class EventListSerializer(serializers.ListSerializer):
-    """A page of events: what they embed is read for the whole page at once."""
-
-    def to_representation(self, data):
-        events = list(data.all() if hasattr(data, "all") else data)
-        if _reference(self.child):
-            return [self.child.to_representation(event) for event in events]
-        return self.child.represent(events)
-
-
 class EventSerializer(serializers.HyperlinkedModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="event-detail")
     actors = ParticipantSerializer(source="participations", many=True, read_only=True)
@@ -230,7 +221,7 @@ class EventSerializer(serializers.HyperlinkedModelSerializer):
             "date", "date_start", "date_end", "date_precision",
             "location", "actors", "tags", "claims",
         ]  # fmt: skip
-        list_serializer_class = EventListSerializer
+        list_serializer_class = PageSerializer
 
     def to_representation(self, event):
         if _reference(self):
