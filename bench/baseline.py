@@ -110,6 +110,7 @@ def events_page(query: dict[str, str], base_url: str) -> dict:
             where_params,
         ):
             tags[event_id].append(slug)
+        where, where_params = _among("ce.event_id", ids)
         claim_rows = _rows(
             "SELECT ce.event_id, c.id, c.slug, c.text, c.quote, c.quote_start, c.quote_end, "
             "c.stated, c.stated_start, c.stated_end, c.stated_precision, c.status, "
@@ -118,8 +119,8 @@ def events_page(query: dict[str, str], base_url: str) -> dict:
             "JOIN tracker_actor a ON a.id = c.claimant_id "
             "JOIN tracker_source s ON s.id = c.source_id "
             "LEFT JOIN tracker_actor p ON p.id = s.publisher_id "
-            f"WHERE {_among('ce.event_id', ids)[0]} ORDER BY c.stated_start, c.id",
-            _among("ce.event_id", ids)[1],
+            f"WHERE {where} ORDER BY c.stated_start, c.id",
+            where_params,
         )
         claim_ids = list({row[1] for row in claim_rows})
         if claim_ids:

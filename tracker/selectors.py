@@ -96,22 +96,29 @@ EMBEDDED_CLAIM_FIELDS = tuple(column.replace("__", "_") for column in _CLAIM_COL
 
 
 @dataclass
+class ClaimLinks:
+    """The slugs of the events claims concern, in event order (``events[claim_id]``), and their
+    relations as (type, other claim id) by relation id (``relations_out``, ``relations_in``)."""
+
+    events: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
+    relations_out: dict[int, list[tuple]] = field(default_factory=lambda: defaultdict(list))
+    relations_in: dict[int, list[tuple]] = field(default_factory=lambda: defaultdict(list))
+
+
+@dataclass
 class EventEmbeds:
     """What a page of events embeds, as plain rows keyed by event id (no model instances).
 
     ``participants[event_id]``: (actor id, slug, name, kind, role) in participation order;
     ``tags[event_id]``: tag slugs in slug order; ``claims[event_id]``: claim rows (tuples in
-    the order of ``EMBEDDED_CLAIM_FIELDS``) by stated date then id; ``claim_events[claim_id]``:
-    the slugs of the events a claim concerns, in event order; ``relations_out[claim_id]`` and
-    ``relations_in[claim_id]``: (type, other claim id) by relation id.
+    the order of ``EMBEDDED_CLAIM_FIELDS``) by stated date then id; ``links``: the events and
+    relations of those claims.
     """
 
     participants: dict[int, list[tuple]] = field(default_factory=lambda: defaultdict(list))
     tags: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
     claims: dict[int, list[tuple]] = field(default_factory=lambda: defaultdict(list))
-    claim_events: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
-    relations_out: dict[int, list[tuple]] = field(default_factory=lambda: defaultdict(list))
-    relations_in: dict[int, list[tuple]] = field(default_factory=lambda: defaultdict(list))
+    links: ClaimLinks = field(default_factory=ClaimLinks)
 
 
 def event_embeds(event_ids: list[int]) -> EventEmbeds:
@@ -133,20 +140,8 @@ def event_embeds(event_ids: list[int]) -> EventEmbeds:
     for event_id, *row in _compiled_rows("claims", events=event_ids):
         embeds.claims[event_id].append(tuple(row))
         claim_ids.add(row[0])
-    links = claim_links(claim_ids)
-    embeds.claim_events = links.events
-    embeds.relations_out, embeds.relations_in = links.relations_out, links.relations_in
+    embeds.links = claim_links(claim_ids)
     return embeds
-
-
-@dataclass
-class ClaimLinks:
-    """The slugs of the events claims concern, in event order (``events[claim_id]``), and their
-    relations as (type, other claim id) by relation id (``relations_out``, ``relations_in``)."""
-
-    events: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
-    relations_out: dict[int, list[tuple]] = field(default_factory=lambda: defaultdict(list))
-    relations_in: dict[int, list[tuple]] = field(default_factory=lambda: defaultdict(list))
 
 
 def claim_links(claim_ids: Iterable[int]) -> ClaimLinks:

@@ -147,7 +147,7 @@ class ClaimSerializer(serializers.HyperlinkedModelSerializer):
         (two queries for the page); tests compare the two on the seed record and on generated
         data."""
         links = selectors.claim_links(claim.pk for claim in claims)
-        url, no_rows = _cached_url(self, "claim-detail"), ()
+        url = _cached_url(self, "claim-detail")
         return [
             claim_representation(
                 url=url,
@@ -161,16 +161,15 @@ class ClaimSerializer(serializers.HyperlinkedModelSerializer):
                     claim.source.publisher.name if claim.source.publisher_id else None,
                     claim.source.published, claim.source.url,
                 ),
-                events=links.events.get(claim.pk, []),
-                relations_out=links.relations_out.get(claim.pk, no_rows),
-                relations_in=links.relations_in.get(claim.pk, no_rows),
+                links=links,
             )
             for claim in claims
         ]  # fmt: skip
 
 
-def claim_representation(*, url, row, events, relations_out, relations_in) -> dict:
-    """A claim's JSON from a row in the order of ``selectors.EMBEDDED_CLAIM_FIELDS``."""
+def claim_representation(*, url, row, links: selectors.ClaimLinks) -> dict:
+    """A claim's JSON from a row in the order of ``selectors.EMBEDDED_CLAIM_FIELDS`` and the
+    links read for its page."""
     (
         pk, slug, text, quote, quote_start, quote_end,
         stated, stated_start, stated_end, stated_precision, status,
@@ -197,13 +196,13 @@ def claim_representation(*, url, row, events, relations_out, relations_in) -> di
         "stated_end": _iso(stated_end),
         "stated_precision": stated_precision,
         "status": status,
-        "events": events,
+        "events": links.events.get(pk, []),
         "relations": [
             {"type": kind, "claim": other, "direction": "outgoing"}
-            for kind, other in relations_out
+            for kind, other in links.relations_out.get(pk, ())
         ] + [
             {"type": kind, "claim": other, "direction": "incoming"}
-            for kind, other in relations_in
+            for kind, other in links.relations_in.get(pk, ())
         ],
     }  # fmt: skip
 
@@ -258,9 +257,7 @@ class EventSerializer(serializers.HyperlinkedModelSerializer):
                     claim_representation(
                         url=claim_url,
                         row=row,
-                        events=embeds.claim_events.get(row[0], []),
-                        relations_out=embeds.relations_out.get(row[0], no_rows),
-                        relations_in=embeds.relations_in.get(row[0], no_rows),
+                        links=embeds.links,
                     )
                     for row in embeds.claims.get(event.pk, no_rows)
                 ],
