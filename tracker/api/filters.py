@@ -254,6 +254,15 @@ class EventFilter(filters.FilterSet):
         return _ordered(queryset, ordering, self.form.cleaned_data.get("q"))
 
 
+class EventStatsFilter(EventFilter):
+    """The event filters of ``stats/timeline``: all but ``claim_kind``, which shapes an embed."""
+
+    claim_kind = None
+
+    class Meta(EventFilter.Meta):
+        fields = [name for name in EventFilter.Meta.fields if name != "claim_kind"]
+
+
 def _ordered(queryset, ordering: list[str], q: str | None):
     """The queryset in that order; for a full-text search, sorted after matching, and counted.
 
