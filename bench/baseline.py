@@ -86,6 +86,7 @@ def events_page(query: dict[str, str], base_url: str) -> dict:
     )
     ids = [row[0] for row in events]
     participants, tags, claims = defaultdict(list), defaultdict(list), defaultdict(list)
+    attested, sources = defaultdict(bool), defaultdict(dict)  # per event, from its claims
     claim_events, relations_out, relations_in = (
         defaultdict(list),
         defaultdict(list),
@@ -114,7 +115,8 @@ def events_page(query: dict[str, str], base_url: str) -> dict:
         claim_rows = _rows(
             "SELECT ce.event_id, c.id, c.slug, c.text, c.quote, c.quote_start, c.quote_end, "
             "c.stated, c.stated_start, c.stated_end, c.stated_precision, c.status, "
-            "a.id, a.slug, a.name, a.kind, s.id, s.slug, s.title, p.name, s.published, s.url "
+            "a.id, a.slug, a.name, a.kind, s.id, s.slug, s.title, p.name, s.published, s.url, "
+            "c.kind, c.notes "
             "FROM tracker_claim_events ce JOIN tracker_claim c ON c.id = ce.claim_id "
             "JOIN tracker_actor a ON a.id = c.claimant_id "
             "JOIN tracker_source s ON s.id = c.source_id "
@@ -150,16 +152,23 @@ def events_page(query: dict[str, str], base_url: str) -> dict:
         for row in claim_rows:
             (event_id, pk, slug, text, quote, q_start, q_end, stated, s_start, s_end, s_prec,
              status, a_id, a_slug, a_name, a_kind, s_id, s_slug, s_title, publisher,
-             published, url) = row  # fmt: skip
+             published, url, kind, notes) = row  # fmt: skip
+            attested[event_id] = attested[event_id] or bool(quote)
+            source = sources[event_id].setdefault(s_id, {
+                "id": s_id, "slug": s_slug, "title": s_title, "publisher": publisher,
+                "published": published, "url": url or None, "claims": 0,
+            })  # fmt: skip
+            source["claims"] += 1
             claims[event_id].append(
                 {
-                    "id": pk, "url": f"{base_url}claims/{pk}/", "slug": slug, "text": text,
+                    "id": pk, "url": f"{base_url}claims/{pk}/", "slug": slug, "kind": kind,
+                    "text": text,
                     "quote": quote, "quote_start": q_start, "quote_end": q_end,
                     "claimant": {"id": a_id, "slug": a_slug, "name": a_name, "kind": a_kind},
                     "source": {"id": s_id, "slug": s_slug, "title": s_title,
                                "publisher": publisher, "published": published, "url": url or None},
                     "stated": stated, "stated_start": _day(s_start), "stated_end": _day(s_end),
-                    "stated_precision": s_prec, "status": status,
+                    "stated_precision": s_prec, "status": status, "notes": notes,
                     "events": claim_events[pk],
                     "relations": relations_out[pk] + relations_in[pk],
                 }
@@ -169,7 +178,9 @@ def events_page(query: dict[str, str], base_url: str) -> dict:
             "id": pk, "url": f"{base_url}events/{pk}/", "slug": slug, "title": title,
             "summary": summary, "date": date, "date_start": _day(start), "date_end": _day(end),
             "date_precision": precision, "location": location, "actors": participants[pk],
-            "tags": tags[pk], "claims": claims[pk],
+            "tags": tags[pk], "attested": attested[pk],
+            "sources": sorted(sources[pk].values(), key=lambda s: (s["published"], s["slug"])),
+            "claims": claims[pk],
         }
         for pk, slug, title, summary, date, start, end, precision, location in events
     ]  # fmt: skip

@@ -13,7 +13,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
-from tracker import history, quotes, services
+from tracker import history, quotes, selectors, services
 from tracker.history import CHANGED, CREATED
 from tracker.models import (
     Actor,
@@ -124,10 +124,21 @@ class SourceClaimForm(forms.ModelForm):
 
     class Meta:
         model = Claim
-        fields = ["claimant", "quote", "text", "stated", "status", "events", "slug"]
+        fields = [
+            "kind",
+            "claimant",
+            "quote",
+            "text",
+            "stated",
+            "status",
+            "notes",
+            "events",
+            "slug",
+        ]
         widgets = {
             "quote": forms.Textarea(attrs={"rows": 2}),
             "text": forms.Textarea(attrs={"rows": 2}),
+            "notes": forms.Textarea(attrs={"rows": 2}),
         }
 
     def __init__(self, *args, **kwargs):
@@ -163,15 +174,19 @@ class SourceAdmin(RecordedAdmin):
     search_fields = ["title", "slug", "author", "text"]
     date_hierarchy = "published_start"
     prepopulated_fields = {"slug": ["title"]}
-    autocomplete_fields = ["publisher"]
+    autocomplete_fields = ["publisher", "credits"]
     readonly_fields = [
         "highlighted_text", "published_start", "published_end", "published_precision",
+        "text_sha256",
     ]  # fmt: skip
     fieldsets = [
-        (None, {"fields": ["title", "slug", "publisher", "author", "url", "published",
-                           "language"]}),
+        (None, {"fields": ["title", "slug", "publisher", "author", "credits", "url",
+                           "published", "language"]}),
         ("Document", {"fields": ["text", "notes"], "description": "Paste the document exactly "
                       "as captured: the claims' quotes are checked against it."}),
+        ("Capture", {"fields": ["retrieved", "archive_url", "text_sha256"],
+                     "description": "Where the text came from: when it was captured, an "
+                     "archived copy, and the SHA-256 of the text as stored."}),
         ("Claimed quotes", {"fields": ["highlighted_text"]}),
         ("Derived", {"fields": ["published_start", "published_end", "published_precision"],
                      "classes": ["collapse"]}),
@@ -190,7 +205,7 @@ class SourceAdmin(RecordedAdmin):
         if db_field.name == "text":
             kwargs["widget"] = forms.Textarea(attrs={"rows": 18, "cols": 100})
             kwargs["strip"] = False  # the document exactly as captured
-        if db_field.name == "url":
+        if db_field.name in ("url", "archive_url"):
             kwargs["assume_scheme"] = "https"
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
@@ -261,16 +276,49 @@ class TagAdmin(admin.ModelAdmin):
     search_fields = ["slug", "name"]
 
 
+class AttestedFilter(admin.SimpleListFilter):
+    """Events with evidence (a claim with a quote from its source) or without: the to-do list."""
+
+    title = "attested"
+    parameter_name = "attested"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "attested"), ("no", "unattested")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(selectors.attested_events(self.value() == "yes"))
+        return queryset
+
+
 @admin.register(Event)
 class EventAdmin(RecordedAdmin):
-    list_display = ["title", "date", "date_precision", "location"]
-    list_filter = ["date_precision", "tags"]
+    list_display = ["title", "date", "date_precision", "location", "is_attested"]
+    list_filter = [AttestedFilter, "date_precision", "tags"]
     search_fields = ["title", "slug", "summary", "location"]
     date_hierarchy = "date_start"
     prepopulated_fields = {"slug": ["title"]}
-    autocomplete_fields = ["tags", "sources"]
+    autocomplete_fields = ["tags"]
     readonly_fields = ["date_start", "date_end", "date_precision"]
     inlines = [EventActorInline, EventClaimInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(attested=selectors.attested_events())
+
+    @admin.display(description="attested", boolean=True, ordering="attested")
+    def is_attested(self, event):
+        return event.attested
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        event = self.get_object(request, object_id)
+        if event is not None and request.method == "GET" and not event.attested:
+            self.message_user(
+                request,
+                "This event is unattested: no claim with a quote from its source is attached "
+                "to it. Add the passage that reports it as a claim (a report or a statement).",
+                messages.WARNING,
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 # --- Claims ---------------------------------------------------------------------------------
@@ -298,8 +346,9 @@ def _status_action(status: str):
 
 @admin.register(Claim)
 class ClaimAdmin(RecordedAdmin):
-    list_display = ["slug", "claimant", "source", "stated", "status"]
+    list_display = ["slug", "kind", "claimant", "source", "stated", "status"]
     list_filter = [
+        "kind",
         "status",
         ("claimant", admin.RelatedOnlyFieldListFilter),
         ("source", admin.RelatedOnlyFieldListFilter),

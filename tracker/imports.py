@@ -28,14 +28,14 @@ SOURCE_FIELDS = {
     "slug": (_TEXT, True), "title": (_TEXT, True), "publisher": (_OPTIONAL_TEXT, False),
     "author": (_TEXT, False), "url": (_TEXT, False), "published": (_TEXT, True),
     "language": (_TEXT, False), "text": (_TEXT, True), "notes": (_TEXT, False),
-    "events": (_LIST, False),
+    "retrieved": (_TEXT, False), "archive_url": (_TEXT, False), "credits": (_LIST, False),
 }  # fmt: skip
 ACTOR_FIELDS = {
     "slug": (_TEXT, True), "name": (_TEXT, True), "kind": (_TEXT, True), "title": (_TEXT, False),
     "affiliation": (_OPTIONAL_TEXT, False), "aliases": (_LIST, False), "notes": (_TEXT, False),
 }  # fmt: skip
 CLAIM_FIELDS = {
-    "slug": (_TEXT, True), "text": (_TEXT, True), "quote": (_TEXT, False),
+    "slug": (_TEXT, True), "kind": (_TEXT, False), "text": (_TEXT, True), "quote": (_TEXT, False),
     "claimant": (_TEXT, True), "stated": (_TEXT, True), "status": (_TEXT, False),
     "events": (_LIST, False), "relations": (_OBJECTS, False), "notes": (_TEXT, False),
 }  # fmt: skip
@@ -49,6 +49,7 @@ DOCUMENT_FIELDS = {
 SOURCE_REFERENCES = {"publisher": Actor}
 ACTOR_REFERENCES = {"affiliation": Actor}
 CLAIM_REFERENCES = {"claimant": Actor}
+_LINKED = {"events": "the event", "credits": "the credited actor"}  # links, named in problems
 
 
 @dataclass(frozen=True)
@@ -268,30 +269,36 @@ class _Importer:
                 self.outcome("actor", actor.slug, "created")
 
     def import_source(self, entry: dict) -> None:
-        event_slugs = entry.get("events", [])
-        events = self.find_events("source", event_slugs)
+        credit_slugs = entry.get("credits", [])
+        credits = self.find(Actor, "source", "credits", credit_slugs)
         stored = Source.objects.filter(slug=entry["slug"]).first()
         if stored is not None:
-            if self.agrees("source", stored, entry, SOURCE_REFERENCES, links=event_slugs):
+            if self.agrees("source", stored, entry, SOURCE_REFERENCES) and self.links_agree(
+                "source", "credits", stored.credits, credit_slugs
+            ):
                 self.source = stored
                 self.outcome("source", stored.slug, "unchanged")
             return
         source = Source(**_plain(entry, SOURCE_REFERENCES))
         missing = self.resolve("source", source, entry, SOURCE_REFERENCES)
         valid = self.validate("source", source, exclude=missing)
-        if valid and not missing and len(events) == len(event_slugs):
+        if valid and not missing and len(credits) == len(credit_slugs):
             self.save(source)
-            source.events.set(events)
+            source.credits.set(credits)
             self.source = source
             self.outcome("source", source.slug, "created")
 
-    def find_events(self, where: str, slugs: list[str]) -> list[Event]:
-        """The events named by slug, in the file's order; each missing one is a problem."""
-        found = {event.slug: event for event in Event.objects.filter(slug__in=slugs)}
+    def find(self, model, where: str, field_name: str, slugs: list[str]) -> list:
+        """The records named by slug, in the file's order; each missing one is a problem."""
+        found = {record.slug: record for record in model._default_manager.filter(slug__in=slugs)}
+        label = model._meta.verbose_name
         for slug in slugs:
             if slug not in found:
-                self.problem(where, "events", f"no event has the slug '{slug}'.")
+                self.problem(where, field_name, f"no {label} has the slug '{slug}'.")
         return [found[slug] for slug in slugs if slug in found]
+
+    def find_events(self, where: str, slugs: list[str]) -> list[Event]:
+        return self.find(Event, where, "events", slugs)
 
     def import_claim(self, where: str, entry: dict, source_entry: dict) -> None:
         slug = entry["slug"]
@@ -415,7 +422,7 @@ class _Importer:
         every link it lists is stored; each disagreement is a conflict in the report."""
         ok = True
         for name, value in entry.items():
-            if name in ("slug", "events", "relations"):
+            if name in ("slug", "events", "relations", "credits"):
                 continue
             if name in references:
                 related = getattr(stored, name)
@@ -425,16 +432,21 @@ class _Importer:
             if current != value:
                 self.conflict(where, name, current, value)
                 ok = False
-        if links:
-            linked = set(stored.events.values_list("slug", flat=True))
-            for slug in links:
-                if slug not in linked:
-                    self.problem(
-                        where, "events",
-                        f"the stored record is not linked to the event '{slug}'; the import "
-                        "never changes a stored record (link it in the admin).",
-                    )  # fmt: skip
-                    ok = False
+        return self.links_agree(where, "events", stored.events, links) and ok
+
+    def links_agree(self, where: str, field_name: str, manager, slugs: list[str]) -> bool:
+        """Every record the file links to is linked to the stored record; else a problem."""
+        linked = set(manager.values_list("slug", flat=True))
+        ok = True
+        for slug in slugs:
+            if slug not in linked:
+                self.problem(
+                    where, field_name,
+                    f"the stored record is not linked to {_LINKED[field_name]} '{slug}'; the "
+                    "import "
+                    "never changes a stored record (link it in the admin).",
+                )  # fmt: skip
+                ok = False
         return ok
 
     def conflict(self, where: str, name: str, current, value) -> None:
@@ -455,7 +467,7 @@ def _plain(entry: dict, references: dict) -> dict:
     return {
         name: value
         for name, value in entry.items()
-        if name not in references and name not in ("events", "relations")
+        if name not in references and name not in ("events", "relations", "credits")
     }
 
 

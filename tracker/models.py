@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -17,6 +19,31 @@ class ModifiedAtField(models.DateTimeField):
 
     def pre_save(self, model_instance, add):
         value = timezone.now()
+        setattr(model_instance, self.attname, value)
+        return value
+
+
+def text_digest(text: str) -> str:
+    """The SHA-256 of a source's text as UTF-8, in hex: what ``Source.text_sha256`` holds."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class TextDigestField(models.CharField):
+    """The SHA-256 of the model's ``text``, derived on validation and on every save (bulk
+    inserts included), never typed: it tells whether a stored text is still the one captured."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.update(max_length=64, editable=False, blank=True)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        for key in ("max_length", "editable", "blank"):
+            kwargs.pop(key, None)
+        return name, path, args, kwargs
+
+    def pre_save(self, model_instance, add):
+        value = text_digest(model_instance.text or "")
         setattr(model_instance, self.attname, value)
         return value
 
@@ -96,9 +123,28 @@ class Source(Record):
     )
     language = models.CharField(max_length=16, default="en")
     text = models.TextField(help_text="The document exactly as captured.")
+    text_sha256 = TextDigestField(help_text="SHA-256 of the text (UTF-8), derived.")
+    retrieved = EDTFField(
+        blank=True, help_text="When the text was captured (EDTF), if known, e.g. 2018-07-18."
+    )
+    retrieved_start = models.DateField(null=True, blank=True, editable=False)
+    retrieved_end = models.DateField(null=True, blank=True, editable=False)
+    retrieved_precision = models.CharField(
+        max_length=5, choices=Precision.choices, blank=True, editable=False
+    )
+    archive_url = models.URLField(
+        max_length=1000, blank=True, help_text="An archived copy of the document, if any."
+    )
+    credits = models.ManyToManyField(
+        Actor,
+        related_name="credited_in",
+        blank=True,
+        help_text="Outlets or agencies the document credits for what it reports "
+        "(e.g. 'As reports Reuters'); a report in it may be theirs.",
+    )
     notes = models.TextField(blank=True, help_text="E.g. how a missing year was inferred.")
 
-    history = RecordHistory()
+    history = RecordHistory(links=lambda source: source_links(source))
 
     class Meta:
         ordering = ["published_start", "title"]
@@ -114,6 +160,7 @@ class Source(Record):
 
     def clean(self):
         super().clean()
+        self.text_sha256 = text_digest(self.text or "")
         if self.pk is None or not self.text:
             return
         # A change of text must not orphan the quotes already marked in it.
@@ -163,9 +210,7 @@ class Event(Record):
         Actor, through="EventActor", related_name="events", blank=True
     )
     tags = models.ManyToManyField(Tag, related_name="events", blank=True)
-    sources = models.ManyToManyField(
-        Source, related_name="events", blank=True, help_text="Where the event is reported."
-    )
+    # Where an event is reported is not stored here: its sources are those of its claims.
     notes = models.TextField(blank=True)
 
     history = RecordHistory(links=lambda event: event_links(event))
@@ -225,7 +270,20 @@ class ClaimStatus(models.TextChoices):
     REFUTED = "refuted", "refuted"
 
 
+class ClaimKind(models.TextChoices):
+    STATEMENT = "statement", "statement"  # a party is reported to have said it
+    REPORT = "report", "report"  # the document's own narration, caption or figure
+
+
 class Claim(Record):
+    kind = models.CharField(
+        max_length=10,
+        choices=ClaimKind.choices,
+        default=ClaimKind.STATEMENT,
+        help_text="statement: a party is reported to have said it; report: the document's own "
+        "narration, caption or figure (claimant: its author, else publisher, else the outlet "
+        "it credits).",
+    )
     text = models.TextField(help_text="The claim in the curator's words.")
     quote = models.TextField(
         blank=True, help_text="Verbatim from the source's text; empty for a paraphrase."
@@ -247,7 +305,9 @@ class Claim(Record):
     related = models.ManyToManyField(
         "self", through="ClaimRelation", symmetrical=False, related_name="related_from", blank=True
     )
-    notes = models.TextField(blank=True)
+    notes = models.TextField(
+        blank=True, help_text="The curator's reasoning, shown to readers (e.g. why refuted)."
+    )
 
     history = RecordHistory(links=lambda claim: claim_links(claim))
 
@@ -256,6 +316,7 @@ class Claim(Record):
         indexes = [
             models.Index(fields=["stated_start", "stated_end"], name="claim_stated_window"),
             models.Index(fields=["status"], name="claim_status"),
+            models.Index(fields=["kind"], name="claim_kind"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -372,8 +433,13 @@ def claim_links(claim: Claim) -> dict:
     }
 
 
+def source_links(source: Source) -> dict:
+    """What a source's history keeps besides its fields: the outlets it credits."""
+    return {"credits": sorted(source.credits.values_list("slug", flat=True))}
+
+
 def event_links(event: Event) -> dict:
-    """What an event's history keeps besides its fields: participants, tags and sources."""
+    """What an event's history keeps besides its fields: participants and tags."""
     participants = event.participations.order_by("actor__slug", "role")
     return {
         "actors": [
@@ -381,8 +447,7 @@ def event_links(event: Event) -> dict:
             for slug, role in participants.values_list("actor__slug", "role")
         ],
         "tags": sorted(event.tags.values_list("slug", flat=True)),
-        "sources": sorted(event.sources.values_list("slug", flat=True)),
     }
 
 
-track_links(Claim.events, Event.tags, Event.sources)
+track_links(Claim.events, Event.tags, Source.credits)

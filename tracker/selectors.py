@@ -18,11 +18,14 @@ from django.db.models import (
     BooleanField,
     CharField,
     Count,
+    Exists,
+    ExpressionWrapper,
     F,
     Func,
     IntegerField,
     OuterRef,
     Prefetch,
+    Q,
     QuerySet,
     Subquery,
     Value,
@@ -32,6 +35,7 @@ from django.db.models.functions import Cast, Coalesce, Now, Substr, TruncMonth, 
 from tracker.models import (
     Actor,
     Claim,
+    ClaimKind,
     ClaimRelation,
     ClaimStatus,
     Event,
@@ -78,6 +82,15 @@ def event_queryset() -> QuerySet[Event]:
     )
 
 
+def attested_events(attested: bool = True) -> Q:
+    """A condition on events: at least one claim with a quote (every claim has a source) attaches
+    to the event; ``False`` for the events without such evidence."""
+    evidence = Exists(
+        Claim.events.through.objects.filter(event_id=OuterRef("pk")).exclude(claim__quote="")
+    )
+    return evidence if attested else ~evidence
+
+
 def event_list_queryset() -> QuerySet[Event]:
     """Events alone: what they embed comes from ``event_embeds`` for the whole page at once."""
     return Event.objects.defer("notes", "created", "updated")
@@ -89,7 +102,7 @@ _CLAIM_COLUMNS = (
     "stated", "stated_start", "stated_end", "stated_precision", "status",
     "claimant_id", "claimant__slug", "claimant__name", "claimant__kind",
     "source_id", "source__slug", "source__title", "source__publisher__name",
-    "source__published", "source__url",
+    "source__published", "source__url", "kind", "notes",
 )  # fmt: skip
 _DATE_COLUMNS = ("claim__stated_start", "claim__stated_end")
 EMBEDDED_CLAIM_FIELDS = tuple(column.replace("__", "_") for column in _CLAIM_COLUMNS)
@@ -287,21 +300,33 @@ def actor_queryset() -> QuerySet[Actor]:
     return Actor.objects.select_related("affiliation")
 
 
+_CREDITS = Prefetch("credits", queryset=Actor.objects.only("id", "slug", "name", "kind"))
+
+
 def source_list_queryset() -> QuerySet[Source]:
     """Sources without their (long) text, which lists leave out."""
-    return Source.objects.select_related("publisher").defer("text")
+    return Source.objects.select_related("publisher").defer("text").prefetch_related(_CREDITS)
 
 
 def source_detail_queryset() -> QuerySet[Source]:
+    """A source with its claims (in text order) and their events, from which its events come."""
+    events = Event.objects.only("id", "slug", "title", "date", "date_start", "date_end")
     return Source.objects.select_related("publisher").prefetch_related(
+        _CREDITS,
         Prefetch(
             "claims",
             queryset=Claim.objects.select_related("claimant")
-            .prefetch_related(Prefetch("events", queryset=Event.objects.only("id", "slug")))
+            .prefetch_related(Prefetch("events", queryset=events))
             .order_by("quote_start", "id"),
         ),
-        Prefetch("events", queryset=Event.objects.only("id", "slug", "title", "date")),
     )
+
+
+def source_events(source: Source) -> list[Event]:
+    """The events a source reports: those of its claims, each once, in the events' order.
+    Reads what ``source_detail_queryset`` prefetched."""
+    found = {event.pk: event for claim in source.claims.all() for event in claim.events.all()}
+    return sorted(found.values(), key=lambda event: (event.date_start, event.date_end, event.title))
 
 
 def timeline(*, events: QuerySet[Event], bucket: str) -> list[dict]:
@@ -415,15 +440,14 @@ def publisher_claims(*, limit: int = 20) -> list[dict]:
 
 
 def claim_counts(*, claims: QuerySet[Claim], by: str) -> list[dict]:
-    """Claims by ``status`` (every status, zeros included, in the order of ``ClaimStatus``) or
-    per ``year``/``month`` of the day their ``stated`` date starts on, with a column per status
-    and every period between the first and the last present. One query."""
+    """Claims by ``status`` or ``kind`` (every value, zeros included, in the order of its
+    choices) or per ``year``/``month`` of the day their ``stated`` date starts on, with a column
+    per status and every period between the first and the last present. One query."""
     claims = claims.order_by()
-    if by == "status":
-        counts = dict(claims.values_list("status").annotate(n=Count("id")))
-        return [
-            {"status": status, "claims": counts.get(status, 0)} for status in ClaimStatus.values
-        ]
+    if by in ("status", "kind"):
+        choices = ClaimStatus.values if by == "status" else ClaimKind.values
+        counts = dict(claims.values_list(by).annotate(n=Count("id")))
+        return [{by: value, "claims": counts.get(value, 0)} for value in choices]
     rows = (
         claims.annotate(period=_period("stated_start", by))
         .values_list("period", "status")
@@ -544,6 +568,13 @@ def event_rows(events: QuerySet[Event], *, chunk_size: int) -> Iterator[dict]:
             .order_by("claim__stated_start", "claim_id")
             .values_list("event_id", "claim_id")
         ),
+        # (source slug, whether the claim has a quote) per claim, in the order of ``sources``.
+        "evidence": lambda ids: (
+            through_claims.objects.filter(event_id__in=ids)
+            .annotate(quoted=ExpressionWrapper(~Q(claim__quote=""), output_field=BooleanField()))
+            .order_by("claim__source__published_start", "claim__source__slug")
+            .values_list("event_id", "claim__source__slug", "quoted")
+        ),
     }
     return _rows(events, EVENT_ROW_FIELDS, related, chunk_size)
 
@@ -553,6 +584,7 @@ CLAIM_ROW_FIELDS = [
     "claimant__id", "claimant__slug", "claimant__name", "claimant__kind",
     "source__id", "source__slug", "source__title", "source__publisher__name", "source__published",
     "source__url", "stated", "stated_start", "stated_end", "stated_precision", "status",
+    "kind", "notes",
 ]  # fmt: skip
 
 
@@ -588,8 +620,17 @@ def actor_rows(actors: QuerySet[Actor], *, chunk_size: int) -> Iterator[dict]:
 
 
 def source_rows(sources: QuerySet[Source], *, chunk_size: int) -> Iterator[dict]:
-    """Sources with their publisher's columns, without their text. One query."""
+    """Sources with their publisher's columns and credited outlets, without their text. One
+    query, and one per chunk."""
     fields = ["id", "slug", "title", "publisher__id", "publisher__slug", "publisher__name",
               "publisher__kind", "author", "url", "published", "published_start", "published_end",
-              "published_precision", "language", "notes"]  # fmt: skip
-    return _rows(sources, fields, {}, chunk_size)
+              "published_precision", "language", "notes", "retrieved", "archive_url",
+              "text_sha256"]  # fmt: skip
+    related: Related = {
+        "credits": lambda ids: (
+            Source.credits.through.objects.filter(source_id__in=ids)
+            .order_by("actor__slug")
+            .values_list("source_id", "actor__slug")
+        ),
+    }
+    return _rows(sources, fields, related, chunk_size)

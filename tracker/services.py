@@ -5,7 +5,7 @@ quotes that stand in their source's text, unique slugs, ...), writes in one tran
 leaves one history entry per record it changes, made by ``by`` (the user; None from a script).
 References are model instances: resolving slugs or ids is the caller's job. Updates take
 ``data``, a dict of the fields to change; the links (a claim's events and relations, an
-event's participants, tags and sources) are replaced whole when given.
+event's participants and tags, a source's credits) are replaced whole when given.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from tracker.history import CHANGED, CREATED
 from tracker.models import (
     Actor,
     Claim,
+    ClaimKind,
     ClaimRelation,
     ClaimStatus,
     Event,
@@ -33,10 +34,14 @@ from tracker.models import (
 ACTOR_FIELDS = {"slug", "name", "kind", "title", "affiliation", "aliases", "notes"}
 SOURCE_FIELDS = {
     "slug", "title", "publisher", "author", "url", "published", "language", "text", "notes",
+    "retrieved", "archive_url",
 }  # fmt: skip
+SOURCE_LINKS = {"credits"}
 EVENT_FIELDS = {"slug", "title", "summary", "date", "location", "notes"}
-EVENT_LINKS = {"actors", "tags", "sources"}
-CLAIM_FIELDS = {"slug", "text", "quote", "claimant", "source", "stated", "status", "notes"}
+EVENT_LINKS = {"actors", "tags"}
+CLAIM_FIELDS = {
+    "slug", "kind", "text", "quote", "claimant", "source", "stated", "status", "notes",
+}  # fmt: skip
 CLAIM_LINKS = {"events", "relations"}
 
 
@@ -133,22 +138,39 @@ def source_create(
     url: str = "",
     language: str = "en",
     notes: str = "",
+    retrieved: str = "",
+    archive_url: str = "",
+    credits: Iterable[Actor] = (),
     by=None,
 ) -> Source:
+    """A captured document; ``credits`` are the outlets or agencies it credits."""
     source = Source(slug=slug or unique_slug(Source, title))
     fields = dict(
         title=title, published=published, text=text, publisher=publisher, author=author,
-        url=url, language=language, notes=notes,
+        url=url, language=language, notes=notes, retrieved=retrieved, archive_url=archive_url,
     )  # fmt: skip
-    return _save(source, fields=fields, by=by, history_type=CREATED)
+    credited = list(credits)
+    return _save(
+        source,
+        fields=fields,
+        by=by,
+        history_type=CREATED,
+        links=lambda: source.credits.set(credited),
+    )
 
 
 def source_update(*, source: Source, data: dict, by=None) -> Source:
     """Change a source; a new text must still contain every quote marked in it."""
-    _check_names(data, SOURCE_FIELDS)
-    return _save(
-        source, fields=data, by=by, history_type=CHANGED, links=lambda: relocate_quotes(source)
-    )
+    _check_names(data, SOURCE_FIELDS | SOURCE_LINKS)
+    fields = {name: value for name, value in data.items() if name in SOURCE_FIELDS}
+    credited = data.get("credits")
+
+    def links():
+        relocate_quotes(source)
+        if credited is not None:
+            source.credits.set(credited)
+
+    return _save(source, fields=fields, by=by, history_type=CHANGED, links=links)
 
 
 def relocate_quotes(source: Source) -> None:
@@ -168,9 +190,7 @@ def relocate_quotes(source: Source) -> None:
 @transaction.atomic
 def source_delete(*, source: Source, by=None) -> None:
     """Delete a source no claim is marked in (else ``ProtectedError``)."""
-    events = list(source.events.all())
     history.delete(source, by=by)
-    _record_changed(events, by=by)
 
 
 # --- Events ---------------------------------------------------------------------------------
@@ -186,13 +206,12 @@ def event_create(
     notes: str = "",
     actors: Iterable[tuple[Actor, str]] = (),
     tags: Iterable[str] = (),
-    sources: Iterable[Source] = (),
     by=None,
 ) -> Event:
     """An event; ``actors`` are (actor, role) pairs, ``tags`` slugs (new ones are created)."""
     event = Event(slug=slug or unique_slug(Event, title))
     fields = dict(title=title, date=date, summary=summary, location=location, notes=notes)
-    links = dict(actors=list(actors), tags=list(tags), sources=list(sources))
+    links = dict(actors=list(actors), tags=list(tags))
     return _save(
         event,
         fields=fields,
@@ -215,7 +234,7 @@ def event_update(*, event: Event, data: dict, by=None) -> Event:
     )
 
 
-def _set_event_links(event: Event, *, actors=None, tags=None, sources=None) -> None:
+def _set_event_links(event: Event, *, actors=None, tags=None) -> None:
     if actors is not None:
         pairs = [(actor, role or "participant") for actor, role in actors]
         seen = set()
@@ -237,8 +256,6 @@ def _set_event_links(event: Event, *, actors=None, tags=None, sources=None) -> N
         event.tags.set(
             [Tag.objects.get_or_create(slug=slug, defaults={"name": slug})[0] for slug in tags]
         )
-    if sources is not None:
-        event.sources.set(sources)
 
 
 @transaction.atomic
@@ -259,6 +276,7 @@ def claim_create(
     source: Source,
     stated: str,
     slug: str = "",
+    kind: str = ClaimKind.STATEMENT,
     quote: str = "",
     status: str = ClaimStatus.UNVERIFIED,
     notes: str = "",
@@ -268,12 +286,15 @@ def claim_create(
 ) -> Claim:
     """A claim as reported in ``source``; its quote must stand in the source's text.
 
+    ``kind`` is ``statement`` (``claimant`` is reported to have said it) or ``report`` (the
+    source's own narration; ``claimant`` is its author, publisher or credited outlet).
+
     ``relations`` are ``{"type": "supports"|"contradicts", "claim": Claim,
     "direction": "outgoing"|"incoming"}`` (outgoing: this claim supports the other).
     """
     claim = Claim(slug=slug or unique_slug(Claim, f"{claimant.slug} {text}", max_length=60))
     fields = dict(
-        text=text, claimant=claimant, source=source, stated=stated, quote=quote,
+        kind=kind, text=text, claimant=claimant, source=source, stated=stated, quote=quote,
         status=status, notes=notes,
     )  # fmt: skip
     links = dict(events=list(events), relations=list(relations))

@@ -12,7 +12,8 @@ How nested fields flatten (the JSON field names are kept):
 - a list becomes one cell, its items joined by ``;``: slugs for ``tags`` and a claim's
   ``events``; ``slug:role`` for an event's ``actors``; ``type:direction:claim-id`` for a claim's
   ``relations``; the aliases as written for an actor's ``aliases``;
-- an event's embedded ``claims`` become ``claims`` (how many) and ``claim_ids``;
+- an event's embedded ``claims`` become ``claims`` (how many) and ``claim_ids``; its
+  ``sources`` become their slugs, joined by ``;``;
 - links to other lists (``claims_url``, ``events_url``) are left out;
 - ``null`` is an empty cell.
 
@@ -115,6 +116,8 @@ EVENTS = Export(
         *_columns("location"),
         ("actors", _joined("actors", lambda actor: f"{actor[0]}:{actor[1]}")),
         ("tags", _joined("tags")),
+        ("attested", lambda row: any(quoted for _, quoted in row["evidence"])),
+        ("sources", lambda row: ";".join(dict.fromkeys(slug for slug, _ in row["evidence"]))),
         ("claims", lambda row: len(row["claim_ids"])),
         ("claim_ids", _joined("claim_ids")),
     ),
@@ -128,13 +131,14 @@ CLAIMS = Export(
     columns=(
         ("id", itemgetter("id")),
         ("url", URL),
-        *_columns("slug", "text", "quote", "quote_start", "quote_end"),
+        *_columns("slug", "kind", "text", "quote", "quote_start", "quote_end"),
         *_columns(*_BRIEF_ACTOR, prefix="claimant"),
         *_columns("id", "slug", "title", prefix="source"),
         ("source.publisher", itemgetter("source__publisher__name")),
         ("source.published", itemgetter("source__published")),
         ("source.url", _or_none("source__url")),
         *_columns("stated", "stated_start", "stated_end", "stated_precision", "status"),
+        *_columns("notes"),
         ("events", _joined("events")),
         ("relations", _relations),
     ),
@@ -167,7 +171,10 @@ SOURCES = Export(
         *_columns("author"),
         ("document_url", _or_none("url")),
         *_columns("published", "published_start", "published_end", "published_precision"),
-        *_columns("language", "notes"),
+        *_columns("language", "notes", "retrieved"),
+        ("archive_url", _or_none("archive_url")),
+        *_columns("text_sha256"),
+        ("credits", _joined("credits")),
     ),
 )
 

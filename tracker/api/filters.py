@@ -18,13 +18,14 @@ from django.db.models.functions import Cast, Coalesce
 from django_filters.fields import BaseCSVField
 from drf_spectacular.utils import extend_schema_field
 
-from tracker import dates, search
+from tracker import dates, search, selectors
 from tracker.api.pagination import COUNT_WITH_PAGE
 from tracker.dates import Precision
 from tracker.models import (
     Actor,
     ActorKind,
     Claim,
+    ClaimKind,
     ClaimStatus,
     Event,
     EventActor,
@@ -176,6 +177,17 @@ class EventFilter(filters.FilterSet):
     )
     tag = SlugFilter(queryset=Tag.objects.all(), field_name="tags", help_text="Tag slug.")
     precision = filters.ChoiceFilter(choices=Precision.choices, field_name="date_precision")
+    attested = filters.BooleanFilter(
+        method="filter_attested",
+        help_text="true: events with at least one quoted claim (their evidence); false: the "
+        "unattested ones, the curators' to-do list.",
+    )
+    claim_kind = filters.ChoiceFilter(
+        choices=ClaimKind.choices,
+        method="filter_claim_kind",
+        help_text="Embed only claims of this kind (statement or report); the events listed, "
+        "their sources and attested are unchanged.",
+    )
     q = SearchFilter(
         method="filter_q",
         help_text="Text search in titles, summaries, locations and participants' names.",
@@ -187,7 +199,16 @@ class EventFilter(filters.FilterSet):
 
     class Meta:
         model = Event
-        fields = ["date_from", "date_to", "actor", "tag", "precision", "q", "ordering"]
+        fields = [
+            "date_from", "date_to", "actor", "tag", "precision", "attested", "claim_kind", "q",
+            "ordering",
+        ]  # fmt: skip
+
+    def filter_attested(self, qs, name, value):
+        return qs.filter(selectors.attested_events(value))
+
+    def filter_claim_kind(self, qs, name, value):
+        return qs  # the serializer embeds only that kind; validated here
 
     def filter_actor(self, qs, name, actor):
         return qs.filter(Exists(EventActor.objects.filter(event=OuterRef("pk"), actor=actor)))
@@ -266,6 +287,11 @@ class ClaimFilter(filters.FilterSet):
         queryset=Event.objects.only("id", "slug"), field_name="events", help_text="Event slug."
     )
     status = filters.ChoiceFilter(choices=ClaimStatus.choices)
+    kind = filters.ChoiceFilter(
+        choices=ClaimKind.choices,
+        help_text="statement (a party is reported to have said it) or report (the document's "
+        "own narration, caption or figure).",
+    )
     stated_from = WindowFilter(prefix="stated", end="from")
     stated_to = WindowFilter(prefix="stated", end="to")
     q = SearchFilter(
@@ -278,7 +304,9 @@ class ClaimFilter(filters.FilterSet):
 
     class Meta:
         model = Claim
-        fields = ["claimant", "source", "event", "status", "stated_from", "stated_to", "q"]
+        fields = [
+            "claimant", "source", "event", "status", "kind", "stated_from", "stated_to", "q",
+        ]  # fmt: skip
 
     def filter_q(self, qs, name, value):
         def term_query(term):

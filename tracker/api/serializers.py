@@ -118,9 +118,9 @@ class ClaimSerializer(serializers.HyperlinkedModelSerializer):
     class Meta:
         model = Claim
         fields = [
-            "id", "url", "slug", "text", "quote", "quote_start", "quote_end",
+            "id", "url", "slug", "kind", "text", "quote", "quote_start", "quote_end",
             "claimant", "source", "stated", "stated_start", "stated_end", "stated_precision",
-            "status", "events", "relations",
+            "status", "notes", "events", "relations",
         ]  # fmt: skip
         list_serializer_class = PageSerializer
 
@@ -159,7 +159,7 @@ class ClaimSerializer(serializers.HyperlinkedModelSerializer):
                     claim.claimant.kind,
                     claim.source.pk, claim.source.slug, claim.source.title,
                     claim.source.publisher.name if claim.source.publisher_id else None,
-                    claim.source.published, claim.source.url,
+                    claim.source.published, claim.source.url, claim.kind, claim.notes,
                 ),
                 links=links,
             )
@@ -174,12 +174,13 @@ def claim_representation(*, url, row, links: selectors.ClaimLinks) -> dict:
         pk, slug, text, quote, quote_start, quote_end,
         stated, stated_start, stated_end, stated_precision, status,
         claimant_id, claimant_slug, claimant_name, claimant_kind,
-        source_id, source_slug, source_title, publisher, published, source_url,
+        source_id, source_slug, source_title, publisher, published, source_url, kind, notes,
     ) = row  # fmt: skip
     return {
         "id": pk,
         "url": url(pk),
         "slug": slug,
+        "kind": kind,
         "text": text,
         "quote": quote,
         "quote_start": quote_start,
@@ -196,6 +197,7 @@ def claim_representation(*, url, row, links: selectors.ClaimLinks) -> dict:
         "stated_end": _iso(stated_end),
         "stated_precision": stated_precision,
         "status": status,
+        "notes": notes,
         "events": links.events.get(pk, []),
         "relations": [
             {"type": kind, "claim": other, "direction": "outgoing"}
@@ -207,20 +209,84 @@ def claim_representation(*, url, row, links: selectors.ClaimLinks) -> dict:
     }  # fmt: skip
 
 
+class EventSourceSerializer(serializers.Serializer):
+    """A source an event's claims come from, and how many of the event's claims it holds."""
+
+    id = serializers.IntegerField()
+    slug = serializers.SlugField()
+    title = serializers.CharField()
+    publisher = serializers.CharField(allow_null=True, help_text="The publisher's name.")
+    published = serializers.CharField(help_text="EDTF")
+    url = serializers.URLField(allow_null=True, help_text="Where the document was published.")
+    claims = serializers.IntegerField(help_text="How many of the event's claims it holds.")
+
+
+def event_evidence(claim_rows) -> tuple[bool, list[dict]]:
+    """An event's ``attested`` and ``sources`` from its claims' rows (in the order of
+    ``selectors.EMBEDDED_CLAIM_FIELDS``): attested when a claim has a quote (every claim has a
+    source); the distinct sources in order of publication, each with its count of claims."""
+    fields = selectors.EMBEDDED_CLAIM_FIELDS
+    quote, source_id = fields.index("quote"), fields.index("source_id")
+    brief = slice(source_id, fields.index("source_url") + 1)
+    sources: dict[int, dict] = {}
+    for row in claim_rows:
+        if row[source_id] not in sources:
+            pk, slug, title, publisher, published, url = row[brief]
+            sources[pk] = {
+                "id": pk, "slug": slug, "title": title, "publisher": publisher,
+                "published": published, "url": url or None, "claims": 0,
+            }  # fmt: skip
+        sources[row[source_id]]["claims"] += 1
+    ordered = sorted(sources.values(), key=lambda source: (source["published"], source["slug"]))
+    return any(row[quote] for row in claim_rows), ordered
+
+
+def embedded_claim_kind(serializer) -> str | None:
+    """``claim_kind`` of an events request (validated by ``EventFilter``): the kind of claims
+    each event embeds; its ``sources`` and ``attested`` still count them all."""
+    request = serializer.context.get("request")
+    params = getattr(request, "query_params", None) or getattr(request, "GET", {})
+    return params.get("claim_kind") or None
+
+
 class EventSerializer(serializers.HyperlinkedModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="event-detail")
     actors = ParticipantSerializer(source="participations", many=True, read_only=True)
     tags = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
-    claims = ClaimSerializer(many=True, read_only=True)
+    attested = serializers.SerializerMethodField(
+        help_text="True when at least one claim with a quote from its source attaches to it."
+    )
+    sources = serializers.SerializerMethodField(
+        help_text="The distinct sources of its claims: where the event is reported."
+    )
+    claims = serializers.SerializerMethodField()
 
     class Meta:
         model = Event
         fields = [
             "id", "url", "slug", "title", "summary",
             "date", "date_start", "date_end", "date_precision",
-            "location", "actors", "tags", "claims",
+            "location", "actors", "tags", "attested", "sources", "claims",
         ]  # fmt: skip
         list_serializer_class = PageSerializer
+
+    # The declared fields' output: the reference the fast path is tested against.
+    def get_attested(self, event) -> bool:
+        return any(claim.quote for claim in event.claims.all())
+
+    @extend_schema_field(EventSourceSerializer(many=True))
+    def get_sources(self, event) -> list[dict]:
+        sources: dict[int, dict] = {}
+        for claim in event.claims.all():
+            brief = SourceBriefSerializer(claim.source, context=self.context).data
+            sources.setdefault(claim.source_id, {**brief, "claims": 0})["claims"] += 1
+        return sorted(sources.values(), key=lambda source: (source["published"], source["slug"]))
+
+    @extend_schema_field(ClaimSerializer(many=True))
+    def get_claims(self, event) -> list[dict]:
+        kind = embedded_claim_kind(self)
+        claims = [claim for claim in event.claims.all() if kind in (None, claim.kind)]
+        return ClaimSerializer(claims, many=True, context=self.context).data
 
     def to_representation(self, event):
         if _reference(self):
@@ -236,6 +302,15 @@ class EventSerializer(serializers.HyperlinkedModelSerializer):
         event_url = _cached_url(self, "event-detail")
         claim_url = _cached_url(self, "claim-detail")
         no_rows = ()
+        kind = embedded_claim_kind(self)
+        kind_column = selectors.EMBEDDED_CLAIM_FIELDS.index("kind")
+        pages = []
+        for event in events:
+            rows = embeds.claims.get(event.pk, no_rows)
+            attested, sources = event_evidence(rows)
+            if kind is not None:
+                rows = [row for row in rows if row[kind_column] == kind]
+            pages.append((event, rows, attested, sources))
         return [
             {
                 "id": event.pk,
@@ -253,16 +328,13 @@ class EventSerializer(serializers.HyperlinkedModelSerializer):
                     for pk, slug, name, kind, role in embeds.participants.get(event.pk, no_rows)
                 ],
                 "tags": embeds.tags.get(event.pk, []),
+                "attested": attested,
+                "sources": sources,
                 "claims": [
-                    claim_representation(
-                        url=claim_url,
-                        row=row,
-                        links=embeds.links,
-                    )
-                    for row in embeds.claims.get(event.pk, no_rows)
+                    claim_representation(url=claim_url, row=row, links=embeds.links) for row in rows
                 ],
             }
-            for event in events
+            for event, rows, attested, sources in pages
         ]
 
 
@@ -304,6 +376,10 @@ class SourceSerializer(_LinksMixin, serializers.HyperlinkedModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="source-detail")
     publisher = ActorBriefSerializer(allow_null=True)
     document_url = serializers.SerializerMethodField()
+    archive_url = serializers.SerializerMethodField(help_text="An archived copy, if any.")
+    credits = ActorBriefSerializer(
+        many=True, read_only=True, help_text="Outlets or agencies the document credits."
+    )
     claims_url = serializers.SerializerMethodField()
     link_filters = {"claims": ("claim-list", "source")}
 
@@ -312,13 +388,18 @@ class SourceSerializer(_LinksMixin, serializers.HyperlinkedModelSerializer):
         fields = [
             "id", "url", "slug", "title", "publisher", "author", "document_url",
             "published", "published_start", "published_end", "published_precision",
-            "language", "notes", "claims_url",
+            "language", "notes", "retrieved", "archive_url", "text_sha256", "credits",
+            "claims_url",
         ]  # fmt: skip
 
     @extend_schema_field(NULLABLE_URI)
     def get_document_url(self, source) -> str | None:
         """Where the document was published (the model's ``url``; ``url`` here is the API's)."""
         return source.url or None
+
+    @extend_schema_field(NULLABLE_URI)
+    def get_archive_url(self, source) -> str | None:
+        return source.archive_url or None
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_claims_url(self, source) -> str:
@@ -335,8 +416,8 @@ class SourceClaimSerializer(serializers.HyperlinkedModelSerializer):
     class Meta:
         model = Claim
         fields = [
-            "id", "url", "slug", "text", "quote", "quote_start", "quote_end",
-            "claimant", "stated", "status", "events",
+            "id", "url", "slug", "kind", "text", "quote", "quote_start", "quote_end",
+            "claimant", "stated", "status", "notes", "events",
         ]  # fmt: skip
 
 
@@ -350,10 +431,16 @@ class EventBriefSerializer(serializers.HyperlinkedModelSerializer):
 
 class SourceDetailSerializer(SourceSerializer):
     claims = SourceClaimSerializer(many=True, read_only=True)
-    events = EventBriefSerializer(many=True, read_only=True)
+    events = serializers.SerializerMethodField(help_text="The events its claims concern.")
 
     class Meta(SourceSerializer.Meta):
         fields = [*SourceSerializer.Meta.fields, "text", "claims", "events"]
+
+    @extend_schema_field(EventBriefSerializer(many=True))
+    def get_events(self, source) -> list[dict]:
+        return EventBriefSerializer(
+            selectors.source_events(source), many=True, context=self.context
+        ).data
 
 
 class TimelineBucketSerializer(serializers.Serializer):
@@ -387,6 +474,11 @@ class PublisherClaimsSerializer(serializers.Serializer):
 
 class ClaimStatusCountSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Claim._meta.get_field("status").choices)
+    claims = serializers.IntegerField()
+
+
+class ClaimKindCountSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Claim._meta.get_field("kind").choices)
     claims = serializers.IntegerField()
 
 

@@ -163,7 +163,7 @@ class SourceStatsView(StatsView):
 
 
 class ClaimStatsForm(forms.Form):
-    by = forms.ChoiceField(choices=_choices("year", "month", "status"), required=False)
+    by = forms.ChoiceField(choices=_choices("year", "month", "status", "kind"), required=False)
 
 
 @extend_schema(
@@ -171,8 +171,9 @@ class ClaimStatsForm(forms.Form):
         OpenApiParameter(
             "by",
             str,
-            enum=["year", "month", "status"],
-            description="Per year (the default) or month of the stated date, or per status.",
+            enum=["year", "month", "status", "kind"],
+            description="Per year (the default) or month of the stated date, per status, or "
+            "per kind (statement, report).",
         )
     ],
     responses=PolymorphicProxySerializer(
@@ -180,13 +181,15 @@ class ClaimStatsForm(forms.Form):
         serializers=[
             serializers.ClaimPeriodCountSerializer,
             serializers.ClaimStatusCountSerializer,
+            serializers.ClaimKindCountSerializer,
         ],
         resource_type_field_name=None,
         many=True,
     ),
 )
 class ClaimStatsView(StatsView):
-    """Claims per status, or per period with a column per status; takes the claim filters."""
+    """Claims per status or kind, or per period with a column per status; takes the claim
+    filters."""
 
     queryset = Claim.objects.all()
     filterset_class = ClaimFilter
@@ -194,8 +197,11 @@ class ClaimStatsView(StatsView):
     csv_name = "stats-claims"
 
     def get_serializer_class(self):
-        if getattr(self, "params", {}).get("by") == "status":
+        by = getattr(self, "params", {}).get("by")
+        if by == "status":
             return serializers.ClaimStatusCountSerializer
+        if by == "kind":
+            return serializers.ClaimKindCountSerializer
         return serializers.ClaimPeriodCountSerializer
 
     def rows(self, *, by):

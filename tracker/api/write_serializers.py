@@ -24,6 +24,7 @@ from tracker.models import (
     Actor,
     ActorKind,
     Claim,
+    ClaimKind,
     ClaimStatus,
     Event,
     RelationType,
@@ -157,6 +158,16 @@ class SourceWriteSerializer(RecordWriteSerializer):
     # The document exactly as captured: quotes are matched against it, so nothing is trimmed.
     text = serializers.CharField(trim_whitespace=False)
     notes = serializers.CharField(allow_blank=True, default="")
+    retrieved = serializers.CharField(
+        max_length=64, allow_blank=True, default="", help_text="When the text was captured (EDTF)."
+    )
+    archive_url = serializers.URLField(
+        max_length=1000, allow_blank=True, default="", help_text="An archived copy, if any."
+    )
+    credits = RefField(
+        queryset=Actor.objects.all(), many=True, default=list,
+        help_text="Outlets or agencies the document credits (slugs or ids).",
+    )  # fmt: skip
 
     def create(self, validated_data):
         return self.call(services.source_create, **validated_data)
@@ -190,6 +201,10 @@ class EventWriteSerializer(RecordWriteSerializer):
 
 
 class ClaimWriteSerializer(RecordWriteSerializer):
+    kind = serializers.ChoiceField(
+        choices=ClaimKind.choices, default=ClaimKind.STATEMENT,
+        help_text="statement (a party said it) or report (the document's own narration).",
+    )  # fmt: skip
     text = serializers.CharField(help_text="The claim in the curator's words.")
     quote = serializers.CharField(
         allow_blank=True, default="", trim_whitespace=False,
@@ -199,6 +214,9 @@ class ClaimWriteSerializer(RecordWriteSerializer):
     source = RefField(queryset=Source.objects.all())
     stated = serializers.CharField(max_length=64, help_text="When it was said (EDTF).")
     status = serializers.ChoiceField(choices=ClaimStatus.choices, default=ClaimStatus.UNVERIFIED)
+    notes = serializers.CharField(
+        allow_blank=True, default="", help_text="The curator's reasoning, shown to readers."
+    )
     events = RefField(queryset=Event.objects.all(), many=True, default=list)
     relations = RelationWriteSerializer(many=True, default=list)
 

@@ -3,7 +3,7 @@
     python manage.py generate_data --events 100000 --claims-per-event 10 --seed 1
 
 makes actors, sources with text, events spread over 1950-2024 at mixed precisions (days,
-months, years, approximate dates, short intervals) with participants, tags and sources, and
+months, years, approximate dates, short intervals) with participants, tags and claims, and
 claims whose quotes stand in their source's text, some related to each other. The same seed
 gives the same records. Rows go in through bulk inserts, a batch of events (with everything
 that hangs off them) at a time; the date bounds and quote offsets are derived by
@@ -26,6 +26,7 @@ from tracker.models import (
     Actor,
     ActorKind,
     Claim,
+    ClaimKind,
     ClaimRelation,
     ClaimStatus,
     Event,
@@ -258,15 +259,13 @@ class Generator:
             )
         events = Event.objects.bulk_create(events)
 
-        participations, tags, event_sources = [], [], []
+        participations, tags = [], []
         claims, claim_events, claim_event = [], [], []
         for event in events:
             for actor in self.random.sample(self.actors, self.random.randint(1, 3)):
                 participations.append(EventActor(event=event, actor=actor, role=pick(ROLES)))
             for tag in self.random.sample(self.tags, self.random.randint(0, 2)):
                 tags.append(Event.tags.through(event_id=event.pk, tag_id=tag.pk))
-            reported_in = pick(self.sources)
-            event_sources.append(Event.sources.through(event_id=event.pk, source_id=reported_in.pk))
             for _ in range(claims_per_event):
                 index = self.random.randrange(len(self.sources))
                 source, sentences = self.sources[index], self.sentences[index]
@@ -278,6 +277,8 @@ class Generator:
                     self._stamp(
                         Claim(
                             slug=f"{self.prefix}claim-{n}",
+                            # One claim in four is a source's own report, the rest statements.
+                            kind=ClaimKind.REPORT if n % 4 == 0 else ClaimKind.STATEMENT,
                             text=f"According to {source.title}: {sentence}",
                             quote=quote,
                             claimant=pick(self.actors),
@@ -302,7 +303,6 @@ class Generator:
 
         EventActor.objects.bulk_create(participations)
         Event.tags.through.objects.bulk_create(tags)
-        Event.sources.through.objects.bulk_create(event_sources)
         claims = Claim.objects.bulk_create(claims)
         relations = []
         for position, (claim, event) in enumerate(zip(claims, claim_event, strict=True)):
