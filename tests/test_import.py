@@ -65,7 +65,7 @@ def test_the_example_is_the_seed_record_so_importing_it_changes_nothing():
     out, _ = run(EXAMPLE)
     assert snapshot() == before
     assert out.splitlines()[-1] == (
-        "actors: 4 unchanged; sources: 1 unchanged; claims: 12 unchanged; relations: 1 unchanged "
+        "actors: 4 unchanged; sources: 1 unchanged; claims: 22 unchanged; relations: 2 unchanged "
         "(nothing to write: the database already holds all of it)"
     )
 
@@ -75,7 +75,7 @@ def test_an_import_recreates_the_document_exactly_and_a_second_one_changes_nothi
 ):
     out, _ = run(EXAMPLE)
     assert out.splitlines()[-1] == (
-        "actors: 4 unchanged; sources: 1 created; claims: 12 created; relations: 1 created"
+        "actors: 4 unchanged; sources: 1 created; claims: 22 created; relations: 2 created"
     )
     source = Source.objects.get(slug=SLUG)
     assert without_ids(api.get(f"/api/v1/sources/{source.pk}/").json()) == without_ids(
@@ -129,7 +129,7 @@ def test_dry_run_reports_what_would_be_created_and_writes_nothing(without_the_so
     call_command("import_source", str(EXAMPLE), "--dry-run", stdout=out)
     assert snapshot() == before
     assert out.getvalue().splitlines()[-1] == (
-        "actors: 4 unchanged; sources: 1 created; claims: 12 created; relations: 1 created "
+        "actors: 4 unchanged; sources: 1 created; claims: 22 created; relations: 2 created "
         "(dry run: nothing was written)"
     )
 
