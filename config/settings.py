@@ -238,6 +238,7 @@ SPECTACULAR_SETTINGS = {
         "PrecisionEnum": "tracker.dates.Precision",
         "ClaimStatusEnum": "tracker.models.ClaimStatus",
         "ActorKindEnum": "tracker.models.ActorKind",
+        "ClaimKindEnum": "tracker.models.ClaimKind",
         "RelationTypeEnum": "tracker.models.RelationType",
     },
 }

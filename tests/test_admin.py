@@ -35,15 +35,19 @@ def source_form(**changes) -> dict:
         "language": "en",
         "text": TEXT,
         "notes": "",
+        "retrieved": "",
+        "archive_url": "",
         "claims-TOTAL_FORMS": "1",
         "claims-INITIAL_FORMS": "0",
         "claims-MIN_NUM_FORMS": "0",
         "claims-MAX_NUM_FORMS": "1000",
+        "claims-0-kind": "statement",
         "claims-0-claimant": Actor.objects.get(slug="ri-son-gwon").pk,
         "claims-0-quote": 'the talks were "frank and useful"',
         "claims-0-text": "The talks were frank and useful.",
         "claims-0-stated": "2023-05-02",
         "claims-0-status": "unverified",
+        "claims-0-notes": "",
         "claims-0-events": [Event.objects.get(slug="vladivostok-summit-2019").pk],
         "claims-0-slug": "",
         "claims-0-id": "",
@@ -286,6 +290,8 @@ CHANGELISTS = {
     "/admin/tracker/source/": 11,
     "/admin/tracker/event/": 10,
     "/admin/tracker/event/?date_start__year=2022": 9,
+    "/admin/tracker/event/?attested=no": 10,
+    "/admin/tracker/claim/?kind__exact=statement": 12,
     "/admin/tracker/actor/": 7,
     "/admin/tracker/tag/": 7,
 }
@@ -343,3 +349,38 @@ def _errors(response):
     errors = [response.context["adminform"].form.errors]
     errors += [inline.formset.errors for inline in response.context["inline_admin_formsets"]]
     return errors
+
+
+def test_the_event_list_filters_unattested_events_and_marks_them(admin_client):
+    EventFactory(slug="bare-event", title="An event nobody reports", date="1950")
+    page = admin_client.get("/admin/tracker/event/?attested=no")
+    assert page.status_code == 200
+    listed = [event.slug for event in page.context["cl"].result_list]
+    assert set(listed) == {
+        event.slug for event in Event.objects.all() if not event.claims.exclude(quote="").exists()
+    }
+    assert "bare-event" in listed
+    attested = admin_client.get("/admin/tracker/event/?attested=yes").context["cl"].result_list
+    assert "bare-event" not in {event.slug for event in attested}
+    assert all(event.attested for event in attested)
+
+
+def test_an_unattested_event_warns_on_its_page(admin_client):
+    bare = EventFactory(slug="bare-event", title="An event nobody reports", date="1950")
+    page = admin_client.get(f"/admin/tracker/event/{bare.pk}/change/")
+    messages = [str(message) for message in page.context["messages"]]
+    assert messages == [
+        "This event is unattested: no claim with a quote from its source is attached to it. "
+        "Add the passage that reports it as a claim (a report or a statement)."
+    ]
+    attested = Event.objects.filter(claims__quote__gt="").first()
+    page = admin_client.get(f"/admin/tracker/event/{attested.pk}/change/")
+    assert [str(message) for message in page.context["messages"]] == []
+
+
+def test_the_claim_list_filters_by_kind(admin_client):
+    ClaimFactory(slug="a-report", kind="report")
+    page = admin_client.get("/admin/tracker/claim/?kind__exact=report")
+    listed = {claim.slug for claim in page.context["cl"].result_list}
+    assert "a-report" in listed
+    assert listed == set(Claim.objects.filter(kind="report").values_list("slug", flat=True))

@@ -26,12 +26,11 @@ def fingerprint(prefix="syn7-") -> list:
         sorted(
             (e.slug, e.title, e.summary, e.date, e.location,
              sorted(e.participations.values_list("actor__slug", "role")),
-             sorted(e.tags.values_list("slug", flat=True)),
-             sorted(e.sources.values_list("slug", flat=True)))
+             sorted(e.tags.values_list("slug", flat=True)))
             for e in records["events"]
         ),
         sorted(
-            (c.slug, c.text, c.quote, c.claimant.slug, c.source.slug, c.stated, c.status,
+            (c.slug, c.kind, c.text, c.quote, c.claimant.slug, c.source.slug, c.stated, c.status,
              sorted(c.events.values_list("slug", flat=True)))
             for c in records["claims"].select_related("claimant", "source")
         ),

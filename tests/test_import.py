@@ -219,7 +219,7 @@ NOT_IN_TEXT = (
         (
             _set("claims.3.confidence", "high"),
             [
-                f"{C3}, confidence: unknown field (expected: slug, text, quote, claimant, stated, status, events, relations, notes)."
+                f"{C3}, confidence: unknown field (expected: slug, kind, text, quote, claimant, stated, status, events, relations, notes)."
             ],
         ),
         (_drop("claims.3.stated"), [f"{C3}, stated: this field is required."]),
@@ -253,8 +253,8 @@ NOT_IN_TEXT = (
             ["source, publisher: no actor has the slug 'nobody'."],
         ),
         (
-            _set("source.events", ["never-happened"]),
-            ["source, events: no event has the slug 'never-happened'."],
+            _set("source.credits", ["never-heard-of"]),
+            ["source, credits: no actor has the slug 'never-heard-of'."],
         ),
         (
             _set("actors.1.kind", "alien"),

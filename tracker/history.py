@@ -166,11 +166,14 @@ def _links_changed(sender, instance, action, reverse, model, pk_set, **kwargs):
 
 
 def tracked_fields(model) -> list[models.Field]:
-    """The fields a curator writes: derived columns (bounds, offsets, timestamps) follow them."""
+    """The fields a curator writes: derived columns (bounds, offsets, timestamps) follow them;
+    a derived field that says ``history_tracked`` (a text's hash) is shown too."""
     return [
         field
         for field in model._meta.concrete_fields
-        if field.editable and not field.primary_key and field.name != "updated"
+        if (field.editable or getattr(field, "history_tracked", False))
+        and not field.primary_key
+        and field.name != "updated"
     ]
 
 

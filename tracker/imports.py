@@ -432,7 +432,9 @@ class _Importer:
             if current != value:
                 self.conflict(where, name, current, value)
                 ok = False
-        return self.links_agree(where, "events", stored.events, links) and ok
+        if links:
+            ok = self.links_agree(where, "events", stored.events, links) and ok
+        return ok
 
     def links_agree(self, where: str, field_name: str, manager, slugs: list[str]) -> bool:
         """Every record the file links to is linked to the stored record; else a problem."""

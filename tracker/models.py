@@ -32,6 +32,8 @@ class TextDigestField(models.CharField):
     """The SHA-256 of the model's ``text``, derived on validation and on every save (bulk
     inserts included), never typed: it tells whether a stored text is still the one captured."""
 
+    history_tracked = True  # a record's history shows it change with the text
+
     def __init__(self, *args, **kwargs):
         kwargs.update(max_length=64, editable=False, blank=True)
         super().__init__(*args, **kwargs)

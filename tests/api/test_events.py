@@ -3,7 +3,7 @@
 import pytest
 
 from tests.api.responses import slugs
-from tracker.models import Actor, Claim, Event
+from tracker.models import Actor, Claim, Event, Source
 
 pytestmark = pytest.mark.django_db
 
@@ -78,7 +78,15 @@ def test_an_event_embeds_what_a_timeline_needs(api):
     body = api.get(f"/api/v1/events/{event.pk}/").json()
     assert list(body) == [
         "id", "url", "slug", "title", "summary", "date", "date_start", "date_end",
-        "date_precision", "location", "actors", "tags", "claims",
+        "date_precision", "location", "actors", "tags", "attested", "sources", "claims",
+    ]  # fmt: skip
+    assert body["attested"] is True
+    sources = Source.objects.filter(claims__events=event).distinct().order_by("published", "slug")
+    assert body["sources"] == [
+        {"id": s.pk, "slug": s.slug, "title": s.title, "publisher": s.publisher.name,
+         "published": s.published, "url": s.url or None,
+         "claims": event.claims.filter(source=s).count()}
+        for s in sources
     ]  # fmt: skip
     assert body["id"] == event.pk
     assert body["url"] == f"http://testserver/api/v1/events/{event.pk}/"
@@ -109,6 +117,7 @@ def test_an_embedded_claim_has_the_contract_shape(api):
         "id": claim.pk,
         "url": f"http://testserver/api/v1/claims/{claim.pk}/",
         "slug": claim.slug,
+        "kind": "statement",
         "text": claim.text,
         "quote": "The number one barrier to sending humanitarian assistance into the DPRK is the "
         "DPRK self-imposed border closures, not international sanctions",
@@ -123,8 +132,11 @@ def test_an_embedded_claim_has_the_contract_shape(api):
         "stated_start": "2022-02-01",
         "stated_end": "2022-02-28",
         "stated_precision": "month",
-        "status": "unverified",
-        "events": ["north-korea-closes-borders-covid-2020", "un-additional-sanctions-dispute-2022"],
+        "status": claim.status,
+        "notes": claim.notes,
+        "events": list(
+            claim.events.order_by("date_start", "date_end", "title").values_list("slug", flat=True)
+        ),
         "relations": [
             {"type": rel.type, "claim": rel.to_claim_id, "direction": "outgoing"}
             for rel in claim.relations_out.order_by("id")

@@ -15,11 +15,12 @@ pytestmark = pytest.mark.django_db
 PARAMETERS = {
     "/api/v1/events/": {
         "date_from": "window", "date_to": "window", "actor": "actor", "tag": "tag",
-        "precision": "choice", "q": "text", "ordering": "choice", "page": "page",
-        "page_size": "page", "format": "format",
+        "precision": "choice", "attested": "boolean", "claim_kind": "choice", "q": "text",
+        "ordering": "choice", "page": "page", "page_size": "page", "format": "format",
     },
     "/api/v1/claims/": {
         "claimant": "actor", "source": "source", "event": "event", "status": "choice",
+        "kind": "choice",
         "stated_from": "window", "stated_to": "window", "q": "text", "ordering": "choice",
         "page": "page", "page_size": "page", "format": "format",
     },
@@ -33,13 +34,13 @@ PARAMETERS = {
     },
     "/api/v1/stats/timeline/": {
         "bucket": "choice", "date_from": "window", "date_to": "window", "actor": "actor",
-        "tag": "tag", "precision": "choice", "q": "text", "ordering": "choice", "format": "format",
+        "tag": "tag", "precision": "choice", "attested": "boolean", "q": "text", "ordering": "choice", "format": "format",
     },
     "/api/v1/stats/actors/": {"kind": "choice", "rank": "choice", "limit": "limit", "format": "format"},
     "/api/v1/stats/sources/": {"by": "choice", "limit": "limit", "format": "format"},
     "/api/v1/stats/claims/": {
         "by": "choice", "claimant": "actor", "event": "event", "source": "source",
-        "status": "choice", "stated_from": "window", "stated_to": "window", "q": "text",
+        "status": "choice", "kind": "choice", "stated_from": "window", "stated_to": "window", "q": "text",
         "ordering": "choice", "format": "format",
     },
 }  # fmt: skip
@@ -100,6 +101,8 @@ def expected_error(kind: str, value: str) -> str | None:
         return f"No {kind} has the slug '{value}'."
     if kind == "choice":
         return f"Select a valid choice. {value} is not one of the available choices."
+    if kind == "boolean":
+        return None if shown.lower() in {"true", "false", "1", "0"} else "Give true or false."
     if kind == "format":
         return f"'{value[:40]}' is not a format of this resource: use one of api, csv, json."
     if kind == "limit":

@@ -39,7 +39,7 @@ LISTS = [
     ("/api/v1/claims/", 4),
     ("/api/v1/claims/?claimant={actor}&source={source}&status=unverified", 6),
     ("/api/v1/actors/", 2),
-    ("/api/v1/sources/", 2),
+    ("/api/v1/sources/", 3),  # with the credited outlets, prefetched
 ]
 
 

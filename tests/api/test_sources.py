@@ -2,7 +2,7 @@
 
 import pytest
 
-from tracker.models import Source
+from tracker.models import Event, Source
 
 pytestmark = pytest.mark.django_db
 
@@ -66,14 +66,16 @@ def test_a_source_detail_has_its_text_and_every_quote_offset(api):
     body = api.get(f"/api/v1/sources/{source.pk}/").json()
     assert body["text"] == source.text
     assert body["text"].startswith(" date 2020-02-07 MOSCOW, February 7. /TASS/.")
-    assert len(body["claims"]) == source.claims.count() == 10
+    assert len(body["claims"]) == source.claims.count()
     offsets = [(claim["quote_start"], claim["quote_end"]) for claim in body["claims"]]
     assert offsets == sorted(offsets)
     for claim in body["claims"]:
         assert body["text"][claim["quote_start"] : claim["quote_end"]] == claim["quote"]
-        assert set(claim) == {"id", "url", "slug", "text", "quote", "quote_start", "quote_end",
-                              "claimant", "stated", "status", "events"}  # fmt: skip
+        assert set(claim) == {"id", "url", "slug", "kind", "text", "quote", "quote_start",
+                              "quote_end", "claimant", "stated", "status", "notes", "events"}  # fmt: skip
     assert body["claims_url"].endswith("/api/v1/claims/?source=tass-2020-02-07-matsegora-interview")
+    # Its events are those of its claims, each once, in the events' order.
+    events = Event.objects.filter(claims__source=source).distinct()
     assert [e["slug"] for e in body["events"]] == list(
-        source.events.order_by("date_start", "date_end", "title").values_list("slug", flat=True)
+        events.order_by("date_start", "date_end", "title").values_list("slug", flat=True)
     )

@@ -470,7 +470,7 @@ def test_writes_answer_in_the_read_representation(curator_api):
     assert response.status_code == 201
     assert detail(curator_api, "claims", response.json()["id"]).json() == response.json()
     assert set(response.json()) == {
-        "id", "url", "slug", "text", "quote", "quote_start", "quote_end", "claimant", "source",
-        "stated", "stated_start", "stated_end", "stated_precision", "status", "events",
-        "relations",
+        "id", "url", "slug", "kind", "text", "quote", "quote_start", "quote_end", "claimant",
+        "source", "stated", "stated_start", "stated_end", "stated_precision", "status", "notes",
+        "events", "relations",
     }  # fmt: skip

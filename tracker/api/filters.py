@@ -92,6 +92,27 @@ class WindowFilter(filters.Filter):
         return longest or 0
 
 
+class StrictBooleanField(forms.NullBooleanField):
+    """``true``/``false`` (or ``1``/``0``); anything else is an error, never "no filter"."""
+
+    widget = forms.TextInput  # NullBooleanSelect would read any other value as "unknown"
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        meaning = {"true": True, "1": True, "false": False, "0": False}.get(str(value).lower())
+        if meaning is None:
+            raise forms.ValidationError("Give true or false.", code="invalid")
+        return meaning
+
+    def validate(self, value):
+        pass
+
+
+class BooleanFilter(filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
 @extend_schema_field({"type": "string", "format": "slug", "pattern": r"^[-a-zA-Z0-9_]+$"})
 class SlugFilter(filters.ModelChoiceFilter):
     """A reference by slug; an unknown slug is a 400 that names the parameter."""
@@ -177,7 +198,7 @@ class EventFilter(filters.FilterSet):
     )
     tag = SlugFilter(queryset=Tag.objects.all(), field_name="tags", help_text="Tag slug.")
     precision = filters.ChoiceFilter(choices=Precision.choices, field_name="date_precision")
-    attested = filters.BooleanFilter(
+    attested = BooleanFilter(
         method="filter_attested",
         help_text="true: events with at least one quoted claim (their evidence); false: the "
         "unattested ones, the curators' to-do list.",
@@ -231,6 +252,15 @@ class EventFilter(filters.FilterSet):
         queryset = super().filter_queryset(queryset)
         ordering = event_ordering(self.form.cleaned_data.get("ordering"))
         return _ordered(queryset, ordering, self.form.cleaned_data.get("q"))
+
+
+class EventStatsFilter(EventFilter):
+    """The event filters of ``stats/timeline``: all but ``claim_kind``, which shapes an embed."""
+
+    claim_kind = None
+
+    class Meta(EventFilter.Meta):
+        fields = [name for name in EventFilter.Meta.fields if name != "claim_kind"]
 
 
 def _ordered(queryset, ordering: list[str], q: str | None):

@@ -18,7 +18,7 @@ from tracker import selectors
 from tracker.api import serializers
 from tracker.api.caching import CachingMixin
 from tracker.api.exports import CSVMixin
-from tracker.api.filters import ClaimFilter, EventFilter
+from tracker.api.filters import ClaimFilter, EventStatsFilter
 from tracker.models import Actor, ActorKind, Claim, Source
 
 
@@ -82,7 +82,7 @@ class TimelineStatsView(StatsView):
     """Events and the claims about them per year or month; takes the event filters too."""
 
     queryset = selectors.event_queryset()
-    filterset_class = EventFilter
+    filterset_class = EventStatsFilter
     serializer_class = serializers.TimelineBucketSerializer
     form_class = TimelineForm
     csv_name = "stats-timeline"
