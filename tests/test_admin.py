@@ -279,6 +279,8 @@ def _more_records():
     for n in range(12):
         event = EventFactory(date=f"1951-{n % 12 + 1:02d}", tags=["t-x"], actors=actors[:2])
         ClaimFactory(source=source, claimant=actors[n % 6], events=[event])
+    # The seed record attests every event: these give the "not attested" list rows to show.
+    EventFactory.create_batch(3, date="1952", tags=["t-x"], actors=actors[:2])
 
 
 # url -> queries: session and user, then the list's own (counts, the page with its relations

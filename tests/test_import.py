@@ -81,7 +81,8 @@ def test_an_import_recreates_the_document_exactly_and_a_second_one_changes_nothi
     assert without_ids(api.get(f"/api/v1/sources/{source.pk}/").json()) == without_ids(
         without_the_source
     )
-    relation = ClaimRelation.objects.get(from_claim__source=source)
+    assert ClaimRelation.objects.filter(from_claim__source=source).count() == 2
+    relation = ClaimRelation.objects.get(from_claim__source=source, type="contradicts")
     assert (relation.from_claim.slug, relation.type, relation.to_claim.slug) == (
         "timonin-rejects-media-reports-2017", "contradicts", "south-korean-media-pyongyang-unwilling-2017",
     )  # fmt: skip
