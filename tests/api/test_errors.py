@@ -112,3 +112,45 @@ def test_writes_are_refused_to_anonymous_clients(api):
     response = api.post("/api/v1/events/", {"title": "x"}, format="json")
     assert response.status_code in (401, 403, 405)
     assert response.json()["status"] == response.status_code
+
+
+@pytest.mark.parametrize(
+    ("url", "parameter"),
+    [
+        ("/api/v1/events/?stauts=disputed", "stauts"),
+        ("/api/v1/events/?date_form=2022", "date_form"),
+        ("/api/v1/claims/?kind=report&claimnt=tass", "claimnt"),
+        ("/api/v1/actors/?wikidata_id=Q1", "wikidata_id"),
+        ("/api/v1/sources/?publisher=tass&author=Lee", "author"),
+        ("/api/v1/events/1/?claims=none", "claims"),
+        ("/api/v1/stats/timeline/?bucket=year&bukcet=month", "bukcet"),
+        ("/api/v1/stats/claims/?by=kind&group=status", "group"),
+        ("/api/v1/stats/actors/?sort=claims", "sort"),
+        ("/api/v1/claims/1/history/?as_of=2022", "as_of"),
+        ("/api/v1/events/?format=csv&dateto=2022", "dateto"),
+    ],
+)
+def test_an_unknown_query_parameter_is_a_400_naming_it(api, url, parameter):
+    """A misspelt filter must never answer the unfiltered list as if it had been applied."""
+    response = api.get(url)
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["errors"] == {
+        parameter: [
+            "Unknown parameter: this endpoint does not take it (see the OpenAPI document for "
+            "the ones it does)."
+        ]
+    }
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/events/?attested=false&claim_kind=report&page=1&page_size=5&format=json",
+        "/api/v1/claims/?kind=report&status=unverified&ordering=-stated",
+        "/api/v1/stats/claims/?by=kind&kind=report",
+        "/api/v1/claims/1/history/?page=1&page_size=5",
+    ],
+)
+def test_every_documented_parameter_is_known(api, url):
+    assert api.get(url).status_code == 200

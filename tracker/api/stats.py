@@ -19,6 +19,7 @@ from tracker.api import serializers
 from tracker.api.caching import CachingMixin
 from tracker.api.exports import CSVMixin
 from tracker.api.filters import ClaimFilter, EventStatsFilter
+from tracker.api.parameters import KnownParametersMixin
 from tracker.models import Actor, ActorKind, Claim, Source
 
 
@@ -48,7 +49,7 @@ def _limit_parameter() -> OpenApiParameter:
     )
 
 
-class StatsView(CachingMixin, CSVMixin, generics.GenericAPIView):
+class StatsView(CachingMixin, CSVMixin, KnownParametersMixin, generics.GenericAPIView):
     """Validate the parameters with ``form_class``, aggregate with :meth:`rows`, answer them."""
 
     pagination_class = None

@@ -22,6 +22,7 @@ from rest_framework.response import Response
 
 from tracker import history, record_version
 from tracker.api.conditional import PreconditionFailed, check_if_match, etag_for
+from tracker.api.parameters import KnownParametersMixin
 from tracker.api.write_serializers import HistoryEntrySerializer, HistoryPageSerializer
 
 POSITIVE = {"type": "integer", "minimum": 1}
@@ -41,7 +42,7 @@ def _protected_detail(model, error: ProtectedError) -> str:
     return f"This {model._meta.verbose_name} cannot be deleted: {refs} refer to it."
 
 
-class CuratedViewSet(viewsets.ModelViewSet):
+class CuratedViewSet(KnownParametersMixin, viewsets.ModelViewSet):
     """The read views plus writes through ``write_serializer_class`` and ``delete_service``."""
 
     write_serializer_class = None

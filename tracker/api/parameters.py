@@ -1,0 +1,45 @@
+"""Query parameters: one a view does not read is a 400 naming it, never silently ignored.
+
+A misspelt filter (``?stauts=disputed``, ``?attested=false`` on a server that has no such
+filter) must not answer the unfiltered list as if it had been applied. A view's known
+parameters are those its parts read: its FilterSet's filters, its paginator's, its stats form's
+fields, ``format``, and any it names in ``extra_query_parameters``.
+"""
+
+from __future__ import annotations
+
+from rest_framework.exceptions import ValidationError
+
+SAFE_METHODS = ("GET", "HEAD")
+
+
+class KnownParametersMixin:
+    extra_query_parameters: frozenset[str] = frozenset()
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if request.method in SAFE_METHODS:
+            unknown = sorted(set(request.query_params) - self.known_query_parameters())
+            if unknown:
+                raise ValidationError(
+                    {
+                        name[:60]: [
+                            "Unknown parameter: this endpoint does not take it (see the "
+                            "OpenAPI document for the ones it does)."
+                        ]
+                        for name in unknown
+                    }
+                )
+
+    def known_query_parameters(self) -> set[str]:
+        known = {"format", *self.extra_query_parameters}
+        filterset = getattr(self, "filterset_class", None)
+        if filterset is not None:
+            known |= set(filterset.base_filters)
+        paginator = getattr(self, "paginator", None)
+        if paginator is not None:
+            known |= {paginator.page_query_param, paginator.page_size_query_param}
+        form = getattr(self, "form_class", None)
+        if form is not None:
+            known |= set(form.base_fields)
+        return known
