@@ -32,7 +32,7 @@ def test_an_actor_links_to_its_claims_and_events(api):
     assert body["claims_url"] == "http://testserver/api/v1/claims/?claimant=alexander-matsegora"
     assert body["events_url"] == "http://testserver/api/v1/events/?actor=alexander-matsegora"
     claims = api.get(body["claims_url"]).json()
-    assert claims["count"] == actor.claims.count() == 16
+    assert claims["count"] == actor.claims.count() == 26
     events = api.get(body["events_url"]).json()
     assert {e["slug"] for e in events["results"]} == set(
         actor.events.values_list("slug", flat=True)

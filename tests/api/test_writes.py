@@ -232,7 +232,7 @@ def test_a_new_text_moves_the_quotes_marked_in_it(curator_api):
     )
     assert response.status_code == 200
     claims = response.json()["claims"]
-    assert len(claims) == 10
+    assert len(claims) == 19
     for claim in claims:
         excerpt = new_text[claim["quote_start"] : claim["quote_end"]]
         assert quotes.fold(excerpt) == quotes.fold(claim["quote"]), claim["slug"]
@@ -274,12 +274,16 @@ def test_delete_an_actor_and_a_source_nothing_refers_to(curator_api):
 @pytest.mark.parametrize(
     ("kind", "slug", "detail_text"),
     [
-        ("actors", "alexander-matsegora", "This actor cannot be deleted: 16 claims refer to it."),
-        ("actors", "tass", "This actor cannot be deleted: 2 sources refer to it."),
+        ("actors", "alexander-matsegora", "This actor cannot be deleted: 26 claims refer to it."),
+        (
+            "actors",
+            "tass",
+            "This actor cannot be deleted: 8 claims and 2 sources refer to it.",
+        ),
         (
             "sources",
             "tass-2020-02-07-matsegora-interview",
-            "This source cannot be deleted: 10 claims refer to it.",
+            "This source cannot be deleted: 19 claims refer to it.",
         ),
     ],
 )
