@@ -95,6 +95,23 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# The embedded SQLite database under a multi-process server (gunicorn workers): every write
+# transaction starts with BEGIN IMMEDIATE, so it takes the write lock before it reads anything
+# (an If-Match check and its write happen under one lock, and a transaction never has to upgrade
+# a read lock, which SQLite answers with "database is locked" at once, whatever the timeout);
+# writers that find the lock taken wait up to SQLITE_TIMEOUT seconds for it. WAL lets readers
+# go on while one writer writes; synchronous=NORMAL is durable across a crash of the process
+# (WAL mode), and the busy timeout also covers the connection's first statements.
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    SQLITE_TIMEOUT = float(os.environ.get("SQLITE_TIMEOUT", "20"))
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        transaction_mode="IMMEDIATE",
+        timeout=SQLITE_TIMEOUT,
+        init_command=(
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+            f"PRAGMA busy_timeout={int(SQLITE_TIMEOUT * 1000)}"
+        ),
+    )
 # Production on PostgreSQL: persistent connections (CONN_MAX_AGE, above) by default, or a
 # psycopg 3 connection pool per process with DATABASE_POOL=1 (then CONN_MAX_AGE must be 0).
 if env_bool("DATABASE_POOL") and DATABASES["default"]["ENGINE"].endswith("postgresql"):

@@ -2,9 +2,12 @@
 
 A detail carries an ``ETag`` (``tracker.api.conditional.etag_for`` of its representation).
 ``PUT``, ``PATCH`` and ``DELETE`` must send it back in ``If-Match``: without it the answer is
-428, with a stale one 412, and nothing is written. Each write runs in one transaction; on
-PostgreSQL the record's row is locked first, so of two curators saving the same version at the
-same moment the second waits, then finds the ETag changed and gets the 412.
+428, with a stale one 412, and nothing is written. Each write runs in one transaction, and the
+If-Match check runs inside it, under the write's lock: on PostgreSQL the record's row is locked
+first (``select_for_update``); on SQLite the transaction itself starts with ``BEGIN IMMEDIATE``
+(``transaction_mode`` in the settings), which takes the database's write lock before the check
+reads anything. Either way, of two curators saving the same version at the same moment the
+second waits, then finds the ETag changed and gets the 412.
 
 ``GET <detail>/history/`` lists the record's history, newest first, with what each change did.
 """
@@ -111,6 +114,7 @@ class CuratedViewSet(viewsets.ModelViewSet):
         pk = self._pk()
         record_version.lock()  # before any row lock: see tracker.record_version
         # Lock the row (PostgreSQL): a concurrent write of the same record waits for this one.
+        # SQLite has no row locks: this transaction began IMMEDIATE, so it holds the write lock.
         if not model.objects.select_for_update().filter(pk=pk).values_list("pk").exists():
             raise Http404(f"No {model._meta.object_name} matches the given query.")
         shown = self.get_object()
