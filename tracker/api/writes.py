@@ -24,7 +24,12 @@ from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 
 from tracker import history, record_version
-from tracker.api.conditional import PreconditionFailed, check_if_match, etag_for
+from tracker.api.conditional import (
+    PreconditionFailed,
+    check_if_match,
+    etag_for,
+    request_origin,
+)
 from tracker.api.write_serializers import HistoryEntrySerializer, HistoryPageSerializer
 
 POSITIVE = {"type": "integer", "minimum": 1}
@@ -55,7 +60,7 @@ class CuratedViewSet(viewsets.ModelViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         response = super().retrieve(request, *args, **kwargs)
-        response["ETag"] = etag_for(response.data)
+        response["ETag"] = etag_for(response.data, request_origin(request))
         return response
 
     def _detail(self, pk, status_code=status.HTTP_200_OK, headers=None) -> Response:
@@ -63,7 +68,9 @@ class CuratedViewSet(viewsets.ModelViewSet):
         instance = self.get_queryset().get(pk=pk)
         data = self.get_serializer(instance).data
         return Response(
-            data, status=status_code, headers={"ETag": etag_for(data), **(headers or {})}
+            data,
+            status=status_code,
+            headers={"ETag": etag_for(data, request_origin(self.request)), **(headers or {})},
         )
 
     # --- writes -----------------------------------------------------------------------------
@@ -118,7 +125,7 @@ class CuratedViewSet(viewsets.ModelViewSet):
         if not model.objects.select_for_update().filter(pk=pk).values_list("pk").exists():
             raise Http404(f"No {model._meta.object_name} matches the given query.")
         shown = self.get_object()
-        check_if_match(request, etag_for(self.get_serializer(shown).data))
+        check_if_match(request, etag_for(self.get_serializer(shown).data, request_origin(request)))
         # The services get the plain record, not the one loaded with the read's prefetches.
         return model._default_manager.get(pk=pk)
 
