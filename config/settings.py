@@ -5,6 +5,7 @@ production sets DATABASE_URL, SECRET_KEY, ALLOWED_HOSTS and DJANGO_ENV=productio
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -52,6 +53,7 @@ INSTALLED_APPS = [
     "simple_history",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "tracker",
 ]
 
@@ -66,6 +68,15 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a lockout flagged during the request into its answer.
+    "axes.middleware.AxesMiddleware",
+]
+
+# Failed admin sign-ins and bad API tokens (tracker/lockouts.py): axes checks every sign-in
+# before Django's own backend does.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -188,7 +199,7 @@ REST_FRAMEWORK = {
     # Scripts send "Authorization: Token <key>"; the browser (admin, browsable API) its session,
     # with CSRF. Token first, so an anonymous write is a 401 that says which scheme to use.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "tracker.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -220,6 +231,16 @@ API_THROTTLE_RATES = {
 # Request bodies (JSON writes, admin forms) and query strings above these are refused: 413/414.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("MAX_REQUEST_BODY", str(1024 * 1024)))
 MAX_QUERY_STRING = int(os.environ.get("MAX_QUERY_STRING", "2048"))
+
+# Guessing (django-axes, tracker/lockouts.py): after LOGIN_FAILURE_LIMIT failed admin sign-ins
+# for one user name, or failed sign-ins and bad API tokens from one address, that name or
+# address is locked out for LOGIN_COOLOFF_MINUTES (every attempt meanwhile restarts the wait).
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = "tracker.lockouts.lockout_parameters"
+AXES_CLIENT_IP_CALLABLE = "tracker.lockouts.client_address"
+AXES_LOCKOUT_CALLABLE = "tracker.lockouts.lockout_response"
+AXES_RESET_ON_SUCCESS = True  # a successful sign-in clears its user name's failures
 
 # History is an audit trail: the admin shows it but does not offer to revert to an old version
 # (a revert would bypass the services that keep quotes and links consistent).
