@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 from corsheaders.defaults import default_headers as default_cors_headers
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -54,11 +55,13 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "csp",
     "tracker",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "tracker.api.limits.RequestLimitsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -209,7 +212,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_RENDERER_CLASSES": [
         "tracker.api.renderers.ORJSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        "tracker.api.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_SCHEMA_CLASS": "tracker.api.schema.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -231,6 +234,25 @@ API_THROTTLE_RATES = {
 # Request bodies (JSON writes, admin forms) and query strings above these are refused: 413/414.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("MAX_REQUEST_BODY", str(1024 * 1024)))
 MAX_QUERY_STRING = int(os.environ.get("MAX_QUERY_STRING", "2048"))
+
+# Content-Security-Policy on every response (django-csp 4): the pages (the timeline, the admin,
+# the Swagger UI at /api/docs/, the browsable API) load scripts, styles, images and fonts from
+# this site only, run no inline script, and fetch only from it; data: images are the icons
+# Swagger UI and the timeline page inline. /api/redoc/ relaxes it for itself (config/urls.py),
+# and the browsable API allows inline styles (tracker.api.renderers.BrowsableAPIRenderer).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # Guessing (django-axes, tracker/lockouts.py): after LOGIN_FAILURE_LIMIT failed admin sign-ins
 # for one user name, or failed sign-ins and bad API tokens from one address, that name or

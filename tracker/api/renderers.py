@@ -18,6 +18,7 @@ import csv
 from collections.abc import Iterable, Iterator, Sequence
 
 import orjson
+from csp.constants import UNSAFE_INLINE
 from rest_framework import renderers
 from rest_framework.utils.encoders import JSONEncoder
 
@@ -107,3 +108,16 @@ class CSVRenderer(renderers.BaseRenderer):
             header = list(rows[0]) if rows else []
         lines = csv_lines(header, ([row.get(name) for name in header] for row in rows))
         return "".join(lines).encode(self.charset)
+
+
+class BrowsableAPIRenderer(renderers.BrowsableAPIRenderer):
+    """DRF's HTML pages for people. They style themselves with a few inline ``style`` attributes
+    and, when Pygments is installed, an inline ``<style>`` for highlighting: the
+    Content-Security-Policy of these pages (django-csp, config/settings.py) allows inline styles,
+    and nothing else more than every other page (scripts stay this site's files only)."""
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        response = (renderer_context or {}).get("response")
+        if response is not None:
+            response._csp_update = {"style-src": [UNSAFE_INLINE]}
+        return super().render(data, accepted_media_type, renderer_context)
