@@ -129,6 +129,7 @@ def test_bad_tokens_lock_the_address_out_with_429_and_retry_after(curator, clock
         response = api_client(f"{number:040d}").get(url)
         assert response.status_code == 401
         assert response.json()["code"] == "authentication_failed"
+        clock.shift(2**number)  # waits out the slow-down (1 s, then 2 s, ...)
     with caplog.at_level(logging.WARNING):
         response = api_client("f" * 40).get(url)
     assert response.status_code == 429
@@ -145,13 +146,16 @@ def test_bad_tokens_lock_the_address_out_with_429_and_retry_after(curator, clock
         for record in caplog.records
     )
 
+    clock.shift(60)
     refused = api_client(good).get(url)  # the right token, during the lockout
     assert refused.status_code == 429
-    assert refused["Retry-After"] == "600"
-    assert refused.json()["code"] == "locked_out"
+    assert refused["Retry-After"] == "600"  # this attempt started the wait again
+    assert refused.json() == response.json()
     assert APIClient(REMOTE_ADDR="10.0.0.9").get(url).status_code == 200  # reading stays open
     assert api_client(good, address="10.0.0.8").get(url).status_code == 200  # another client
 
+    clock.shift(COOL_OFF - datetime.timedelta(seconds=1))
+    assert api_client(good).get(url).status_code == 429
     clock.shift(COOL_OFF + datetime.timedelta(seconds=1))
     assert api_client(good).get(url).status_code == 200
 
@@ -161,3 +165,27 @@ def test_a_script_with_its_right_token_is_never_counted(curator, clock):
     for _ in range(LIMIT * 2):
         assert api_client(good).get("/api/v1/events/").status_code == 200
     assert not AccessAttempt.objects.exists()
+
+
+def test_each_bad_token_makes_the_next_one_wait_longer(curator, clock):
+    good = Token.objects.create(user=curator).key
+    url = "/api/v1/events/"
+    assert api_client("a" * 40).get(url).status_code == 401
+    response = api_client(good).get(url)  # at once: even the right token waits its turn
+    assert response.status_code == 429
+    assert response["Retry-After"] == "1"
+    assert response.json() == {
+        "status": 429,
+        "code": "slow_down",
+        "detail": "A wrong token was sent from this address a moment ago: "
+        "send the next one in 1 seconds.",
+        "errors": {},
+    }
+    assert AccessAttempt.objects.get().failures_since_start == 1  # the refusal is not counted
+    clock.shift(1)
+    assert api_client("b" * 40).get(url).status_code == 401
+    clock.shift(1)
+    assert api_client(good).get(url)["Retry-After"] == "1"  # 2 s after the second failure
+    clock.shift(1)
+    assert api_client(good).get(url).status_code == 200
+    assert APIClient(REMOTE_ADDR="10.0.0.9").get(url).status_code == 200  # no token: no wait

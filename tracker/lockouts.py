@@ -10,6 +10,10 @@ and every app server sees the same counts. What this module adds to it:
   out of the admin, and the other way round.
 - **the client's address**: as the request throttles find it (``NUM_PROXIES``), so a client
   cannot pick its own address in ``X-Forwarded-For`` to dodge the count.
+- **slowing down** (API tokens): after a wrong token, the address must wait 1 s before it sends
+  another token, then 2 s, 4 s, ... (:func:`token_state`); a token sent sooner is a ``429``
+  with ``Retry-After``, not checked and not counted. A script with a typo loses a second; a
+  guesser gets ``AXES_FAILURE_LIMIT`` tries in a few seconds and is then locked out.
 - **the answer**: under ``/api/`` a ``429`` in the API's error shape with ``Retry-After``; in the
   admin, the sign-in page with a message saying how long to wait (also a ``429``). Each
   lockout is logged (logger ``tracker.lockouts``, WARNING), besides axes's own lines.
@@ -23,10 +27,13 @@ from __future__ import annotations
 
 import logging
 import math
+from dataclasses import dataclass
 
-from axes.helpers import get_cool_off
+from axes.helpers import get_cool_off, get_failure_limit
+from django.db.models import Max, Sum
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from rest_framework.throttling import BaseThrottle
 
 log = logging.getLogger(__name__)
@@ -51,6 +58,39 @@ def lockout_parameters(request_or_attempt, credentials: dict | None = None) -> l
 def cool_off_seconds(request: HttpRequest | None = None) -> int:
     cool_off = get_cool_off(request)
     return math.ceil(cool_off.total_seconds()) if cool_off else 0
+
+
+@dataclass(frozen=True)
+class TokenState:
+    """Where the client's address stands with API tokens: locked out, or how long to wait."""
+
+    locked: bool
+    wait: int  # seconds before its next token is looked at (0: at once)
+
+
+def token_state(request: HttpRequest) -> TokenState:
+    """From one query of axes's attempts for the address: locked once its recent failures (sign-ins
+    included) reach ``AXES_FAILURE_LIMIT``; before that, 2^(n-1) seconds after its n-th failure
+    (at most the cool-off) before the next token is looked at."""
+    from axes.models import AccessAttempt  # axes's models are ready only once apps are
+
+    cool_off = get_cool_off(request)
+    now = timezone.now()
+    recent = AccessAttempt.objects.filter(ip_address=client_address(request))
+    if cool_off:
+        recent = recent.filter(attempt_time__gte=now - cool_off)
+    seen = recent.aggregate(failures=Sum("failures_since_start"), last=Max("attempt_time"))
+    failures = seen["failures"] or 0
+    if not failures:
+        return TokenState(locked=False, wait=0)
+    if failures >= get_failure_limit(request, {TOKEN: True}):
+        return TokenState(locked=True, wait=cool_off_seconds(request))
+    delay = 2.0 ** (failures - 1)
+    if cool_off:
+        delay = min(delay, cool_off.total_seconds())
+    return TokenState(
+        locked=False, wait=max(0, math.ceil(delay - (now - seen["last"]).total_seconds()))
+    )
 
 
 def lockout_response(request: HttpRequest, original_response=None, credentials=None):

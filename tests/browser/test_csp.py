@@ -48,9 +48,14 @@ def test_the_admin_runs_under_the_policy(site, watched):
     watched.fill("#id_password", PASSWORD)
     watched.click("input[type=submit]")
     expect(watched.locator("#site-name")).to_be_visible()
-    for path in ["/admin/", "/admin/tracker/claim/", "/admin/tracker/source/add/"]:
+    for path in ["/admin/", "/admin/tracker/claim/", "/admin/tracker/source/"]:
         watched.goto(f"{site.url}{path}")
         watched.wait_for_load_state("networkidle")
+    watched.locator("#result_list tbody th a").first.click()  # a source, its quotes highlighted
+    mark = watched.locator(".source-text mark.quote").first
+    background = mark.evaluate("element => getComputedStyle(element).backgroundColor")
+    assert background == "rgb(255, 224, 102)"  # the styles came from the site's file
+    watched.goto(f"{site.url}/admin/tracker/source/add/")
     # The inline claims and the autocomplete (select2) work: their scripts were allowed.
     watched.click("#claims-group .add-row a")
     watched.click("#claims-0 .field-claimant .select2-selection")
