@@ -5,10 +5,12 @@ production sets DATABASE_URL, SECRET_KEY, ALLOWED_HOSTS and DJANGO_ENV=productio
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from corsheaders.defaults import default_headers as default_cors_headers
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -52,11 +54,14 @@ INSTALLED_APPS = [
     "simple_history",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "csp",
     "tracker",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "tracker.api.limits.RequestLimitsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -66,6 +71,15 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a lockout flagged during the request into its answer.
+    "axes.middleware.AxesMiddleware",
+]
+
+# Failed admin sign-ins and bad API tokens (tracker/lockouts.py): axes checks every sign-in
+# before Django's own backend does.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -95,6 +109,23 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# The embedded SQLite database under a multi-process server (gunicorn workers): every write
+# transaction starts with BEGIN IMMEDIATE, so it takes the write lock before it reads anything
+# (an If-Match check and its write happen under one lock, and a transaction never has to upgrade
+# a read lock, which SQLite answers with "database is locked" at once, whatever the timeout);
+# writers that find the lock taken wait up to SQLITE_TIMEOUT seconds for it. WAL lets readers
+# go on while one writer writes; synchronous=NORMAL is durable across a crash of the process
+# (WAL mode), and the busy timeout also covers the connection's first statements.
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    SQLITE_TIMEOUT = float(os.environ.get("SQLITE_TIMEOUT", "20"))
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        transaction_mode="IMMEDIATE",
+        timeout=SQLITE_TIMEOUT,
+        init_command=(
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+            f"PRAGMA busy_timeout={int(SQLITE_TIMEOUT * 1000)}"
+        ),
+    )
 # Production on PostgreSQL: persistent connections (CONN_MAX_AGE, above) by default, or a
 # psycopg 3 connection pool per process with DATABASE_POOL=1 (then CONN_MAX_AGE must be 0).
 if env_bool("DATABASE_POOL") and DATABASES["default"]["ENGINE"].endswith("postgresql"):
@@ -171,7 +202,7 @@ REST_FRAMEWORK = {
     # Scripts send "Authorization: Token <key>"; the browser (admin, browsable API) its session,
     # with CSRF. Token first, so an anonymous write is a 401 that says which scheme to use.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "tracker.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -181,7 +212,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_RENDERER_CLASSES": [
         "tracker.api.renderers.ORJSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        "tracker.api.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_SCHEMA_CLASS": "tracker.api.schema.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -203,6 +234,35 @@ API_THROTTLE_RATES = {
 # Request bodies (JSON writes, admin forms) and query strings above these are refused: 413/414.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("MAX_REQUEST_BODY", str(1024 * 1024)))
 MAX_QUERY_STRING = int(os.environ.get("MAX_QUERY_STRING", "2048"))
+
+# Content-Security-Policy on every response (django-csp 4): the pages (the timeline, the admin,
+# the Swagger UI at /api/docs/, the browsable API) load scripts, styles, images and fonts from
+# this site only, run no inline script, and fetch only from it; data: images are the icons
+# Swagger UI and the timeline page inline. /api/redoc/ relaxes it for itself (config/urls.py),
+# and the browsable API allows inline styles (tracker.api.renderers.BrowsableAPIRenderer).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# Guessing (django-axes, tracker/lockouts.py): after LOGIN_FAILURE_LIMIT failed admin sign-ins
+# for one user name, or failed sign-ins and bad API tokens from one address, that name or
+# address is locked out for LOGIN_COOLOFF_MINUTES (every attempt meanwhile restarts the wait).
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = "tracker.lockouts.lockout_parameters"
+AXES_CLIENT_IP_CALLABLE = "tracker.lockouts.client_address"
+AXES_LOCKOUT_CALLABLE = "tracker.lockouts.lockout_response"
+AXES_RESET_ON_SUCCESS = True  # a successful sign-in clears its user name's failures
 
 # History is an audit trail: the admin shows it but does not offer to revert to an old version
 # (a revert would bypass the services that keep quotes and links consistent).

@@ -26,6 +26,13 @@ def _no_throttling(settings):
     settings.API_THROTTLE_RATES = {"anon": None, "user": None}
 
 
+@pytest.fixture(autouse=True)
+def _no_lockouts(settings):
+    """Failed sign-ins and bad tokens are still recorded (django-axes runs as in production), but
+    the suite's own 401s never add up to a lockout; tests of lockouts set the limit."""
+    settings.AXES_FAILURE_LIMIT = 10_000
+
+
 @pytest.fixture
 def api(db):
     return APIClient()

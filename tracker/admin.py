@@ -179,6 +179,10 @@ class SourceAdmin(RecordedAdmin):
         "highlighted_text", "published_start", "published_end", "published_precision",
         "text_sha256",
     ]  # fmt: skip
+
+    class Media:
+        css = {"all": ["tracker/admin.css"]}  # the highlighted text (no inline styles: CSP)
+
     fieldsets = [
         (None, {"fields": ["title", "slug", "publisher", "author", "credits", "url",
                            "published", "language"]}),
@@ -230,8 +234,7 @@ class SourceAdmin(RecordedAdmin):
             ),
         )
         return format_html(
-            '<div class="source-text" style="white-space: pre-wrap; max-width: 60em; '
-            'line-height: 1.5">{}</div><p>{} quoted claim(s).</p>',
+            '<div class="source-text">{}</div><p>{} quoted claim(s).</p>',
             pieces,
             len(claims),
         )
@@ -244,8 +247,7 @@ def _piece(text: str, claims: list[Claim]) -> str:
     if not claims:
         return format_html("{}", text)
     return format_html(
-        '<mark class="quote" data-claims="{}" title="{}" style="background: #ffe066; '
-        'color: #000">{}</mark>',
+        '<mark class="quote" data-claims="{}" title="{}">{}</mark>',
         " ".join(claim.slug for claim in claims),
         ", ".join(f"{claim.slug} ({claim.status})" for claim in claims),
         text,

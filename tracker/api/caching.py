@@ -3,11 +3,12 @@
 Dashboards poll; a poll that finds nothing new should cost one small query and no body.
 
 - **Lists and stats** get a weak ``ETag`` made from the record version (which database triggers
-  move on every write, see ``tracker.record_version``), the absolute URL and the media type.
+  move on every write, see ``tracker.record_version``), the path and query and the media type
+  (not the ``Host``: the same resource has the same tag under every allowed host name).
   A matching ``If-None-Match`` is answered ``304`` after that one query, before any data is read.
-- **Details** get ``etag_for(body)``, the tag that writes check ``If-Match`` against, so it is
-  computed from the representation (a ``304`` saves the transfer, not the queries). An ``ETag``
-  a view has already set is kept.
+- **Details** get ``etag_for(body, origin)``, the tag that writes check ``If-Match`` against, so
+  it is computed from the representation, its own addresses taken without the host (a ``304``
+  saves the transfer, not the queries). An ``ETag`` a view has already set is kept.
 - ``Last-Modified`` is the time of the last write to the record (any table, deletions and link
   changes included). HTTP dates have one-second resolution, so it is sent only once the second
   of that write is over (by the database's clock): a client never holds a ``Last-Modified`` that
@@ -29,7 +30,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
 
 from tracker import selectors
-from tracker.api.conditional import etag_for
+from tracker.api.conditional import etag_for, request_origin
 
 CACHED_FORMATS = {"json", "csv"}
 # Headers a 304 must repeat (RFC 9110, 15.4.5) besides the validators.
@@ -98,7 +99,7 @@ class CachingMixin:
         if response.status_code == 200:
             if not response.has_header("ETag"):
                 response["ETag"] = (
-                    etag_for(response.data)
+                    etag_for(response.data, request_origin(request))
                     if self._validated_by_representation()
                     else self._version_etag(request)
                 )
@@ -123,7 +124,8 @@ class CachingMixin:
     def _version_etag(self, request) -> str:
         version = self.record_version
         changed = version.changed.isoformat() if version.changed else ""
-        parts = [str(version.number), changed, request.build_absolute_uri()]
+        # The path and query, not the host: every name the site answers to gets the same tag.
+        parts = [str(version.number), changed, request.get_full_path()]
         key = "\n".join([*parts, request.accepted_media_type])
         return 'W/"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
 

@@ -14,12 +14,36 @@ from django.utils.http import parse_etags
 from rest_framework.exceptions import APIException
 
 
-def etag_for(representation) -> str:
-    """A strong ETag (quoted) for a JSON-serializable representation."""
+def etag_for(representation, origin: str = "") -> str:
+    """A strong ETag (quoted) for a JSON-serializable representation.
+
+    ``origin`` (``request_origin(request)``) is the scheme and host the representation's own
+    addresses were built with: they are hashed without it, so the same record has the same ETag
+    whichever of the ``ALLOWED_HOSTS`` a client used (behind a proxy, a curator who reads at
+    one name and writes at another is not refused with a 412). Addresses elsewhere (a source's
+    ``document_url`` on another site) are hashed whole.
+    """
+    if origin:
+        representation = _relative(representation, origin + "/")
     canonical = json.dumps(
         representation, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
     )
     return '"' + hashlib.sha256(canonical.encode()).hexdigest()[:32] + '"'
+
+
+def request_origin(request) -> str:
+    """``scheme://host[:port]`` of a request, as ``build_absolute_uri`` writes it."""
+    return f"{request.scheme}://{request.get_host()}"
+
+
+def _relative(value, prefix: str):
+    if isinstance(value, str):
+        return value[len(prefix) - 1 :] if value.startswith(prefix) else value
+    if isinstance(value, dict):
+        return {key: _relative(item, prefix) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_relative(item, prefix) for item in value]
+    return value
 
 
 class PreconditionRequired(APIException):

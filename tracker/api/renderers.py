@@ -8,7 +8,8 @@ translations, decimals, ...) goes through DRF's own encoder, and a request for i
 CSV (RFC 4180): comma-separated, fields quoted when needed, CRLF line ends, UTF-8 without a
 byte-order mark, a header row first. ``null`` is an empty cell. Lists and streaming exports are
 built in ``tracker.api.exports``; this renderer handles responses that are already lists of flat
-objects.
+objects. Both write through :func:`csv_lines`, which neutralises formula cells (see
+:func:`neutralise`): the record holds text copied from documents anyone can write.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import csv
 from collections.abc import Iterable, Iterator, Sequence
 
 import orjson
+from csp.constants import UNSAFE_INLINE
 from rest_framework import renderers
 from rest_framework.utils.encoders import JSONEncoder
 
@@ -44,12 +46,47 @@ class _Line:
         return line
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP, "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(cell: str) -> str:
+    """A text cell a spreadsheet would run as a formula, made inert: a single quote before it.
+
+    Only text is changed (numbers, such as ids and counts, are never negative here); the
+    quoted cell is written between double quotes (see :func:`csv_lines`), as OWASP recommends.
+    """
+    return "'" + cell
+
+
+def _is_formula(cell) -> bool:
+    return isinstance(cell, str) and cell.startswith(FORMULA_STARTS)
+
+
 def csv_lines(header: Sequence[str], rows: Iterable[Sequence]) -> Iterator[str]:
-    """The header, then each row, as CSV lines (strings, CRLF-terminated)."""
+    """The header, then each row, as CSV lines (strings, CRLF-terminated).
+
+    A text cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a
+    ``'`` in front and is always quoted; every other cell is written as the csv module does.
+    """
     writer = csv.writer(_Line())
-    yield writer.writerow(header)
+    yield _line(writer, header)
     for row in rows:
-        yield writer.writerow(row)
+        yield _line(writer, row)
+
+
+def _line(writer, row: Sequence) -> str:
+    if not any(_is_formula(cell) for cell in row):  # the common case: one call for the row
+        return writer.writerow(row)
+    return ",".join(_cell(writer, cell) for cell in row) + "\r\n"
+
+
+def _cell(writer, cell) -> str:
+    if _is_formula(cell):
+        return '"' + neutralise(cell).replace('"', '""') + '"'
+    if cell is None or cell == "":
+        return ""  # the csv module writes a row of one empty cell as "", not as nothing
+    return writer.writerow([cell])[:-2]
 
 
 class CSVRenderer(renderers.BaseRenderer):
@@ -71,3 +108,16 @@ class CSVRenderer(renderers.BaseRenderer):
             header = list(rows[0]) if rows else []
         lines = csv_lines(header, ([row.get(name) for name in header] for row in rows))
         return "".join(lines).encode(self.charset)
+
+
+class BrowsableAPIRenderer(renderers.BrowsableAPIRenderer):
+    """DRF's HTML pages for people. They style themselves with a few inline ``style`` attributes
+    and, when Pygments is installed, an inline ``<style>`` for highlighting: the
+    Content-Security-Policy of these pages (django-csp, config/settings.py) allows inline styles,
+    and nothing else more than every other page (scripts stay this site's files only)."""
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        response = (renderer_context or {}).get("response")
+        if response is not None:
+            response._csp_update = {"style-src": [UNSAFE_INLINE]}
+        return super().render(data, accepted_media_type, renderer_context)

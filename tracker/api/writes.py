@@ -2,9 +2,12 @@
 
 A detail carries an ``ETag`` (``tracker.api.conditional.etag_for`` of its representation).
 ``PUT``, ``PATCH`` and ``DELETE`` must send it back in ``If-Match``: without it the answer is
-428, with a stale one 412, and nothing is written. Each write runs in one transaction; on
-PostgreSQL the record's row is locked first, so of two curators saving the same version at the
-same moment the second waits, then finds the ETag changed and gets the 412.
+428, with a stale one 412, and nothing is written. Each write runs in one transaction, and the
+If-Match check runs inside it, under the write's lock: on PostgreSQL the record's row is locked
+first (``select_for_update``); on SQLite the transaction itself starts with ``BEGIN IMMEDIATE``
+(``transaction_mode`` in the settings), which takes the database's write lock before the check
+reads anything. Either way, of two curators saving the same version at the same moment the
+second waits, then finds the ETag changed and gets the 412.
 
 ``GET <detail>/history/`` lists the record's history, newest first, with what each change did.
 """
@@ -21,7 +24,12 @@ from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 
 from tracker import history, record_version
-from tracker.api.conditional import PreconditionFailed, check_if_match, etag_for
+from tracker.api.conditional import (
+    PreconditionFailed,
+    check_if_match,
+    etag_for,
+    request_origin,
+)
 from tracker.api.parameters import KnownParametersMixin
 from tracker.api.write_serializers import HistoryEntrySerializer, HistoryPageSerializer
 
@@ -53,7 +61,7 @@ class CuratedViewSet(KnownParametersMixin, viewsets.ModelViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         response = super().retrieve(request, *args, **kwargs)
-        response["ETag"] = etag_for(response.data)
+        response["ETag"] = etag_for(response.data, request_origin(request))
         return response
 
     def _detail(self, pk, status_code=status.HTTP_200_OK, headers=None) -> Response:
@@ -61,7 +69,9 @@ class CuratedViewSet(KnownParametersMixin, viewsets.ModelViewSet):
         instance = self.get_queryset().get(pk=pk)
         data = self.get_serializer(instance).data
         return Response(
-            data, status=status_code, headers={"ETag": etag_for(data), **(headers or {})}
+            data,
+            status=status_code,
+            headers={"ETag": etag_for(data, request_origin(self.request)), **(headers or {})},
         )
 
     # --- writes -----------------------------------------------------------------------------
@@ -112,10 +122,11 @@ class CuratedViewSet(KnownParametersMixin, viewsets.ModelViewSet):
         pk = self._pk()
         record_version.lock()  # before any row lock: see tracker.record_version
         # Lock the row (PostgreSQL): a concurrent write of the same record waits for this one.
+        # SQLite has no row locks: this transaction began IMMEDIATE, so it holds the write lock.
         if not model.objects.select_for_update().filter(pk=pk).values_list("pk").exists():
             raise Http404(f"No {model._meta.object_name} matches the given query.")
         shown = self.get_object()
-        check_if_match(request, etag_for(self.get_serializer(shown).data))
+        check_if_match(request, etag_for(self.get_serializer(shown).data, request_origin(request)))
         # The services get the plain record, not the one loaded with the read's prefetches.
         return model._default_manager.get(pk=pk)
 

@@ -1,0 +1,75 @@
+"""API token authentication that counts bad tokens and locks a guessing client out.
+
+DRF's ``TokenAuthentication`` answers a wrong token with a 401, as often as it is asked. Here each
+wrong token is reported to django-axes as a failed sign-in of the client's address (see
+``tracker.lockouts``). After each failure the address must wait a little longer (1 s, 2 s, 4 s,
+...) before its next token is looked at: sooner, a 429 with ``Retry-After``. Once it reaches
+``AXES_FAILURE_LIMIT`` every request it sends with a token, the right one included, is a 429
+with ``Retry-After`` until the cool-off ends.
+Requests without a token are not affected: reading stays open.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.signals import user_login_failed
+from rest_framework import authentication, exceptions
+
+from tracker.lockouts import TOKEN, cool_off_seconds, token_state
+
+
+class LockedOut(exceptions.Throttled):
+    """A 429 with ``Retry-After`` (DRF's handler sets it from ``wait``), in the one error shape."""
+
+    default_code = "locked_out"
+
+    def __init__(self, wait: int):
+        # Not Throttled.__init__, which appends its own sentence about the wait.
+        exceptions.APIException.__init__(
+            self,
+            detail="Too many failed attempts to authenticate from this address: "
+            f"try again in {wait} seconds.",
+        )
+        self.wait = wait
+
+
+class SlowDown(exceptions.Throttled):
+    default_code = "slow_down"
+
+    def __init__(self, wait: int):
+        exceptions.APIException.__init__(
+            self,
+            detail="A wrong token was sent from this address a moment ago: "
+            f"send the next one in {wait} seconds.",
+        )
+        self.wait = wait
+
+
+class TokenAuthentication(authentication.TokenAuthentication):
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower() != self.keyword.lower().encode():
+            return None  # no token: another scheme, or an anonymous read
+        if not settings.AXES_ENABLED:
+            return super().authenticate(request)
+        credentials = {"username": None, TOKEN: True}
+        django_request = request._request
+        state = token_state(django_request)  # one query: a right token pays no more
+        if state.locked:
+            self._failed(django_request, credentials)  # an attempt while locked restarts the wait
+            raise LockedOut(cool_off_seconds(django_request))
+        if state.wait:
+            raise SlowDown(state.wait)  # not checked, not counted
+        try:
+            return super().authenticate(request)
+        except exceptions.AuthenticationFailed:
+            self._failed(django_request, credentials)
+            if getattr(django_request, "axes_locked_out", False):
+                raise LockedOut(cool_off_seconds(django_request)) from None
+            raise
+
+    @staticmethod
+    def _failed(django_request, credentials: dict) -> None:
+        user_login_failed.send(
+            sender=TokenAuthentication, credentials=credentials, request=django_request
+        )
