@@ -177,6 +177,13 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "tracker.api.pagination.Pagination",
     "EXCEPTION_HANDLER": "tracker.api.exceptions.exception_handler",
+    # JSON nested deeper than MAX_JSON_DEPTH is a 400 (tracker/api/parsers.py); forms are
+    # for the browsable API.
+    "DEFAULT_PARSER_CLASSES": [
+        "tracker.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "tracker.api.negotiation.ContentNegotiation",
     "PAGE_SIZE": 50,
     "DEFAULT_RENDERER_CLASSES": [
@@ -203,6 +210,8 @@ API_THROTTLE_RATES = {
 # Request bodies (JSON writes, admin forms) and query strings above these are refused: 413/414.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("MAX_REQUEST_BODY", str(1024 * 1024)))
 MAX_QUERY_STRING = int(os.environ.get("MAX_QUERY_STRING", "2048"))
+# Levels of arrays and objects a JSON body may nest (a write needs three).
+MAX_JSON_DEPTH = int(os.environ.get("MAX_JSON_DEPTH", "32"))
 
 # History is an audit trail: the admin shows it but does not offer to revert to an old version
 # (a revert would bypass the services that keep quotes and links consistent).
