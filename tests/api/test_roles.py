@@ -1,13 +1,15 @@
 """Roles: anyone reads; writing needs an authenticated user with the model permissions
 (the `curators` group); scripts use a token, the browser its session with CSRF."""
 
+import re
+
 import pytest
 from django.contrib.auth.models import Group
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tests.api.test_writes import dump
-from tracker.models import Claim
+from tracker.models import Claim, Event
 
 pytestmark = pytest.mark.django_db
 
@@ -105,3 +107,56 @@ def test_a_token_client_needs_no_csrf(curator_api):
     curator_api.handler.enforce_csrf_checks = True
     response = curator_api.post("/api/v1/actors/", {"name": "Script", "kind": "person"})
     assert response.status_code == 201
+
+
+def browsable_form(browser, url: str, index: int) -> tuple[str, dict[str, str]]:
+    """The action and fields (with their values) of the page's ``index``-th POST form."""
+    page = browser.get(url, HTTP_ACCEPT="text/html").content.decode()
+    forms = re.findall(r'<form action="([^"]+)" method="POST"[^>]*>(.*?)</form>', page, re.S)
+    action, form = forms[index]
+    fields = dict.fromkeys(re.findall(r'<(?:input|textarea)[^>]*name="([^"]+)"', form), "")
+    fields.update(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', form))
+    return action, fields
+
+
+def test_a_curator_submits_the_browsable_apis_form(curator):
+    """Issue 19: the form's csrfmiddlewaretoken was an "Unknown field", so no form could pass."""
+    browser = APIClient(enforce_csrf_checks=True)
+    assert browser.login(username="curie", password="s3cret-pass")
+    action, fields = browsable_form(browser, "/api/v1/events/", 0)
+    assert set(fields) == {"csrfmiddlewaretoken", "slug", "title", "summary", "date", "location"}
+    fields.update(title="Posted from the form", date="2022-07")  # the slug left blank
+    response = browser.post(action, fields, HTTP_ACCEPT="text/html")  # multipart, as a browser
+    assert response.status_code == 201, response.content
+    event = Event.objects.get(slug="posted-from-the-form")
+    assert (event.title, event.date, event.history.get().history_user) == (
+        "Posted from the form", "2022-07", curator,
+    )  # fmt: skip
+
+
+def test_the_raw_data_form_posts_its_json(curator):
+    browser = APIClient(enforce_csrf_checks=True)
+    assert browser.login(username="curie", password="s3cret-pass")
+    action, fields = browsable_form(browser, "/api/v1/events/", 1)
+    assert set(fields) == {"_content"}  # and the select of _content_type; its page's script
+    # sends the CSRF token in a header
+    csrf = {"HTTP_X_CSRFTOKEN": browser.cookies["csrftoken"].value}
+    fields["_content_type"] = "application/json"
+    fields["_content"] = '{"title": "Raw", "date": "2022", "tags": ["summit"]}'
+    response = browser.post(action, fields, format="multipart", **csrf)
+    assert response.status_code == 201, response.content
+    assert response.json()["tags"] == ["summit"]
+    fields["_content"] = '{"title": '
+    response = browser.post(action, fields, format="multipart", **csrf)
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["_content"]
+
+
+def test_a_form_without_its_csrf_token_is_refused(curator):
+    browser = APIClient(enforce_csrf_checks=True)
+    assert browser.login(username="curie", password="s3cret-pass")
+    action, fields = browsable_form(browser, "/api/v1/events/", 0)
+    del fields["csrfmiddlewaretoken"]
+    fields.update(title="Forged", date="2022")
+    assert browser.post(action, fields).status_code == 403
+    assert not Event.objects.filter(title="Forged").exists()

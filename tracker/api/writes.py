@@ -11,20 +11,26 @@ same moment the second waits, then finds the ETag changed and gets the 412.
 
 from __future__ import annotations
 
+import io
+
 from django.db import transaction
 from django.db.models import ProtectedError
-from django.http import Http404
+from django.http import Http404, QueryDict
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, ParseError, ValidationError
 from rest_framework.response import Response
 
 from tracker import history, record_version
+from tracker.api import parsers
 from tracker.api.conditional import PreconditionFailed, check_if_match, etag_for
 from tracker.api.write_serializers import HistoryEntrySerializer, HistoryPageSerializer
 
 POSITIVE = {"type": "integer", "minimum": 1}
+# What the browsable API's forms post besides the fields: the CSRF token, and the raw-data
+# form's media type (its ``_content`` is read as the body).
+FORM_ONLY_FIELDS = frozenset({"csrfmiddlewaretoken", "_content_type", "_content"})
 
 
 class Conflict(APIException):
@@ -71,9 +77,30 @@ class CuratedViewSet(viewsets.ModelViewSet):
         context["read_fields"] = set(self.get_serializer_class()().fields)
         return self.write_serializer_class(*args, **kwargs)
 
+    def write_data(self, request):
+        """The fields of a write: the JSON body, or the browsable API's form without the fields
+        only the form has (its CSRF token; a blank slug, which means "make one"), or the JSON of
+        its raw-data form (``_content``) when the browser posts that without script."""
+        data = request.data
+        if not isinstance(data, QueryDict):
+            return data
+        if "_content" in data:
+            content = data["_content"].encode()
+            try:
+                return parsers.JSONParser().parse(io.BytesIO(content), "application/json")
+            except ParseError as error:
+                raise ValidationError({"_content": [str(error.detail)]}) from None
+        fields = {name: data.getlist(name) for name in data if name not in FORM_ONLY_FIELDS}
+        if fields.get("slug") == [""]:
+            del fields["slug"]
+        form = QueryDict(mutable=True)
+        for name, values in fields.items():
+            form.setlist(name, values)
+        return form
+
     @transaction.atomic
     def create(self, request, *args, **kwargs):
-        serializer = self.get_write_serializer(data=request.data)
+        serializer = self.get_write_serializer(data=self.write_data(request))
         serializer.is_valid(raise_exception=True)
         instance = serializer.save()
         response = self._detail(instance.pk, status.HTTP_201_CREATED)
@@ -83,7 +110,8 @@ class CuratedViewSet(viewsets.ModelViewSet):
     @transaction.atomic
     def update(self, request, *args, partial=False, **kwargs):
         instance = self._current(request)
-        serializer = self.get_write_serializer(instance, data=request.data, partial=partial)
+        data = self.write_data(request)
+        serializer = self.get_write_serializer(instance, data=data, partial=partial)
         serializer.is_valid(raise_exception=True)
         serializer.save()
         return self._detail(instance.pk)
