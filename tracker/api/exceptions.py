@@ -56,7 +56,10 @@ def exception_handler(exc, context):
     else:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
         code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
-        body = error_body(response.status_code, str(code), str(detail))
+        # A refusal may name the fields at fault too (e.g. a write's links it may not change).
+        body = error_body(
+            response.status_code, str(code), str(detail), getattr(exc, "errors", None)
+        )
     response.data = body
     return response
 
