@@ -217,6 +217,14 @@ MAX_JSON_DEPTH = int(os.environ.get("MAX_JSON_DEPTH", "32"))
 # (a revert would bypass the services that keep quotes and links consistent).
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
+# History over the API (tracker/api/writes.py): readers who may not change a record see people
+# as this label, not their login names; text values longer than HISTORY_TEXT_INLINE_MAX come as
+# their length and SHA-256 (curators may ask for them whole with ?full=true); smaller pages.
+HISTORY_PUBLIC_LABEL = os.environ.get("HISTORY_PUBLIC_LABEL", "curator")
+HISTORY_TEXT_INLINE_MAX = int(os.environ.get("HISTORY_TEXT_INLINE_MAX", "500"))
+HISTORY_PAGE_SIZE = 20
+HISTORY_MAX_PAGE_SIZE = int(os.environ.get("HISTORY_MAX_PAGE_SIZE", "50"))
+
 # HTTP caching of API reads (tracker/api/caching.py): how long a client may reuse a response
 # before it revalidates it (a 304 costs one small query).
 API_CACHE_MAX_AGE = int(os.environ.get("API_CACHE_MAX_AGE", "30"))

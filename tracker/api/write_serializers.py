@@ -18,9 +18,10 @@ from collections.abc import Mapping
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import exceptions, serializers
+from rest_framework import serializers
 
 from tracker import services
+from tracker.api.exceptions import PermissionDeniedFor
 from tracker.models import (
     Actor,
     ActorKind,
@@ -82,12 +83,11 @@ class RelationWriteSerializer(serializers.Serializer):
     direction = serializers.ChoiceField(choices=["outgoing", "incoming"], default="outgoing")
 
 
-class LinkPermissionDenied(exceptions.PermissionDenied):
+class LinkPermissionDenied(PermissionDeniedFor):
     """403: the write changes linked rows (participants, tags, relations) the user may not."""
 
     def __init__(self, errors: dict[str, list[str]]):
-        super().__init__("You do not have permission to change some of the linked records.")
-        self.errors = errors
+        super().__init__("You do not have permission to change some of the linked records.", errors)
 
 
 def _changes(current: list, wanted: list, model: str) -> list[str]:
@@ -309,7 +309,11 @@ class HistoryEntrySerializer(serializers.Serializer):
 
     id = serializers.IntegerField()
     when = serializers.DateTimeField()
-    who = serializers.CharField(allow_null=True, help_text="The user's name; null for a script.")
+    who = serializers.CharField(
+        allow_null=True,
+        help_text="The user's login name for curators, a public label (HISTORY_PUBLIC_LABEL) "
+        "for other readers; null for a script.",
+    )
     type = serializers.ChoiceField(choices=["created", "changed", "deleted"])
     changes = HistoryChangeSerializer(many=True)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.http import Http404, QueryDict
@@ -25,6 +26,8 @@ from rest_framework.response import Response
 from tracker import history, record_version
 from tracker.api import parsers
 from tracker.api.conditional import PreconditionFailed, check_if_match, etag_for
+from tracker.api.exceptions import PermissionDeniedFor
+from tracker.api.pagination import HistoryPagination
 from tracker.api.write_serializers import HistoryEntrySerializer, HistoryPageSerializer
 
 POSITIVE = {"type": "integer", "minimum": 1}
@@ -164,27 +167,68 @@ class CuratedViewSet(viewsets.ModelViewSet):
         summary="The record's history",
         description="Every change, newest first: when, who (null for a script), "
         "created/changed/deleted, and each field's old and new value. Still served after "
-        "the record is deleted.",
+        "the record is deleted. A reader who may not change the record sees only the fields "
+        "its representation shows, and people named by a public label; a text longer than "
+        "HISTORY_TEXT_INLINE_MAX characters comes as {length, sha256}.",
         parameters=[
             # Positive whole numbers, as for every list (tracker.api.pagination refuses 0).
             OpenApiParameter("page", POSITIVE, description="Page number."),
             OpenApiParameter("page_size", POSITIVE, description="Entries per page (capped)."),
+            OpenApiParameter(
+                "full",
+                bool,
+                description="true: long texts whole rather than summarized (curators only).",
+            ),
         ],
         responses=HistoryPageSerializer,
         filters=False,
     )
     @action(
-        detail=True, methods=["get"], filter_backends=[], serializer_class=HistoryEntrySerializer
+        detail=True,
+        methods=["get"],
+        filter_backends=[],
+        serializer_class=HistoryEntrySerializer,
+        pagination_class=HistoryPagination,
     )
     def history(self, request, *args, **kwargs):
         model = self.get_queryset().model
         pk = self._pk()
+        curator = self._may_change(request, model)
+        full = self._full(request, curator)
         rows = history.history_queryset(model, pk)
         page = self.paginate_queryset(rows)
         if not page and not model.objects.filter(pk=pk).exists():
             raise Http404(f"No {model._meta.object_name} matches the given query.")
-        entries = history.entries(model, page, renames=self.history_renames)
+        entries = history.for_reader(
+            history.entries(model, page, renames=self.history_renames),
+            # What the reader may read of the record is what its representation shows.
+            fields=None if curator else set(self.detail_serializer().fields),
+            who=None if curator else settings.HISTORY_PUBLIC_LABEL,
+            long_text=None if full else settings.HISTORY_TEXT_INLINE_MAX,
+        )
         return self.get_paginated_response(HistoryEntrySerializer(entries, many=True).data)
+
+    def detail_serializer(self):
+        """The serializer of the record's detail (``retrieve``), whatever the current action."""
+        return type(self).serializer_class()
+
+    @staticmethod
+    def _may_change(request, model) -> bool:
+        """A curator of this kind of record: who may change it may read all of its history."""
+        opts = model._meta
+        return request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
+
+    @staticmethod
+    def _full(request, curator: bool) -> bool:
+        raw = request.query_params.get("full", "false")
+        if raw not in {"true", "false"}:
+            raise ValidationError({"full": [f"'{raw[:40]}' is not true or false."]})
+        if raw == "true" and not curator:
+            raise PermissionDeniedFor(
+                "Only curators may read long texts whole.",
+                {"full": ["Only a user who may change this record may ask for full values."]},
+            )
+        return raw == "true"
 
 
 IF_MATCH = OpenApiParameter(
