@@ -17,7 +17,12 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.http import Http404, QueryDict
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, ParseError, ValidationError
@@ -28,6 +33,7 @@ from tracker.api import parsers
 from tracker.api.conditional import PreconditionFailed, check_if_match, etag_for
 from tracker.api.exceptions import PermissionDeniedFor
 from tracker.api.pagination import HistoryPagination
+from tracker.api.schema import ErrorSerializer
 from tracker.api.write_serializers import HistoryEntrySerializer, HistoryPageSerializer
 
 POSITIVE = {"type": "integer", "minimum": 1}
@@ -180,7 +186,10 @@ class CuratedViewSet(viewsets.ModelViewSet):
                 description="true: long texts whole rather than summarized (curators only).",
             ),
         ],
-        responses=HistoryPageSerializer,
+        responses={
+            200: HistoryPageSerializer,
+            403: OpenApiResponse(ErrorSerializer, description="full=true from a non-curator."),
+        },
         filters=False,
     )
     @action(
@@ -220,7 +229,7 @@ class CuratedViewSet(viewsets.ModelViewSet):
 
     @staticmethod
     def _full(request, curator: bool) -> bool:
-        raw = request.query_params.get("full", "false")
+        raw = request.query_params.get("full") or "false"  # empty: not given
         if raw not in {"true", "false"}:
             raise ValidationError({"full": [f"'{raw[:40]}' is not true or false."]})
         if raw == "true" and not curator:
