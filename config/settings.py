@@ -4,6 +4,7 @@ Local defaults are safe for a developer's machine (SQLite file, DEBUG off unless
 production sets DATABASE_URL, SECRET_KEY, ALLOWED_HOSTS and DJANGO_ENV=production.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -266,8 +267,22 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 
-if PRODUCTION:
+# The load balancers in front (addresses or networks, comma-separated). Only from them are
+# X-Forwarded-Proto (HTTPS, for redirects and secure cookies) and X-Forwarded-For believed:
+# tracker/proxies.py drops those headers from any other peer. Unset: never believed.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES: '{_proxy}' is no address or network"
+        ) from None
+if TRUSTED_PROXIES:
+    MIDDLEWARE.insert(0, "tracker.proxies.TrustedProxyMiddleware")
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
