@@ -194,13 +194,47 @@ def test_no_read_filter_fails_at_any_window(api, edge_events, url, first, last, 
         assert set(response.json()["errors"]) <= set(names)  # an inverted window, if anything
 
 
+def write_bodies(value: str) -> dict[str, tuple[str, dict]]:
+    """Per kind: the date field and a body valid but for that date."""
+    from tracker.models import Claim
+
+    claim = Claim.objects.order_by("pk").first()
+    return {
+        "events": ("date", {"title": "Edge", "date": value}),
+        "claims": ("stated", {
+            "text": "Edge", "claimant": claim.claimant_id, "source": claim.source_id,
+            "stated": value,
+        }),
+        "sources": ("published", {"title": "Edge", "text": "Edge.", "published": value}),
+    }  # fmt: skip
+
+
 @PROPERTY_SETTINGS
-@given(value=edtf_values())
-def test_no_write_of_a_date_fails(curator_api, value):
-    response = curator_api.post("/api/v1/events/", {"title": "Edge", "date": value}, format="json")
+@given(kind=st.sampled_from(["events", "claims", "sources"]), value=edtf_values())
+def test_no_write_of_a_date_fails(curator_api, kind, value):
+    field, body = write_bodies(value)[kind]
+    response = curator_api.post(f"/api/v1/{kind}/", body, format="json")
     assert response.status_code in {201, 400}, (value, response.content)
     if response.status_code == 400:
-        assert set(response.json()["errors"]) == {"date"}
+        assert set(response.json()["errors"]) == {field}
     else:
         body = response.json()
-        assert body["date_start"] <= body["date_end"]
+        assert body[f"{field}_start"] <= body[f"{field}_end"]
+
+
+@settings(PROPERTY_SETTINGS, max_examples=15)
+@given(value=edtf_values())
+def test_no_date_fails_the_admins_add_form(client, curator, value):
+    from tracker.models import Event
+
+    client.force_login(curator)
+    form = {
+        "title": "Edge", "slug": f"edge-{Event.objects.count()}", "summary": "", "date": value,
+        "location": "", "notes": "",
+        "participations-TOTAL_FORMS": "0", "participations-INITIAL_FORMS": "0",
+        "Claim_events-TOTAL_FORMS": "0", "Claim_events-INITIAL_FORMS": "0",
+    }  # fmt: skip
+    response = client.post("/admin/tracker/event/add/", form)
+    assert response.status_code in {200, 302}, value  # saved, or the form with its errors
+    if response.status_code == 200:
+        assert set(response.context["adminform"].form.errors) == {"date"}
