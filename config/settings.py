@@ -4,6 +4,7 @@ Local defaults are safe for a developer's machine (SQLite file, DEBUG off unless
 production sets DATABASE_URL, SECRET_KEY, ALLOWED_HOSTS and DJANGO_ENV=production.
 """
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -208,6 +209,13 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "tracker.api.pagination.Pagination",
     "EXCEPTION_HANDLER": "tracker.api.exceptions.exception_handler",
+    # JSON nested deeper than MAX_JSON_DEPTH is a 400 (tracker/api/parsers.py); forms are
+    # for the browsable API.
+    "DEFAULT_PARSER_CLASSES": [
+        "tracker.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "tracker.api.negotiation.ContentNegotiation",
     "PAGE_SIZE": 50,
     "DEFAULT_RENDERER_CLASSES": [
@@ -234,6 +242,8 @@ API_THROTTLE_RATES = {
 # Request bodies (JSON writes, admin forms) and query strings above these are refused: 413/414.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("MAX_REQUEST_BODY", str(1024 * 1024)))
 MAX_QUERY_STRING = int(os.environ.get("MAX_QUERY_STRING", "2048"))
+# Levels of arrays and objects a JSON body may nest (a write needs three).
+MAX_JSON_DEPTH = int(os.environ.get("MAX_JSON_DEPTH", "32"))
 
 # Content-Security-Policy on every response (django-csp 4): the pages (the timeline, the admin,
 # the Swagger UI at /api/docs/, the browsable API) load scripts, styles, images and fonts from
@@ -267,6 +277,14 @@ AXES_RESET_ON_SUCCESS = True  # a successful sign-in clears its user name's fail
 # History is an audit trail: the admin shows it but does not offer to revert to an old version
 # (a revert would bypass the services that keep quotes and links consistent).
 SIMPLE_HISTORY_REVERT_DISABLED = True
+
+# History over the API (tracker/api/writes.py): readers who may not change a record see people
+# as this label, not their login names; text values longer than HISTORY_TEXT_INLINE_MAX come as
+# their length and SHA-256 (curators may ask for them whole with ?full=true); smaller pages.
+HISTORY_PUBLIC_LABEL = os.environ.get("HISTORY_PUBLIC_LABEL", "curator")
+HISTORY_TEXT_INLINE_MAX = int(os.environ.get("HISTORY_TEXT_INLINE_MAX", "500"))
+HISTORY_PAGE_SIZE = 20
+HISTORY_MAX_PAGE_SIZE = int(os.environ.get("HISTORY_MAX_PAGE_SIZE", "50"))
 
 # HTTP caching of API reads (tracker/api/caching.py): how long a client may reuse a response
 # before it revalidates it (a 304 costs one small query).
@@ -310,8 +328,22 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 
-if PRODUCTION:
+# The load balancers in front (addresses or networks, comma-separated). Only from them are
+# X-Forwarded-Proto (HTTPS, for redirects and secure cookies) and X-Forwarded-For believed:
+# tracker/proxies.py drops those headers from any other peer. Unset: never believed.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES: '{_proxy}' is no address or network"
+        ) from None
+if TRUSTED_PROXIES:
+    MIDDLEWARE.insert(0, "tracker.proxies.TrustedProxyMiddleware")
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

@@ -55,6 +55,9 @@ def test_parse_refuses_with_a_reason(value, reason):
         ("2024-02", (D(2024, 2, 1), D(2024, 2, 29))),
         ("2022-12", (D(2022, 12, 1), D(2022, 12, 31))),
         ("2019-04-25", (D(2019, 4, 25), D(2019, 4, 25))),
+        ("9999-12", (D(9999, 12, 1), D(9999, 12, 31))),  # no next month to step back from
+        ("9999", (D(9999, 1, 1), D(9999, 12, 31))),
+        ("0001-01", (D(1, 1, 1), D(1, 1, 31))),
     ],
 )
 def test_window(value, window):
@@ -101,3 +104,11 @@ def test_an_events_span_is_kept_with_its_bounds(db):
     event.date = "2001-02"
     event.save()
     assert event.date_span == 27
+
+
+def test_day_arithmetic_stops_at_the_ends_of_the_calendar():
+    assert dates.days_before(D(2022, 7, 1), 10**6) == D.min
+    assert dates.days_before(D(2022, 7, 1), 30) == D(2022, 6, 1)
+    assert dates.days_after(D(9999, 12, 1), 31) == D.max
+    assert dates.days_after(D(2022, 6, 1), 30) == D(2022, 7, 1)
+    assert dates.parse("9999-12~") == dates.Bounds(D(9999, 12, 1), D.max, "month")

@@ -123,3 +123,64 @@ def test_production_settings_pass_check_deploy():
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+PRODUCTION = {
+    "DJANGO_ENV": "production", "ALLOWED_HOSTS": "example.org",
+    "SECRET_KEY": "a-long-random-production-key-for-the-check-0123456789-abcdefgh",
+}  # fmt: skip
+
+
+def setting_with(name: str, **env):
+    """One setting as the settings module reads it from ``env`` (null when it is not set)."""
+    code = f"print(json.dumps(getattr(settings, {name!r}, None), default=str))"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_ENV", "TRUSTED"))}
+    result = subprocess.run(
+        [sys.executable, "-c", f"import json, django; from django.conf import settings; "
+         f"django.setup(); {code}"],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+    )  # fmt: skip
+    return json.loads(result.stdout)
+
+
+def test_x_forwarded_proto_is_not_trusted_unless_a_proxy_is_named():
+    """Issue 19: production trusted X-Forwarded-Proto from any client."""
+    assert setting_with("SECURE_PROXY_SSL_HEADER", **PRODUCTION) is None
+    named = {**PRODUCTION, "TRUSTED_PROXIES": "10.0.0.5, 10.0.1.0/24"}
+    assert setting_with("SECURE_PROXY_SSL_HEADER", **named) == ["HTTP_X_FORWARDED_PROTO", "https"]
+    assert setting_with("TRUSTED_PROXIES", **named) == ["10.0.0.5", "10.0.1.0/24"]
+    assert setting_with("MIDDLEWARE", **named)[0] == "tracker.proxies.TrustedProxyMiddleware"
+
+
+def test_a_trusted_proxy_that_is_no_address_stops_the_start():
+    with pytest.raises(subprocess.CalledProcessError) as failed:
+        setting_with("TRUSTED_PROXIES", TRUSTED_PROXIES="balancer.internal")
+    assert "TRUSTED_PROXIES: 'balancer.internal' is no address" in failed.value.stderr
+
+
+@pytest.fixture
+def behind_a_balancer(settings):
+    settings.TRUSTED_PROXIES = ["10.0.0.5"]
+    settings.MIDDLEWARE = ["tracker.proxies.TrustedProxyMiddleware", *settings.MIDDLEWARE]
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.SECURE_SSL_REDIRECT = True
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("peer", "status"),
+    [("10.0.0.5", 200), ("203.0.113.9", 301), ("10.0.0.6", 301), ("not-an-address", 301)],
+)
+def test_https_is_believed_only_from_the_trusted_proxy(client, behind_a_balancer, peer, status):
+    response = client.get("/api/v1/", REMOTE_ADDR=peer, HTTP_X_FORWARDED_PROTO="https")
+    assert response.status_code == status
+    if status == 301:
+        assert response["Location"].startswith("https://")
+
+
+@pytest.mark.django_db
+def test_without_a_trusted_proxy_the_header_changes_nothing(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    response = client.get("/api/v1/", REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_PROTO="https")
+    assert response.status_code == 301

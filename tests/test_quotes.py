@@ -1,6 +1,8 @@
 """Folding and locating quotes in a source's text."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tracker import quotes
 
@@ -38,3 +40,31 @@ def test_locate_refuses_what_is_not_in_the_text(quote):
 
 def test_fold():
     assert quotes.fold("  \u201cA\u201d\n\n\u2018b\u2019\t c ") == "\"A\" 'b' c"
+
+
+def _fold_char_by_char(text: str) -> tuple[str, list[int]]:
+    """The reference: one character at a time, as the locator once did (less the trailing space
+    it kept, which no stripped quote ends in)."""
+    translated = text.translate(quotes._QUOTE_MARKS)
+    folded, offsets, previous_space = [], [], True
+    for index, char in enumerate(translated):
+        if char.isspace():
+            if not previous_space:
+                folded.append(" ")
+                offsets.append(index)
+            previous_space = True
+        else:
+            folded.append(char)
+            offsets.append(index)
+            previous_space = False
+    if folded and folded[-1] == " ":
+        folded.pop()
+        offsets.pop()
+    return "".join(folded), offsets
+
+
+@settings(max_examples=300, derandomize=True, database=None)
+@given(st.text(alphabet=st.sampled_from(list("ab \t\n\u00a0\u201c\u2019\u3000.")), max_size=40))
+def test_folding_run_by_run_maps_offsets_as_char_by_char(text):
+    assert quotes._fold_with_offsets(text) == _fold_char_by_char(text)
+    assert quotes._fold_with_offsets(text)[0] == quotes.fold(text)

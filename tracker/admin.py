@@ -6,8 +6,11 @@ status actions go through ``tracker.services``. List pages select their relation
 a page costs the same number of queries whatever its length.
 """
 
+import datetime
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.db.models import Count
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
@@ -34,8 +37,30 @@ DELETE = {
 }
 
 
+class CalendarEndChangeList(ChangeList):
+    """Django's date hierarchy bounds a period by the start of the next one, which the last
+    periods of the calendar (9999, 9999-12, 9999-12-31) do not have: bound those from below."""
+
+    def get_filters_params(self, params=None):
+        lookup = super().get_filters_params(params)
+        field = self.date_hierarchy
+        parts = [lookup.get(f"{field}__{part}") for part in ("year", "month", "day")]
+        try:
+            year, month, day = (int(part[-1]) if part else None for part in parts)
+        except (TypeError, ValueError):
+            return lookup  # Django's own checks answer for values that are not numbers
+        if year == datetime.MAXYEAR and month in (None, 12) and day in (None, 31):
+            for part in ("year", "month", "day"):
+                lookup.pop(f"{field}__{part}", None)
+            lookup[f"{field}__gte"] = [datetime.date(year, month or 1, day or 1).isoformat()]
+        return lookup
+
+
 class RecordedAdmin(SimpleHistoryAdmin):
     """One history entry per save, made after the inlines and links are saved too."""
+
+    def get_changelist(self, request, **kwargs):
+        return CalendarEndChangeList
 
     def save_model(self, request, obj, form, change):
         obj.skip_history_when_saving = True

@@ -8,6 +8,7 @@ indexed date columns instead of on text.
 
 from __future__ import annotations
 
+import calendar
 import datetime
 import functools
 import re
@@ -62,9 +63,8 @@ def _parse_plain(value: str) -> Bounds | None:
             start = end = datetime.date(year, month, day)
             return Bounds(start=start, end=end, precision="day")
         if month is not None:
-            start = datetime.date(year, month, 1)
-            end = (start.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-            return Bounds(start=start, end=end - datetime.timedelta(days=1), precision="month")
+            start, end = month_bounds(year, month)
+            return Bounds(start=start, end=end, precision="month")
         return Bounds(
             start=datetime.date(year, 1, 1), end=datetime.date(year, 12, 31), precision="year"
         )
@@ -135,6 +135,29 @@ def parse_with_grammar(value: str) -> Bounds:
     return Bounds(start=start, end=end, precision=precision)
 
 
+def month_bounds(year: int, month: int) -> tuple[datetime.date, datetime.date]:
+    """First and last day of a month, computed without stepping past it: December 9999 has
+    no following month to step back from (``ValueError`` for a month or year out of range)."""
+    if not 1 <= month <= 12:
+        raise ValueError("month must be in 1..12")
+    first = datetime.date(year, month, 1)
+    return first, first.replace(day=calendar.monthrange(year, month)[1])
+
+
+def days_before(day: datetime.date, days: int) -> datetime.date:
+    """``day`` minus ``days``, or the smallest date when that would be before it."""
+    if days >= (day - datetime.date.min).days:
+        return datetime.date.min
+    return day - datetime.timedelta(days=days)
+
+
+def days_after(day: datetime.date, days: int) -> datetime.date:
+    """``day`` plus ``days``, or the largest date when that would be after it."""
+    if days >= (datetime.date.max - day).days:
+        return datetime.date.max
+    return day + datetime.timedelta(days=days)
+
+
 def validate_edtf(value: str) -> None:
     parse(value)
 
@@ -153,9 +176,7 @@ def window(value: str) -> tuple[datetime.date, datetime.date]:
         if len(numbers) == 1:
             return datetime.date(numbers[0], 1, 1), datetime.date(numbers[0], 12, 31)
         if len(numbers) == 2:
-            first = datetime.date(numbers[0], numbers[1], 1)
-            following = (first.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-            return first, following - datetime.timedelta(days=1)
+            return month_bounds(*numbers)
         day = datetime.date(*numbers)
         return day, day
     except ValueError as error:

@@ -11,12 +11,13 @@ date and user). Two things are added here:
   that a claim was attached to an event as plainly as that its status changed.
 
 :func:`entries` turns historical rows into ``{id, when, who, type, changes}``, the one form
-the API and the admin both show.
+the API and the admin both show; :func:`for_reader` cuts them to what one reader may see.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+import hashlib
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 
 from django.db import models
@@ -238,6 +239,43 @@ def entries(model, rows: Sequence, *, renames: dict[str, str] | None = None) -> 
             }
         )
     return result
+
+
+def for_reader(
+    entries: list[dict],
+    *,
+    fields: Collection[str] | None,
+    who: str | None,
+    long_text: int | None,
+) -> list[dict]:
+    """``entries`` as one reader may see them.
+
+    ``fields``: the names the reader may read (the API's representation of the record; None
+    for all), other changes are left out. ``who``: the label that replaces people's login names
+    (None keeps them; a script stays null). ``long_text``: text values longer than this come as
+    ``{"length", "sha256"}`` (None keeps them whole), so a page of a source's history does not
+    carry its whole text twice per entry.
+    """
+    shown = []
+    for entry in entries:
+        changes = [
+            {
+                **change,
+                "old": _brief(change["old"], long_text),
+                "new": _brief(change["new"], long_text),
+            }
+            for change in entry["changes"]
+            if fields is None or change["field"] in fields
+        ]
+        name = entry["who"] if who is None or entry["who"] is None else who
+        shown.append({**entry, "who": name, "changes": changes})
+    return shown
+
+
+def _brief(value, long_text: int | None):
+    if long_text is None or not isinstance(value, str) or len(value) <= long_text:
+        return value
+    return {"length": len(value), "sha256": hashlib.sha256(value.encode()).hexdigest()}
 
 
 def _state(row, fields, slugs) -> dict:

@@ -32,22 +32,20 @@ class Match:
 
 
 def _fold_with_offsets(text: str) -> tuple[str, list[int]]:
-    """Fold ``text`` and map each folded character back to its offset in the original."""
+    """Fold ``text`` and map each folded character back to its offset in the original.
+
+    Run by run, not character by character: a 1 MB text is folded in tens of milliseconds.
+    """
     translated = text.translate(_QUOTE_MARKS)  # one character for one: offsets unchanged
-    folded: list[str] = []
     offsets: list[int] = []
-    previous_space = True  # drops leading whitespace, as fold() does
-    for index, char in enumerate(translated):
-        if char.isspace():
-            if not previous_space:
-                folded.append(" ")
-                offsets.append(index)
-            previous_space = True
-        else:
-            folded.append(char)
-            offsets.append(index)
-            previous_space = False
-    return "".join(folded), offsets
+    position = 0
+    for run in _WHITESPACE.finditer(translated):
+        offsets.extend(range(position, run.start()))
+        if offsets and run.end() < len(translated):  # leading and trailing runs are dropped
+            offsets.append(run.start())
+        position = run.end()
+    offsets.extend(range(position, len(translated)))
+    return _WHITESPACE.sub(" ", translated).strip(), offsets
 
 
 def locate(quote: str, text: str) -> Match | None:
@@ -60,8 +58,14 @@ class Locator:
 
     def __init__(self, text: str):
         self.haystack, self.offsets = _fold_with_offsets(text)
+        self._found: dict[str, Match | None] = {}  # a write checks, then places, each quote
 
     def locate(self, quote: str) -> Match | None:
+        if quote not in self._found:
+            self._found[quote] = self._search(quote)
+        return self._found[quote]
+
+    def _search(self, quote: str) -> Match | None:
         needle = fold(quote)
         if not needle:
             return None

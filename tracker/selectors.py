@@ -490,6 +490,8 @@ def _periods(first: datetime.date, last: datetime.date, bucket: str) -> list[dat
     periods, day = [], first
     while day <= last:
         periods.append(day)
+        if day.year == datetime.MAXYEAR and (bucket == "year" or day.month == 12):
+            break  # the calendar's last period: there is no next one to step to
         if bucket == "year":
             day = day.replace(year=day.year + 1)
         else:

@@ -51,7 +51,7 @@ def test_a_claim_history_lists_each_change_with_who_and_what(api, curator_api):
     assert body["count"] == 3
     newest, middle, first = body["results"]
     assert [entry["type"] for entry in body["results"]] == ["changed", "changed", "created"]
-    assert newest["who"] == middle["who"] == "curie"
+    assert newest["who"] == middle["who"] == "curator"  # a public label for an anonymous reader
     assert datetime.datetime.fromisoformat(newest["when"]) >= before
     assert newest["id"] > middle["id"] > first["id"]
     assert middle["changes"] == [
@@ -111,8 +111,8 @@ def test_a_deleted_record_keeps_its_history(api, curator_api):
     assert deleted.status_code == 204
     body = history(api, url)
     assert [(entry["type"], entry["who"]) for entry in body["results"]] == [
-        ("deleted", "curie"),
-        ("created", "curie"),
+        ("deleted", "curator"),
+        ("created", "curator"),
     ]
     assert {"field": "name", "old": "Brief", "new": None} in body["results"][0]["changes"]
 
@@ -122,7 +122,7 @@ def test_deleting_an_event_shows_in_the_history_of_its_claims(api, curator_api):
     claim = event.claims.order_by("pk").first()
     etag = api.get(f"/api/v1/events/{event.pk}/")["ETag"]
     assert curator_api.delete(f"/api/v1/events/{event.pk}/", HTTP_IF_MATCH=etag).status_code == 204
-    entry = history(api, f"/api/v1/claims/{claim.pk}/")["results"][0]
+    entry = history(curator_api, f"/api/v1/claims/{claim.pk}/")["results"][0]
     assert (entry["type"], entry["who"]) == ("changed", "curie")
     assert entry["changes"] == [
         {"field": "events", "old": ["matsegora-tass-interview-2020"], "new": []}
@@ -192,3 +192,133 @@ def test_history_of_nothing_is_a_404(api, url):
     response = api.get(url)
     assert response.status_code == 404
     assert response.json()["status"] == 404
+
+
+# --- What each reader may see (issue 19) ----------------------------------------------------
+
+NOTE = "INTERNAL: tip came from confidential contact"
+KINDS = {
+    "events": (Event, "matsegora-tass-interview-2020"),
+    "claims": (Claim, "matsegora-trade-at-lows-2020"),
+    "actors": (Actor, "alexander-matsegora"),
+    "sources": (Source, "tass-2020-02-07-matsegora-interview"),
+}
+
+
+def write_note(model, pk, text, by):
+    """A curator's note, as the admin writes it (the write API does not take notes)."""
+    record = model.objects.get(pk=pk)
+    update = getattr(services, f"{model._meta.model_name}_update")
+    update(**{model._meta.model_name: record}, data={"notes": text}, by=by)
+
+
+@pytest.fixture
+def superuser_api(db):
+    from django.contrib.auth.models import User
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(User.objects.create_superuser("root-admin", password="x" * 12))
+    return client
+
+
+def test_anonymous_event_history_shows_no_hidden_field_and_no_login_name(
+    api, curator, curator_api, superuser_api
+):
+    """The review's request: a curator's note and both login names were public here."""
+    url = "/api/v1/events/1/"
+    write_note(Event, 1, NOTE, curator)
+    patch(curator_api, url, {"title": "Renamed by the curator"})
+    write_note(Event, 1, NOTE + " (2)", superuser_api.handler._force_user)
+    patch(superuser_api, url, {"location": "Moscow"})
+    detail = api.get(url).json()
+    response = api.get(f"{url}history/")
+    assert response.status_code == 200
+    for entry in response.json()["results"]:
+        assert {change["field"] for change in entry["changes"]} <= set(detail), entry
+        assert entry["who"] in {"curator", None}
+    text = response.content.decode()
+    assert NOTE not in text and "curie" not in text and "root-admin" not in text
+    newest, hidden, middle = response.json()["results"][:3]
+    assert newest["changes"] == [{"field": "location", "old": "", "new": "Moscow"}]
+    assert hidden["changes"] == []  # the note's change: the entry stays, its content does not
+    assert middle["changes"][0] == {
+        "field": "title", "old": Event.history.filter(id=1).earliest("history_date").title,
+        "new": "Renamed by the curator",
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_every_history_shows_a_reader_only_what_the_detail_shows(api, curator, reader, kind):
+    from rest_framework.test import APIClient
+
+    model, slug = KINDS[kind]
+    pk = model.objects.get(slug=slug).pk
+    url = f"/api/v1/{kind}/{pk}/"
+    write_note(model, pk, NOTE, curator)
+    staff = APIClient()
+    staff.force_authenticate(reader)  # may view everything in the admin, change nothing
+    for client in (api, staff):
+        detail = client.get(url).json()
+        for entry in history(client, url)["results"]:
+            assert {change["field"] for change in entry["changes"]} <= set(detail)
+            assert entry["who"] in {"curator", None}
+        shown = NOTE in client.get(f"{url}history/").content.decode()
+        assert shown == ("notes" in detail)  # the derivation follows the representation
+
+
+def test_a_curator_reads_the_whole_history_with_names(curator, curator_api):
+    url = "/api/v1/events/1/"
+    before = Event.objects.get(pk=1).notes
+    write_note(Event, 1, NOTE, curator)
+    entry = history(curator_api, url)["results"][0]
+    assert (entry["who"], entry["changes"]) == (
+        "curie", [{"field": "notes", "old": before, "new": NOTE}],
+    )  # fmt: skip
+
+
+def test_a_field_made_public_in_the_representation_becomes_readable_in_history(
+    api, curator, monkeypatch
+):
+    from tracker.api.serializers import ClaimSerializer
+
+    pk = Claim.objects.get(slug="matsegora-trade-at-lows-2020").pk
+    url = f"/api/v1/claims/{pk}/"
+    write_note(Claim, pk, NOTE, curator)
+    assert history(api, url)["results"][0]["changes"] == []
+    monkeypatch.setattr(ClaimSerializer.Meta, "fields", [*ClaimSerializer.Meta.fields, "notes"])
+    assert history(api, url)["results"][0]["changes"] == [
+        {"field": "notes", "old": "", "new": NOTE}
+    ]
+
+
+def test_long_texts_come_as_length_and_hash_and_whole_to_curators_on_request(api, curator_api):
+    import hashlib
+
+    source = Source.objects.get(slug="russia-doubled-trade-2017")
+    url = f"/api/v1/sources/{source.pk}/"
+    old = source.text
+    patch(curator_api, url, {"text": old + " Appended."})
+    summary = {"length": len(old), "sha256": hashlib.sha256(old.encode()).hexdigest()}
+    assert len(old) > 500
+    for client in (api, curator_api):
+        (change,) = history(client, url)["results"][0]["changes"]
+        assert change["old"] == summary
+        assert change["new"]["length"] == len(old) + len(" Appended.")
+    (change,) = curator_api.get(f"{url}history/?full=true").json()["results"][0]["changes"]
+    assert (change["old"], change["new"]) == (old, old + " Appended.")
+    refused = api.get(f"{url}history/?full=true")
+    assert refused.status_code == 403
+    assert list(refused.json()["errors"]) == ["full"]
+    wrong = curator_api.get(f"{url}history/?full=yes")
+    assert wrong.status_code == 400
+    assert list(wrong.json()["errors"]) == ["full"]
+
+
+def test_history_pages_are_capped_lower_than_lists(api):
+    actor = Actor.objects.get(slug="ri-son-gwon")
+    for number in range(55):
+        services.actor_update(actor=actor, data={"title": f"Title {number}"})
+    body = api.get(f"/api/v1/actors/{actor.pk}/history/?page_size=200").json()
+    assert (body["count"], len(body["results"])) == (56, 50)
+    assert len(api.get(f"/api/v1/actors/{actor.pk}/history/").json()["results"]) == 20

@@ -166,3 +166,34 @@ def test_sql_and_script_in_free_text_are_stored_as_text(curator_api):
 def test_numbers_for_text_and_unknown_fields_are_refused_by_name(curator_api, change, errors):
     response = curator_api.post("/api/v1/actors/", {**CREATE["actors"], **change}, format="json")
     assert (response.status_code, response.json()["errors"]) == (400, errors)
+
+
+@pytest.mark.parametrize("opening", ["[", '{"a":'])
+def test_deeply_nested_json_is_a_400_that_says_so(curator_api, opening):
+    """Issue 19: 2 KB of brackets made the decoder recurse until it failed (a 500)."""
+    closing = "]" if opening == "[" else "}"
+    before = snapshot()
+    response = curator_api.post(
+        "/api/v1/events/",
+        opening * 2000 + closing * 2000,
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "status": 400,
+        "code": "parse_error",
+        "detail": "JSON parse error - the body nests arrays and objects more than 32 levels deep.",
+        "errors": {},
+    }
+    assert snapshot() == before
+
+
+def test_nesting_is_counted_outside_strings_and_up_to_the_limit(curator_api, settings):
+    brackets = '[{\\"}]' + "[" * 250  # text: neither nests the body
+    body = {"title": brackets, "date": "2020", "tags": [], "actors": [[[[[]]]]]}
+    response = curator_api.post("/api/v1/events/", body, format="json")
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["actors[0].non_field_errors"]
+    settings.MAX_JSON_DEPTH = 5
+    response = curator_api.post("/api/v1/events/", body, format="json")
+    assert response.json()["code"] == "parse_error"

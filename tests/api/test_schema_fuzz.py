@@ -138,3 +138,28 @@ def test_every_write_answers_as_its_schema_says(db, case, curator_token, record_
         headers={"Authorization": f"Token {curator_token}"},
         excluded_checks=[positive_data_acceptance],
     )
+
+
+# Generated strings rarely reach the ends of the calendar, where a window once answered 500
+# (issue 19): every read with a date window is also sent each edge, at each end.
+EDGE_DATES = ["0001", "0001-01", "0001-01-01", "9999", "9999-12", "9999-12-31"]
+WINDOW_PARAMETERS = {"date_from", "date_to", "stated_from", "stated_to"}
+EDGE_CASES = [
+    (operation.path, name, value)
+    for operation in (result.ok() for result in schema.get_all_operations())
+    if operation.method.upper() == "GET"
+    for name in sorted(WINDOW_PARAMETERS & {parameter.name for parameter in operation.query})
+    for value in EDGE_DATES
+]
+
+
+def test_the_edges_reach_every_window():
+    assert {path for path, _, _ in EDGE_CASES} == {
+        "/api/v1/events/", "/api/v1/claims/", "/api/v1/stats/timeline/", "/api/v1/stats/claims/",
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(("path", "name", "value"), EDGE_CASES)
+def test_every_read_answers_at_the_edges_of_the_calendar(db, path, name, value):
+    case = schema[path]["GET"].Case(query={name: value})
+    case.call_and_validate()

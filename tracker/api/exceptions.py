@@ -39,6 +39,14 @@ def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
     return {prefix or "non_field_errors": [str(detail)]}
 
 
+class PermissionDeniedFor(exceptions.PermissionDenied):
+    """A 403 whose ``errors`` name the fields or parameters the user may not use."""
+
+    def __init__(self, detail: str, errors: dict[str, list[str]]):
+        super().__init__(detail)
+        self.errors = errors
+
+
 def error_body(status_code: int, code: str, detail: str, errors=None) -> dict:
     return {"status": status_code, "code": code, "detail": detail, "errors": errors or {}}
 
@@ -56,7 +64,10 @@ def exception_handler(exc, context):
     else:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
         code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
-        body = error_body(response.status_code, str(code), str(detail))
+        # A refusal may name the fields at fault too (e.g. a write's links it may not change).
+        body = error_body(
+            response.status_code, str(code), str(detail), getattr(exc, "errors", None)
+        )
     response.data = body
     return response
 

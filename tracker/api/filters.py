@@ -8,8 +8,6 @@ A slug that names no record is a 400 naming the parameter, so a typo is never mi
 
 from __future__ import annotations
 
-import datetime
-
 import django_filters as filters
 from django import forms
 from django.core.exceptions import ValidationError
@@ -79,7 +77,8 @@ class WindowFilter(filters.Filter):
             if longest is not None:
                 # Same rows, but a start bounded on both sides lets the (start) index range-scan
                 # instead of reading every record from the first one.
-                earliest = first - datetime.timedelta(days=longest)
+                # Clamped: a record dated 0001/2022 makes the longest span reach past year 1.
+                earliest = dates.days_before(first, longest)
                 qs = qs.filter(**{f"{self.prefix}_start__gte": earliest})
             return qs
         return qs.filter(**{f"{self.prefix}_start__lte": last})  # starts by its last day

@@ -80,3 +80,10 @@ class Pagination(PageNumberPagination):
     def paginate_queryset(self, queryset, request, view=None):
         positive_int(request, self.page_query_param)
         return super().paginate_queryset(queryset, request, view)
+
+
+class HistoryPagination(Pagination):
+    """A record's history: smaller pages (each entry may carry two versions of every field)."""
+
+    page_size = settings.HISTORY_PAGE_SIZE
+    max_page_size = settings.HISTORY_MAX_PAGE_SIZE

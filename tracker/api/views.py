@@ -72,3 +72,6 @@ class SourceViewSet(CachingMixin, ListExportMixin, CuratedViewSet):
         if self.action != "list":
             return serializers.SourceDetailSerializer
         return super().get_serializer_class()
+
+    def detail_serializer(self):
+        return serializers.SourceDetailSerializer()

@@ -16,19 +16,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Q
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from tracker import services
+from tracker.api.exceptions import PermissionDeniedFor
 from tracker.models import (
     Actor,
     ActorKind,
     Claim,
     ClaimKind,
+    ClaimRelation,
     ClaimStatus,
     Event,
     RelationType,
     Source,
+    Tag,
 )
 
 
@@ -80,6 +84,23 @@ class RelationWriteSerializer(serializers.Serializer):
     direction = serializers.ChoiceField(choices=["outgoing", "incoming"], default="outgoing")
 
 
+class LinkPermissionDenied(PermissionDeniedFor):
+    """403: the write changes linked rows (participants, tags, relations) the user may not."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__("You do not have permission to change some of the linked records.", errors)
+
+
+def _changes(current: list, wanted: list, model: str) -> list[str]:
+    """The permissions that turning the rows ``current`` into ``wanted`` needs, as the admin
+    asks them of an inline: add for new rows, delete for gone ones, change for a new order."""
+    added, gone = set(wanted) - set(current), set(current) - set(wanted)
+    perms = [f"tracker.add_{model}"] * bool(added) + [f"tracker.delete_{model}"] * bool(gone)
+    if not perms and current != wanted:
+        perms.append(f"tracker.change_{model}")
+    return perms
+
+
 class RecordWriteSerializer(serializers.Serializer):
     """Calls a service on save; its validation errors become this serializer's, by field."""
 
@@ -117,7 +138,33 @@ class RecordWriteSerializer(serializers.Serializer):
         request = self.context.get("request")
         return request.user if request else None
 
-    def call(self, service, **kwargs):
+    def link_permissions(self, instance, data: dict) -> dict[str, list[str]]:
+        """{field: [permission, ...]} a write of ``data`` needs beyond the record's own, for the
+        linked rows it adds, changes or removes (as the admin's inlines need them)."""
+        return {}
+
+    def check_link_permissions(self, instance, data: dict) -> None:
+        user = self.by
+        if user is None:
+            return  # a script calling the serializer directly: the services' callers decide
+        missing = {
+            field: [perm for perm in perms if not user.has_perm(perm)]
+            for field, perms in self.link_permissions(instance, data).items()
+        }
+        missing = {field: perms for field, perms in missing.items() if perms}
+        if missing:
+            raise LinkPermissionDenied(
+                {
+                    self.renames.get(field, field): [
+                        f"You do not have the permission {perm} this change needs."
+                        for perm in perms
+                    ]
+                    for field, perms in missing.items()
+                }
+            )
+
+    def call(self, service, *, instance=None, **kwargs):
+        self.check_link_permissions(instance, kwargs.get("data", kwargs))
         try:
             return service(**kwargs, by=self.by)
         except DjangoValidationError as error:
@@ -190,14 +237,34 @@ class EventWriteSerializer(RecordWriteSerializer):
     @staticmethod
     def _links(data: dict) -> dict:
         if "actors" in data:
-            data["actors"] = [(item["actor"], item["role"]) for item in data["actors"]]
+            # A PATCH skips the role's default: a participant is one unless said otherwise.
+            data["actors"] = [
+                (item["actor"], item.get("role", "participant")) for item in data["actors"]
+            ]
         return data
+
+    def link_permissions(self, instance, data: dict) -> dict[str, list[str]]:
+        needed = {}
+        if "actors" in data:
+            current = []
+            if instance is not None:
+                rows = instance.participations.order_by("pk").values_list("actor_id", "role")
+                current = list(rows)
+            wanted = [(actor.pk, role or "participant") for actor, role in data["actors"]]
+            needed["actors"] = _changes(current, wanted, "eventactor")
+        if "tags" in data:
+            new = set(data["tags"]) - set(
+                Tag.objects.filter(slug__in=data["tags"]).values_list("slug", flat=True)
+            )
+            needed["tags"] = ["tracker.add_tag"] * bool(new)
+        return needed
 
     def create(self, validated_data):
         return self.call(services.event_create, **self._links(validated_data))
 
     def update(self, instance, validated_data):
-        return self.call(services.event_update, event=instance, data=self._links(validated_data))
+        data = self._links(validated_data)
+        return self.call(services.event_update, instance=instance, event=instance, data=data)
 
 
 class ClaimWriteSerializer(RecordWriteSerializer):
@@ -220,11 +287,33 @@ class ClaimWriteSerializer(RecordWriteSerializer):
     events = RefField(queryset=Event.objects.all(), many=True, default=list)
     relations = RelationWriteSerializer(many=True, default=list)
 
+    def link_permissions(self, instance, data: dict) -> dict[str, list[str]]:
+        if "relations" not in data:
+            return {}
+        pk = instance.pk if instance is not None else None
+        current = []
+        if pk is not None:
+            rows = ClaimRelation.objects.filter(Q(from_claim_id=pk) | Q(to_claim_id=pk))
+            current = sorted(rows.values_list("from_claim_id", "to_claim_id", "type"))
+        wanted = sorted(
+            {
+                (pk, other.pk, kind) if direction == "outgoing" else (other.pk, pk, kind)
+                for relation in data["relations"]
+                for other, kind, direction in [
+                    (relation["claim"], relation["type"], relation.get("direction", "outgoing"))
+                ]
+            }
+        )
+        # The rows are a set: their order is no change.
+        return {"relations": _changes(current, wanted, "claimrelation")}
+
     def create(self, validated_data):
         return self.call(services.claim_create, **validated_data)
 
     def update(self, instance, validated_data):
-        return self.call(services.claim_update, claim=instance, data=validated_data)
+        return self.call(
+            services.claim_update, instance=instance, claim=instance, data=validated_data
+        )
 
 
 class HistoryChangeSerializer(serializers.Serializer):
@@ -238,7 +327,11 @@ class HistoryEntrySerializer(serializers.Serializer):
 
     id = serializers.IntegerField()
     when = serializers.DateTimeField()
-    who = serializers.CharField(allow_null=True, help_text="The user's name; null for a script.")
+    who = serializers.CharField(
+        allow_null=True,
+        help_text="The user's login name for curators, a public label (HISTORY_PUBLIC_LABEL) "
+        "for other readers; null for a script.",
+    )
     type = serializers.ChoiceField(choices=["created", "changed", "deleted"])
     changes = HistoryChangeSerializer(many=True)
 

@@ -14,26 +14,41 @@ second waits, then finds the ETag changed and gets the 412.
 
 from __future__ import annotations
 
+import io
+
+from django.conf import settings
 from django.db import transaction
 from django.db.models import ProtectedError
-from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from django.http import Http404, QueryDict
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, ParseError, ValidationError
 from rest_framework.response import Response
 
 from tracker import history, record_version
+from tracker.api import parsers
 from tracker.api.conditional import (
     PreconditionFailed,
     check_if_match,
     etag_for,
     request_origin,
 )
+from tracker.api.exceptions import PermissionDeniedFor
+from tracker.api.pagination import HistoryPagination
 from tracker.api.parameters import KnownParametersMixin
+from tracker.api.schema import ErrorSerializer
 from tracker.api.write_serializers import HistoryEntrySerializer, HistoryPageSerializer
 
 POSITIVE = {"type": "integer", "minimum": 1}
+# What the browsable API's forms post besides the fields: the CSRF token, and the raw-data
+# form's media type (its ``_content`` is read as the body).
+FORM_ONLY_FIELDS = frozenset({"csrfmiddlewaretoken", "_content_type", "_content"})
 
 
 class Conflict(APIException):
@@ -82,9 +97,30 @@ class CuratedViewSet(KnownParametersMixin, viewsets.ModelViewSet):
         context["read_fields"] = set(self.get_serializer_class()().fields)
         return self.write_serializer_class(*args, **kwargs)
 
+    def write_data(self, request):
+        """The fields of a write: the JSON body, or the browsable API's form without the fields
+        only the form has (its CSRF token; a blank slug, which means "make one"), or the JSON of
+        its raw-data form (``_content``) when the browser posts that without script."""
+        data = request.data
+        if not isinstance(data, QueryDict):
+            return data
+        if "_content" in data:
+            content = data["_content"].encode()
+            try:
+                return parsers.JSONParser().parse(io.BytesIO(content), "application/json")
+            except ParseError as error:
+                raise ValidationError({"_content": [str(error.detail)]}) from None
+        fields = {name: data.getlist(name) for name in data if name not in FORM_ONLY_FIELDS}
+        if fields.get("slug") == [""]:
+            del fields["slug"]
+        form = QueryDict(mutable=True)
+        for name, values in fields.items():
+            form.setlist(name, values)
+        return form
+
     @transaction.atomic
     def create(self, request, *args, **kwargs):
-        serializer = self.get_write_serializer(data=request.data)
+        serializer = self.get_write_serializer(data=self.write_data(request))
         serializer.is_valid(raise_exception=True)
         instance = serializer.save()
         response = self._detail(instance.pk, status.HTTP_201_CREATED)
@@ -94,7 +130,8 @@ class CuratedViewSet(KnownParametersMixin, viewsets.ModelViewSet):
     @transaction.atomic
     def update(self, request, *args, partial=False, **kwargs):
         instance = self._current(request)
-        serializer = self.get_write_serializer(instance, data=request.data, partial=partial)
+        data = self.write_data(request)
+        serializer = self.get_write_serializer(instance, data=data, partial=partial)
         serializer.is_valid(raise_exception=True)
         serializer.save()
         return self._detail(instance.pk)
@@ -148,27 +185,71 @@ class CuratedViewSet(KnownParametersMixin, viewsets.ModelViewSet):
         summary="The record's history",
         description="Every change, newest first: when, who (null for a script), "
         "created/changed/deleted, and each field's old and new value. Still served after "
-        "the record is deleted.",
+        "the record is deleted. A reader who may not change the record sees only the fields "
+        "its representation shows, and people named by a public label; a text longer than "
+        "HISTORY_TEXT_INLINE_MAX characters comes as {length, sha256}.",
         parameters=[
             # Positive whole numbers, as for every list (tracker.api.pagination refuses 0).
             OpenApiParameter("page", POSITIVE, description="Page number."),
             OpenApiParameter("page_size", POSITIVE, description="Entries per page (capped)."),
+            OpenApiParameter(
+                "full",
+                bool,
+                description="true: long texts whole rather than summarized (curators only).",
+            ),
         ],
-        responses=HistoryPageSerializer,
+        responses={
+            200: HistoryPageSerializer,
+            403: OpenApiResponse(ErrorSerializer, description="full=true from a non-curator."),
+        },
         filters=False,
     )
     @action(
-        detail=True, methods=["get"], filter_backends=[], serializer_class=HistoryEntrySerializer
+        detail=True,
+        methods=["get"],
+        filter_backends=[],
+        serializer_class=HistoryEntrySerializer,
+        pagination_class=HistoryPagination,
     )
     def history(self, request, *args, **kwargs):
         model = self.get_queryset().model
         pk = self._pk()
+        curator = self._may_change(request, model)
+        full = self._full(request, curator)
         rows = history.history_queryset(model, pk)
         page = self.paginate_queryset(rows)
         if not page and not model.objects.filter(pk=pk).exists():
             raise Http404(f"No {model._meta.object_name} matches the given query.")
-        entries = history.entries(model, page, renames=self.history_renames)
+        entries = history.for_reader(
+            history.entries(model, page, renames=self.history_renames),
+            # What the reader may read of the record is what its representation shows.
+            fields=None if curator else set(self.detail_serializer().fields),
+            who=None if curator else settings.HISTORY_PUBLIC_LABEL,
+            long_text=None if full else settings.HISTORY_TEXT_INLINE_MAX,
+        )
         return self.get_paginated_response(HistoryEntrySerializer(entries, many=True).data)
+
+    def detail_serializer(self):
+        """The serializer of the record's detail (``retrieve``), whatever the current action."""
+        return type(self).serializer_class()
+
+    @staticmethod
+    def _may_change(request, model) -> bool:
+        """A curator of this kind of record: who may change it may read all of its history."""
+        opts = model._meta
+        return request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
+
+    @staticmethod
+    def _full(request, curator: bool) -> bool:
+        raw = request.query_params.get("full") or "false"  # empty: not given
+        if raw not in {"true", "false"}:
+            raise ValidationError({"full": [f"'{raw[:40]}' is not true or false."]})
+        if raw == "true" and not curator:
+            raise PermissionDeniedFor(
+                "Only curators may read long texts whole.",
+                {"full": ["Only a user who may change this record may ask for full values."]},
+            )
+        return raw == "true"
 
 
 IF_MATCH = OpenApiParameter(
