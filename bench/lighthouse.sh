@@ -32,7 +32,7 @@ import json, sys
 
 report = json.load(open(sys.argv[1]))
 score = report["categories"]["accessibility"]["score"]
-print(f"{score:.2f} {sys.argv[2]}")
+print(f"{score:g} {sys.argv[2]}")
 for ref in report["categories"]["accessibility"]["auditRefs"]:
     audit = report["audits"][ref["id"]]
     if ref["weight"] and audit["score"] is not None and audit["score"] < 1:

@@ -16,6 +16,7 @@
   const $ = (id) => document.getElementById(id);
   let shown = { events: [], window: null, selected: null };
   let loading = 0;
+  let loaded = null; // the filters (as a query string) of the events shown
 
   // ---------------------------------------------------------------- dates (UTC days)
 
@@ -83,6 +84,7 @@
     const chosen = filtersFromURL();
     syncForm(chosen);
     const ticket = ++loading;
+    loaded = query(chosen);
     $("summary").textContent = "Loading events…";
     $("errors").hidden = true;
     $("csv-link").href = `${api}?${query(chosen, { format: "csv" })}`;
@@ -276,8 +278,12 @@
   // a crowded range is drawn unlabelled (titles show on hover and in the list below).
   const LABEL_CHARS = 34, CHAR_WIDTH = 6.6, MAX_LABELLED_LANES = 10;
 
+  // Cut at a word's end, so every word shown is a word of the mark's accessible name (its title).
   function shorten(text, chars = LABEL_CHARS) {
-    return text.length > chars ? `${text.slice(0, chars - 1).trimEnd()}…` : text;
+    if (text.length <= chars) return text;
+    const cut = text.slice(0, chars - 1);
+    const space = cut.lastIndexOf(" ");
+    return `${(space >= chars / 3 ? cut.slice(0, space) : cut).trimEnd()}…`;
   }
 
   function layout(events, x, start, end, labelled, bounds) {
@@ -546,7 +552,9 @@
   for (const name of ["actor", "tag", "claim_kind"]) {
     form.elements[name].addEventListener("change", () => form.requestSubmit());
   }
-  window.addEventListener("popstate", load);
+  // Back and forward reload when the filters differ; a jump to an anchor (the skip link) keeps
+  // the page, and the reader's place in it, as they are.
+  window.addEventListener("popstate", () => { if (query(filtersFromURL()) !== loaded) load(); });
   let resizing;
   window.addEventListener("resize", () => {
     clearTimeout(resizing);
