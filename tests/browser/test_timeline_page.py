@@ -184,6 +184,22 @@ def count(n, noun):
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
+def claim_phrase(claims):
+    """How an event's card counts its claims: "3 claims (1 report, 2 statements)"."""
+    if not claims:
+        return "no claims"
+    reports = sum(1 for claim in claims if kind_of(claim) == "report")
+    statements = len(claims) - reports
+    one = "report" if reports else "statement"
+    if len(claims) == 1:
+        kinds = f"a {one}"
+    elif not reports or not statements:
+        kinds = f"{'both' if len(claims) == 2 else 'all'} {one}s"
+    else:
+        kinds = f"{count(reports, 'report')}, {count(statements, 'statement')}"
+    return f"{count(len(claims), 'claim')} ({kinds})"
+
+
 ATTESTED = {slug for slug in EVENTS if any(claim["quote"] for claim in claims_of(slug))}
 # The attested event with the most sources, then the most claims: the richest evidence.
 RICHEST = max(
@@ -197,7 +213,9 @@ def test_every_event_card_says_what_its_evidence_is(site, page):
     for slug in EVENTS:
         card = page.locator(f"li.event[data-slug='{slug}']")
         meta = card.locator(".meta").inner_text()
-        assert count(len(sources_of(slug)), "source") in meta
+        assert meta.endswith(
+            f"{claim_phrase(claims_of(slug))} · {count(len(sources_of(slug)), 'source')}"
+        )
         flagged = card.locator(".flag.unattested")
         if slug in ATTESTED:
             assert flagged.count() == 0, slug

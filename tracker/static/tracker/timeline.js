@@ -178,14 +178,18 @@
     return `${n} ${noun}${n === 1 ? "" : "s"}`;
   }
 
-  // "3 claims (1 report, 2 statements)"; "1 claim (a statement)"; "no claims".
+  // "3 claims (1 report, 2 statements)", "2 claims (both reports)", "1 claim (a statement)",
+  // "4 claims (all statements)", "no claims".
   function claimCount(claims) {
     if (!claims.length) return "no claims";
     const reports = claims.filter((claim) => claim.kind === "report").length;
     const statements = claims.length - reports;
-    if (claims.length === 1) return `1 claim (a ${reports ? "report" : "statement"})`;
-    const kinds = [reports && count(reports, "report"), statements && count(statements, "statement")];
-    return `${count(claims.length, "claim")} (${kinds.filter(Boolean).join(", ")})`;
+    const n = claims.length;
+    const one = reports ? "report" : "statement";
+    let kinds = `${count(reports, "report")}, ${count(statements, "statement")}`;
+    if (n === 1) kinds = `a ${one}`;
+    else if (!reports || !statements) kinds = `${n === 2 ? "both" : "all"} ${one}s`;
+    return `${count(n, "claim")} (${kinds})`;
   }
 
   // Not colour alone: a word, a symbol and a sentence say an event has no evidence yet.
