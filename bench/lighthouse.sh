@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 LIGHTHOUSE=${LIGHTHOUSE:-.node/node_modules/.bin/lighthouse}
 export CHROME_PATH=${CHROME_PATH:-/usr/bin/chromium}
-PAGES=${PAGES:-"/ /?event=ukraine-severs-relations-north-korea-2022 /?date_from=2022-07&date_to=2022-07 /api/docs/"}
+PAGES=${PAGES:-"/ /?event=ukraine-severs-relations-north-korea-2022 /?date_from=2022-07&date_to=2022-07 /?claim_kind=report&date_from=2022-07&date_to=2022-07 /admin/login/ /api/docs/"}
 WORK=$(mktemp -d)
 export SQLITE_PATH="$WORK/site.sqlite3" STATIC_ROOT="$WORK/static" THROTTLE_ANON_RATE=off
 unset DATABASE_URL
