@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 WORKERS ?= 2
 STAMP := $(VENV)/.installed
 
-.PHONY: install browser-deps run migrate load test lint format check bench bench-deps clean
+.PHONY: install browser-deps run migrate load test lint format check bench bench-deps lighthouse clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,30 @@ browser-deps:
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "Chromium is missing (apt-get install chromium); browser tests will be skipped."; fi; }
+	@$(MAKE) --no-print-directory $(AXE)
+
+# axe-core (the engine of Lighthouse's accessibility audit), injected into the timeline page by
+# tests/browser/test_timeline_page.py; Lighthouse itself only for `make lighthouse`. Both from
+# the npm registry into .node/ (git-ignored), pinned.
+NODE_DIR := .node
+AXE := $(NODE_DIR)/node_modules/axe-core/axe.min.js
+AXE_VERSION ?= 4.14.1
+LIGHTHOUSE_VERSION ?= 12.8.2
+
+$(AXE):
+	@command -v npm >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; fi; }
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm install --silent --no-audit --no-fund --prefix $(NODE_DIR) axe-core@$(AXE_VERSION); \
+	else echo "npm is missing (apt-get install npm); the accessibility test will be skipped."; fi
+
+# Lighthouse's accessibility score of each HTML page, served from a scratch copy of the record
+# (bench/lighthouse.sh; results in docs/accessibility.md).
+lighthouse: install browser-deps
+	test -x $(NODE_DIR)/node_modules/.bin/lighthouse || \
+	  npm install --silent --no-audit --no-fund --prefix $(NODE_DIR) lighthouse@$(LIGHTHOUSE_VERSION)
+	bench/lighthouse.sh
 
 migrate: install
 	mkdir -p var
@@ -72,4 +96,4 @@ bench: install bench-deps
 		$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache $(NODE_DIR)

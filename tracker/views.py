@@ -6,7 +6,7 @@ from django.views.generic import TemplateView
 
 from tracker.models import Actor, Tag
 
-FILTERS = ("actor", "tag", "date_from", "date_to")
+FILTERS = ("actor", "tag", "date_from", "date_to", "claim_kind")
 
 
 class TimelinePage(TemplateView):
@@ -22,6 +22,7 @@ class TimelinePage(TemplateView):
             .order_by("name")
             .values("slug", "name"),
             tags=Tag.objects.order_by("name").values("slug", "name"),
+            claim_kinds=[("report", "Reports only"), ("statement", "Statements only")],
             chosen={name: self.request.GET.get(name, "") for name in FILTERS},
             **kwargs,
         )

@@ -22,6 +22,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
+# axe-core, which `make test` installs from the npm registry (see the Makefile's $(AXE)).
+AXE = ROOT / ".node" / "node_modules" / "axe-core" / "axe.min.js"
 
 
 def pytest_collection_modifyitems(items):
@@ -122,6 +124,34 @@ def page(chromium):
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+@pytest.fixture(scope="session")
+def axe_script() -> Path:
+    if not AXE.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"axe-core is not installed at {AXE}; `make test` installs it")
+        pytest.skip(f"axe-core is not installed at {AXE} (`make browser-deps` installs it)")
+    return AXE
+
+
+def axe_violations(page, axe_script: Path, disabled: tuple[str, ...] = ()) -> list[str]:
+    """The page's accessibility violations by axe-core, with the rule set Lighthouse's audit
+    draws on (WCAG 2.x A and AA, and best practices such as heading order), one line each;
+    `disabled` names rules not to run."""
+    page.add_script_tag(path=str(axe_script))
+    result = page.evaluate(
+        """(disabled) => axe.run(document, {
+             runOnly: {type: "tag",
+               values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]},
+             rules: Object.fromEntries(disabled.map((id) => [id, {enabled: false}]))})""",
+        list(disabled),
+    )
+    return [
+        f"{v['id']}: {node['target']} {node['failureSummary']}"
+        for v in result["violations"]
+        for node in v["nodes"]
+    ]
 
 
 def screenshot(page, name: str) -> Path:

@@ -8,7 +8,9 @@ import json
 import re
 from pathlib import Path
 
-from tests.browser.conftest import screenshot
+import pytest
+
+from tests.browser.conftest import axe_violations, screenshot
 
 RECORD = json.loads((Path(__file__).parents[2] / "fixtures" / "record.json").read_text())
 EVENTS = {o["fields"]["slug"]: o["fields"] for o in RECORD if o["model"] == "tracker.event"}
@@ -161,6 +163,285 @@ def test_a_bad_date_is_explained(site, page):
     assert page.inner_text("#summary") == "No events shown: the filters need correcting."
     assert page.is_hidden(".axis-panel")
     screenshot(page, "timeline-bad-date")
+
+
+# ---------------------------------------------------------------- evidence: sources and kinds
+
+
+def kind_of(claim):
+    return claim.get("kind", "statement")
+
+
+def sources_of(event_slug):
+    """The event's sources as the page should list them: in order of publication, each with the
+    number of the event's claims it holds."""
+    held = {}
+    for claim in claims_of(event_slug):
+        held[claim["source"][0]] = held.get(claim["source"][0], 0) + 1
+    return sorted(held.items(), key=lambda item: (SOURCES[item[0]]["published"], item[0]))
+
+
+def count(n, noun):
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def claim_phrase(claims):
+    """How an event's card counts its claims: "3 claims (1 report, 2 statements)"."""
+    if not claims:
+        return "no claims"
+    reports = sum(1 for claim in claims if kind_of(claim) == "report")
+    statements = len(claims) - reports
+    one = "report" if reports else "statement"
+    if len(claims) == 1:
+        kinds = f"a {one}"
+    elif not reports or not statements:
+        kinds = f"{'both' if len(claims) == 2 else 'all'} {one}s"
+    else:
+        kinds = f"{count(reports, 'report')}, {count(statements, 'statement')}"
+    return f"{count(len(claims), 'claim')} ({kinds})"
+
+
+ATTESTED = {slug for slug in EVENTS if any(claim["quote"] for claim in claims_of(slug))}
+# The attested event with the most sources, then the most claims: the richest evidence.
+RICHEST = max(
+    sorted(ATTESTED), key=lambda slug: (len(sources_of(slug)), len(claims_of(slug)), slug)
+)
+WITH_NOTES = sorted(slug for slug in ATTESTED if any(c["notes"] for c in claims_of(slug)))
+
+
+def test_every_event_card_says_what_its_evidence_is(site, page):
+    open_timeline(page, f"{site.url}/")
+    for slug in EVENTS:
+        card = page.locator(f"li.event[data-slug='{slug}']")
+        meta = card.locator(".meta").inner_text()
+        assert meta.endswith(
+            f"{claim_phrase(claims_of(slug))} · {count(len(sources_of(slug)), 'source')}"
+        )
+        flagged = card.locator(".flag.unattested")
+        if slug in ATTESTED:
+            assert flagged.count() == 0, slug
+            assert "unattested" not in card.get_attribute("class")
+        else:  # said in words, not by colour alone
+            assert flagged.inner_text().startswith("⚠ UNATTESTED"), slug
+            assert "no claim quoted from a source" in flagged.inner_text()
+    assert page.locator("li.event.unattested").count() == len(EVENTS) - len(ATTESTED)
+
+
+def test_an_events_sources_in_the_panel(site, page):
+    open_timeline(page, f"{site.url}/?event={RICHEST}")
+    panel = page.locator("#panel")
+    expected = sources_of(RICHEST)
+    assert panel.locator(".sources-title").inner_text().lower() == (
+        f"reported in {count(len(expected), 'source')}"
+    )
+    items = panel.locator(".sources li.source-item")
+    assert items.evaluate_all("nodes => nodes.map(n => n.dataset.source)") == [
+        slug for slug, _ in expected
+    ]
+    for (slug, held), item in zip(expected, items.all(), strict=True):
+        source = SOURCES[slug]
+        publisher = ACTORS[source["publisher"][0]]["name"] if source["publisher"] else None
+        assert item.locator(".source-title").inner_text() == source["title"]
+        assert item.locator(".source-meta").inner_text() == " · ".join(
+            part
+            for part in [
+                publisher,
+                f"published {source['published']}",
+                f"{count(held, 'claim')} about this event",
+            ]
+            if part
+        )
+        # A link to the document only where the record has its address.
+        assert item.locator("a").count() == (1 if source["url"] else 0)
+    assert panel.locator(".flag.unattested").count() == 0
+    screenshot(page, "timeline-sources")
+
+
+def test_reports_and_statements_told_apart_with_their_notes(site, page):
+    event = WITH_NOTES[0]
+    open_timeline(page, f"{site.url}/?event={event}")
+    panel = page.locator("#panel")
+    for claim in claims_of(event):
+        card = panel.locator(f"article.claim[data-claim='{claim['slug']}']")
+        kind = kind_of(claim)
+        assert card.get_attribute("data-kind") == kind
+        assert card.locator(".kind").inner_text().lower() == kind  # a word, not a colour
+        assert card.locator(".claimant-name").inner_text() == ACTORS[claim["claimant"][0]]["name"]
+        assert card.locator(".status").inner_text().lower().endswith(claim["status"])
+        notes = card.locator("details.notes")
+        if not claim["notes"]:
+            assert notes.count() == 0
+            continue
+        if claim["status"] in ("disputed", "refuted"):
+            assert notes.get_attribute("open") is not None
+        else:  # closed until asked for
+            assert not notes.locator("p").is_visible()
+            notes.locator("summary").click()
+        assert notes.locator("p").is_visible()
+        assert notes.locator("p").inner_text() == claim["notes"]
+
+
+def doctor(page, change):
+    """Serve the page a changed copy of the API's answer, for cases the record may not hold."""
+
+    def handle(route):
+        response = route.fetch()
+        body = response.json()
+        for event in body["results"]:
+            change(event)
+        route.fulfill(response=response, json=body)
+
+    page.route(re.compile(r"/api/v1/events/\?"), handle)
+
+
+def test_a_refuted_report_and_an_unattested_event(site, page):
+    event = "ukraine-severs-relations-north-korea-2022"
+    note = "The ministry's website says otherwise; see the corroborated claim."
+
+    def change(e):
+        if e["slug"] == event:
+            e["claims"][0].update(kind="report", status="refuted", notes=note)
+            e["claims"][1].update(kind="statement", status="disputed", notes="")
+            e["sources"][0]["url"] = e["claims"][0]["source"]["url"] = "https://example.org/doc"
+        elif e["slug"] == "pushilin-state-tv-interview-2022":
+            e.update(attested=False, sources=[], claims=[])
+
+    doctor(page, change)
+    open_timeline(page, f"{site.url}/?date_from=2022-07&date_to=2022-07&event={event}")
+    claims = page.locator("#panel article.claim")
+    report, disputed = claims.nth(0), claims.nth(1)
+    assert report.locator(".claim-head").inner_text().startswith("REPORT")
+    assert report.locator(".kind").text_content() == "Report"
+    assert report.locator(".status").inner_text() == "✗ REFUTED"
+    assert report.locator("details.notes summary").inner_text() == "Why refuted: curator's notes"
+    assert report.locator("details.notes p").is_visible()
+    assert report.locator("details.notes p").inner_text() == note
+    assert report.locator(".claimant").inner_text().split(" · ")[1].startswith("reported ")
+    assert disputed.locator(".kind").text_content() == "Statement"
+    assert disputed.locator(".status").inner_text() == "⚠ DISPUTED"
+    assert disputed.locator("details.notes").count() == 0
+    link = page.locator("#panel .sources a.source-title")
+    assert link.get_attribute("href") == "https://example.org/doc"
+    assert link.get_attribute("rel") == "noopener noreferrer"
+    assert link.inner_text().endswith("(opens in a new tab)")
+    screenshot(page, "timeline-refuted-report")
+
+    unattested = "pushilin-state-tv-interview-2022"
+    card = page.locator(f"li.event[data-slug='{unattested}']")
+    assert card.locator(".meta").inner_text().endswith("no claims · 0 sources")
+    assert card.locator(".flag.unattested").is_visible()
+    card.locator(".event-open").click()
+    assert page.locator("#panel h2").inner_text() == EVENTS[unattested]["title"]
+    assert page.locator("#panel .flag.unattested").inner_text().startswith("⚠ UNATTESTED")
+    assert page.locator("#panel .claims-title").inner_text().lower() == (
+        "no claims recorded about this event"
+    )
+
+
+def test_the_claim_kind_filter(site, page):
+    open_timeline(page, f"{site.url}/")
+    assert page.input_value("#filter-claim-kind") == ""
+    page.select_option("#filter-claim-kind", "report")
+    page.wait_for_url(re.compile(r"\?claim_kind=report$"))
+    reports = {c["slug"] for c in CLAIMS if c["events"] and kind_of(c) == "report"}
+    # Every event stays listed (with its sources); only report claims are embedded.
+    page.wait_for_selector(f"#summary >> text=31 events with {count(len(reports), 'claim')}.")
+    assert page.get_attribute("#csv-link", "href") == "/api/v1/events/?format=csv&claim_kind=report"
+    page.locator(f"li.event[data-slug='{RICHEST}'] .event-open").click()
+    kinds = page.eval_on_selector_all("#panel article.claim", "ns => ns.map(n => n.dataset.kind)")
+    assert kinds == ["report"] * sum(1 for c in claims_of(RICHEST) if kind_of(c) == "report")
+    assert page.locator("#panel .source-item").count() == len(sources_of(RICHEST))
+    page.go_back()
+    page.wait_for_selector("#summary >> text=31 events")
+    assert page.input_value("#filter-claim-kind") == ""
+
+
+def test_the_page_works_from_the_keyboard(site, page):
+    open_timeline(page, f"{site.url}/?date_from=2022-07&date_to=2022-07")
+    focused = "() => [document.activeElement.tagName, document.activeElement.textContent]"
+    page.keyboard.press("Tab")
+    assert page.evaluate(focused) == ["A", "Skip to the events"]
+    page.keyboard.press("Enter")
+    assert page.evaluate(focused) == ["H2", "Events"]
+    page.keyboard.press("Tab")  # the first event's title, a button
+    first, second = JULY_INSIDE[:2]
+    assert page.evaluate(focused) == ["BUTTON", EVENTS[first]["title"]]
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(rf"&event={first}$"))
+    # The reader moves with the choice, to the panel's heading, and can come back.
+    assert page.evaluate(focused) == ["H2", EVENTS[first]["title"]]
+    assert page.locator(f"li.event.selected[data-slug='{first}']").count() == 1
+    stops = []
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        stops.append(page.evaluate("() => document.activeElement.className"))
+        if stops[-1] == "back":
+            break
+    assert stops[-1] == "back", stops
+    summaries = page.locator("#panel details.notes").count()
+    assert stops.count("") == summaries  # each notes' <summary> is a stop on the way
+    page.keyboard.press("Enter")
+    assert page.evaluate(focused) == ["BUTTON", EVENTS[first]["title"]]
+    page.keyboard.press("Tab")
+    assert page.evaluate(focused) == ["BUTTON", EVENTS[second]["title"]]
+    page.keyboard.press(" ")
+    page.wait_for_url(re.compile(rf"&event={second}$"))
+    assert page.locator("#panel h2").inner_text() == EVENTS[second]["title"]
+    # The marks on the axis answer Enter too.
+    page.focus(f"#axis g.event-mark[data-slug='{first}']")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(rf"&event={first}$"))
+    assert page.evaluate(focused) == ["H2", EVENTS[first]["title"]]
+
+
+def test_no_console_errors(site, page):
+    problems = []
+    page.on(
+        "console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None
+    )
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    open_timeline(page, f"{site.url}/")
+    for slug in EVENTS:
+        page.locator(f"li.event[data-slug='{slug}'] .event-open").click()
+        assert page.locator("#panel h2").inner_text() == EVENTS[slug]["title"]
+    page.select_option("#filter-claim-kind", "statement")
+    page.wait_for_url(re.compile(r"\?claim_kind=statement"))
+    page.wait_for_selector("body[data-state='ready']", state="attached")
+    assert problems == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        f"?event={RICHEST}",
+        "?date_from=2022-07&date_to=2022-07&claim_kind=statement",
+        "?date_from=2022-13",
+    ],
+    ids=["all", "an-event", "july-statements", "bad-date"],
+)
+def test_axe_finds_no_accessibility_violation(site, page, axe_script, query):
+    open_timeline_or_error(page, f"{site.url}/{query}")
+    page.eval_on_selector_all("#panel details", "nodes => nodes.forEach(n => { n.open = true; })")
+    assert axe_violations(page, axe_script) == []
+
+
+def test_axe_on_a_refuted_report_and_an_unattested_event(site, page, axe_script):
+    def change(e):
+        if e["claims"]:
+            e["claims"][0].update(kind="report", status="refuted", notes="Wrong on its face.")
+        else:
+            e.update(attested=False)
+
+    doctor(page, change)
+    open_timeline(page, f"{site.url}/?date_from=2022-07&date_to=2022-07&event={JULY_INSIDE[1]}")
+    assert page.locator("#panel .status.refuted").count() == 1
+    assert axe_violations(page, axe_script) == []
+
+
+def open_timeline_or_error(page, url):
+    page.goto(url)
+    page.wait_for_selector("body[data-state]", state="attached")
 
 
 def _participants(event_slug):

@@ -1,10 +1,12 @@
 // The timeline page: reads /api/v1/events/ (200 a page, following `next`) with the filters in
-// the page's URL, draws the events on an SVG time axis and lists them; a click shows the
-// event's claims. Plain JavaScript, no libraries, no build step.
+// the page's URL, draws the events on an SVG time axis and lists them; a click (or Enter on an
+// event's title) shows the event's evidence: its sources, and its claims, reports told from
+// statements, with their status and the curators' notes. Plain JavaScript, no libraries, no
+// build step.
 "use strict";
 
 (function () {
-  const FILTERS = ["actor", "tag", "date_from", "date_to"];
+  const FILTERS = ["actor", "tag", "date_from", "date_to", "claim_kind"];
   const DAY = 86400000;
   const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
   const SVG = "http://www.w3.org/2000/svg";
@@ -14,6 +16,7 @@
   const $ = (id) => document.getElementById(id);
   let shown = { events: [], window: null, selected: null };
   let loading = 0;
+  let loaded = null; // the filters (as a query string) of the events shown
 
   // ---------------------------------------------------------------- dates (UTC days)
 
@@ -81,6 +84,7 @@
     const chosen = filtersFromURL();
     syncForm(chosen);
     const ticket = ++loading;
+    loaded = query(chosen);
     $("summary").textContent = "Loading events…";
     $("errors").hidden = true;
     $("csv-link").href = `${api}?${query(chosen, { format: "csv" })}`;
@@ -120,7 +124,7 @@
   }
 
   function fieldName(field) {
-    return { date_from: "From", date_to: "To", actor: "Actor", tag: "Tag" }[field] || field;
+    return { date_from: "From", date_to: "To", actor: "Actor", tag: "Tag", claim_kind: "Claims" }[field] || field;
   }
 
   function syncForm(chosen) {
@@ -133,7 +137,7 @@
     const node = document.createElement(tag);
     for (const [key, value] of Object.entries(attrs || {})) {
       if (key === "class") node.className = value;
-      else if (key.startsWith("data-")) node.setAttribute(key, value);
+      else if (key.startsWith("data-") || key.startsWith("aria-") || key === "role") node.setAttribute(key, value);
       else node[key] = value;
     }
     node.append(...children.filter((child) => child !== null && child !== undefined));
@@ -174,6 +178,27 @@
     return `${n} ${noun}${n === 1 ? "" : "s"}`;
   }
 
+  // "3 claims (1 report, 2 statements)", "2 claims (both reports)", "1 claim (a statement)",
+  // "4 claims (all statements)", "no claims".
+  function claimCount(claims) {
+    if (!claims.length) return "no claims";
+    const reports = claims.filter((claim) => claim.kind === "report").length;
+    const statements = claims.length - reports;
+    const n = claims.length;
+    const one = reports ? "report" : "statement";
+    let kinds = `${count(reports, "report")}, ${count(statements, "statement")}`;
+    if (n === 1) kinds = `a ${one}`;
+    else if (!reports || !statements) kinds = `${n === 2 ? "both" : "all"} ${one}s`;
+    return `${count(n, "claim")} (${kinds})`;
+  }
+
+  // Not colour alone: a word, a symbol and a sentence say an event has no evidence yet.
+  function unattestedFlag() {
+    return el("p", { class: "flag unattested" },
+      el("span", { class: "flag-label" }, el("span", { "aria-hidden": "true" }, "⚠ "), "Unattested"),
+      " no claim quoted from a source supports this event yet");
+  }
+
   function card(event) {
     const roles = new Map(); // one chip per actor, however many parts they played
     for (const actor of event.actors) {
@@ -182,23 +207,25 @@
     const actors = [...roles.values()].map(({ actor, roles: parts }) =>
       el("li", { class: `chip actor ${actor.kind}`, title: parts.join(", ") }, actor.name));
     const tags = event.tags.map((tag) => el("li", { class: "chip tag" }, `#${tag}`));
+    // The title is the card's one control: a button, so Tab reaches it and Enter or Space opens
+    // the event (a click anywhere else on the card does the same for a mouse).
+    const open = el("button", { type: "button", class: "event-open", "aria-controls": "panel" }, event.title);
+    open.addEventListener("click", (e) => { e.stopPropagation(); select(event.slug, true, true); });
     const item = el(
       "li",
-      { class: "event", "data-slug": event.slug, tabIndex: 0 },
+      { class: `event${event.attested ? "" : " unattested"}`, "data-slug": event.slug },
       el("div", { class: "when" },
         el("span", { class: "date" }, when(event)),
         el("span", { class: `precision ${event.date_precision}` }, event.date_precision)),
       el("div", { class: "what" },
-        el("h3", {}, event.title),
+        el("h3", {}, open),
         el("p", { class: "meta" },
-          [event.location, count(event.claims.length, "claim")].filter(Boolean).join(" · ")),
+          [event.location, claimCount(event.claims), count(event.sources.length, "source")].filter(Boolean).join(" · ")),
+        event.attested ? null : unattestedFlag(),
         event.summary ? el("p", { class: "summary-text" }, event.summary) : null,
         el("ul", { class: "chips" }, ...actors, ...tags)),
     );
     item.addEventListener("click", () => select(event.slug, true));
-    item.addEventListener("keydown", (e) => {
-      if (e.key === "Enter" || e.key === " ") { e.preventDefault(); select(event.slug, true); }
-    });
     item.addEventListener("mouseenter", () => highlight(event.slug, true));
     item.addEventListener("mouseleave", () => highlight(event.slug, false));
     return item;
@@ -255,8 +282,12 @@
   // a crowded range is drawn unlabelled (titles show on hover and in the list below).
   const LABEL_CHARS = 34, CHAR_WIDTH = 6.6, MAX_LABELLED_LANES = 10;
 
+  // Cut at a word's end, so every word shown is a word of the mark's accessible name (its title).
   function shorten(text, chars = LABEL_CHARS) {
-    return text.length > chars ? `${text.slice(0, chars - 1).trimEnd()}…` : text;
+    if (text.length <= chars) return text;
+    const cut = text.slice(0, chars - 1);
+    const space = cut.lastIndexOf(" ");
+    return `${(space >= chars / 3 ? cut.slice(0, space) : cut).trimEnd()}…`;
   }
 
   function layout(events, x, start, end, labelled, bounds) {
@@ -345,13 +376,13 @@
 
     const height = top + Math.max(plan.lanes, 1) * lane + 34;
     const baseline = height - 28;
-    const chart = svg("svg", { width, height, viewBox: `0 0 ${width} ${height}`, role: "img",
+    const chart = svg("svg", { width, height, viewBox: `0 0 ${width} ${height}`, role: "group",
       "aria-label": `Time axis from ${label(start, "day")} to ${label(end - DAY, "day")}` });
 
     for (const [t, text] of ticks(start, end)) {
       const tx = x(t);
       chart.append(svg("line", { x1: tx, x2: tx, y1: top - 6, y2: baseline, class: "grid" }));
-      chart.append(svg("text", { x: tx, y: baseline + 18, class: "tick", "text-anchor": "middle" }, text));
+      chart.append(svg("text", { x: tx, y: baseline + 18, class: "tick", "text-anchor": "middle", "aria-hidden": "true" }, text));
     }
     chart.append(svg("line", { x1: left, x2: width - right, y1: baseline, y2: baseline, class: "baseline" }));
 
@@ -359,7 +390,8 @@
       const { event } = mark;
       const y = top + mark.lane * lane + lane / 2;
       const classes = ["mark", event.date_precision, isInside(event) ? "" : "beyond"].join(" ").trim();
-      const group = svg("g", { class: "event-mark", "data-slug": event.slug, tabindex: "0" },
+      const group = svg("g", { class: "event-mark", "data-slug": event.slug, tabindex: "0", role: "button",
+        "aria-label": `${event.title} (${when(event)})` },
         svg("title", {}, `${event.title} (${when(event)})`));
       group.append(mark.isDay
         ? svg("circle", { cx: (mark.x0 + mark.x1) / 2, cy: y, r: 6, class: classes })
@@ -367,7 +399,7 @@
       if (mark.text) {
         const at = { inside: mark.x0 + 8, right: mark.x1 + 6, left: mark.x0 - 6 }[mark.side];
         group.append(svg("text", {
-          x: at, y: y + 4, "text-anchor": mark.side === "left" ? "end" : "start",
+          "aria-hidden": "true", x: at, y: y + 4, "text-anchor": mark.side === "left" ? "end" : "start",
           class: `mark-label${mark.side === "inside" ? " in-bar" : ""}${isInside(event) ? "" : " beyond"}`,
         }, mark.text));
       }
@@ -376,7 +408,7 @@
       if (!mark.isDay && day(event.date_end) + DAY > end) group.append(chevron(mark.x1 + 2, y, 1));
       group.addEventListener("click", () => select(event.slug, true));
       group.addEventListener("keydown", (e) => {
-        if (e.key === "Enter" || e.key === " ") { e.preventDefault(); select(event.slug, true); }
+        if (e.key === "Enter" || e.key === " ") { e.preventDefault(); select(event.slug, true, true); }
       });
       group.addEventListener("mouseenter", () => highlight(event.slug, true));
       group.addEventListener("mouseleave", () => highlight(event.slug, false));
@@ -403,16 +435,20 @@
     }
   }
 
-  // ---------------------------------------------------------------- the claims panel
+  // ---------------------------------------------------------------- the evidence panel
 
-  function select(slug, remember) {
+  const PLACEHOLDER = "Select an event to read its evidence: the sources that report it, and its "
+    + "claims with their quotes, who made them and where they were reported.";
+
+  // `focus`: the choice came from a key or the title's button, so the reader moves with it to
+  // the panel (its heading), and "Back to the event" returns them to where they were.
+  function select(slug, remember, focus) {
     shown.selected = slug;
     markSelected(slug);
     const event = shown.events.find((e) => e.slug === slug);
     const panel = $("panel");
     if (!event) {
-      panel.replaceChildren(el("p", { class: "placeholder" },
-        "Select an event to read its claims: the quotes, who made them, and where they were reported."));
+      panel.replaceChildren(el("p", { class: "placeholder" }, PLACEHOLDER));
       return;
     }
     if (remember) {
@@ -421,35 +457,91 @@
       history.replaceState(null, "", `?${params}`);
     }
     const people = event.actors.map((a) => `${a.name} (${a.role})`).join(", ");
+    const heading = el("h2", { tabIndex: -1 }, event.title);
+    const back = el("a", { class: "back", href: "#events-title" }, "Back to the event in the list");
+    back.addEventListener("click", (e) => {
+      e.preventDefault();
+      const card = document.querySelector(`li.event[data-slug="${CSS.escape(slug)}"] .event-open`);
+      if (card) card.focus();
+    });
     panel.replaceChildren(
       el("p", { class: "panel-when" }, [when(event), event.location].filter(Boolean).join(" · ")),
-      el("h2", {}, event.title),
+      heading,
       event.summary ? el("p", { class: "panel-summary" }, event.summary) : null,
       people ? el("p", { class: "panel-people" }, el("strong", {}, "Who: "), people) : null,
+      evidence(event),
       el("h3", { class: "claims-title" }, event.claims.length ? count(event.claims.length, "claim") : "No claims recorded about this event"),
       ...event.claims.map(claimCard),
+      back,
     );
+    if (focus) heading.focus();
   }
+
+  // Where the event is reported: its sources (from its claims), or a warning that it has none.
+  function evidence(event) {
+    const title = el("h3", { class: "sources-title" }, event.sources.length ? `Reported in ${count(event.sources.length, "source")}` : "Sources");
+    if (!event.attested) {
+      return el("section", { class: "evidence", "aria-label": "Evidence" }, title,
+        el("p", { class: "flag unattested", role: "note" },
+          el("span", { class: "flag-label" }, el("span", { "aria-hidden": "true" }, "⚠ "), "Unattested"),
+          " No claim quoted from a source supports this event yet: the record does not say who reports it."),
+        event.sources.length ? sourceList(event.sources) : null);
+    }
+    return el("section", { class: "evidence", "aria-label": "Evidence" }, title, sourceList(event.sources));
+  }
+
+  function sourceList(sources) {
+    return el("ul", { class: "sources" }, ...sources.map((source) => el(
+      "li", { class: "source-item", "data-source": source.slug },
+      documentLink(source),
+      el("span", { class: "source-meta" },
+        [source.publisher, `published ${source.published}`, `${count(source.claims, "claim")} about this event`]
+          .filter(Boolean).join(" · ")),
+    )));
+  }
+
+  function documentLink(source) {
+    if (!source.url) return el("span", { class: "source-title" }, source.title);
+    return el("a", { class: "source-title", href: source.url, rel: "noopener noreferrer", target: "_blank" },
+      source.title, el("span", { class: "visually-hidden" }, " (opens in a new tab)"));
+  }
+
+  const KINDS = { report: "Report", statement: "Statement" };
+  const STATUS_MARKS = { refuted: "✗ ", disputed: "⚠ ", corroborated: "✓ " };
 
   function claimCard(claim) {
     const source = claim.source;
-    const sourceTitle = source.url
-      ? el("a", { href: source.url, rel: "noopener noreferrer", target: "_blank" }, source.title)
-      : el("span", {}, source.title);
     const published = [source.publisher, `published ${source.published}`].filter(Boolean).join(", ");
+    const kind = claim.kind === "report" ? "report" : "statement";
     return el(
       "article",
-      { class: "claim", "data-claim": claim.slug },
+      { class: `claim ${kind} ${claim.status}`, "data-claim": claim.slug, "data-kind": kind },
+      // "Report · TASS", "Statement · Alexander Matsegora": the kind in words, then who.
+      el("p", { class: "claim-head" },
+        el("span", { class: `kind ${kind}` }, KINDS[kind]),
+        el("span", { class: "kind-sep", "aria-hidden": "true" }, " · "),
+        el("span", { class: "visually-hidden" }, " by "),
+        el("strong", { class: "claimant-name" }, claim.claimant.name),
+        " ",
+        el("span", { class: `status ${claim.status}` },
+          el("span", { "aria-hidden": "true" }, STATUS_MARKS[claim.status] || ""), claim.status)),
       claim.quote
         ? el("blockquote", { class: "quote" }, `“${claim.quote}”`)
         : el("p", { class: "quote paraphrase" }, claim.text),
       claim.quote ? el("p", { class: "claim-text" }, claim.text) : null,
       el("p", { class: "claimant" },
-        el("strong", {}, claim.claimant.name),
-        ` · ${claim.claimant.kind} · said ${claim.stated} `,
-        el("span", { class: `status ${claim.status}` }, claim.status)),
-      el("p", { class: "source" }, "Source: ", sourceTitle, ` — ${published}`),
+        `${claim.claimant.kind} · ${kind === "report" ? "reported" : "said"} ${claim.stated}`),
+      el("p", { class: "source" }, "Source: ", documentLink(source), ` — ${published}`),
+      claim.notes ? notes(claim) : null,
     );
+  }
+
+  // The curators' reasoning; open from the start where it explains a disputed or refuted claim.
+  function notes(claim) {
+    const open = claim.status === "refuted" || claim.status === "disputed";
+    return el("details", { class: "notes", open },
+      el("summary", {}, open ? `Why ${claim.status}: curator's notes` : "Curator's notes"),
+      el("p", {}, claim.notes));
   }
 
   // ---------------------------------------------------------------- wiring
@@ -461,10 +553,12 @@
     history.pushState(null, "", `?${query(chosen)}`);
     load();
   });
-  for (const name of ["actor", "tag"]) {
+  for (const name of ["actor", "tag", "claim_kind"]) {
     form.elements[name].addEventListener("change", () => form.requestSubmit());
   }
-  window.addEventListener("popstate", load);
+  // Back and forward reload when the filters differ; a jump to an anchor (the skip link) keeps
+  // the page, and the reader's place in it, as they are.
+  window.addEventListener("popstate", () => { if (query(filtersFromURL()) !== loaded) load(); });
   let resizing;
   window.addEventListener("resize", () => {
     clearTimeout(resizing);
