@@ -31,7 +31,7 @@ migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
 load: migrate
-	$(BIN)/python manage.py loaddata record
+	$(BIN)/python manage.py loaddata places record
 
 run: load
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0

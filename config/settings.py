@@ -215,6 +215,11 @@ API_CACHE_MAX_AGE = int(os.environ.get("API_CACHE_MAX_AGE", "30"))
 STATS_DEFAULT_LIMIT = 20
 STATS_MAX_LIMIT = 1000
 
+# Who reviews the claims in the schema.org ClaimReview export (?format=jsonld) and creates the
+# Web Annotations: an organisation's name and its URL (this site's root when empty).
+CLAIMREVIEW_AUTHOR_NAME = os.environ.get("CLAIMREVIEW_AUTHOR_NAME", "Timeline & claims tracker")
+CLAIMREVIEW_AUTHOR_URL = os.environ.get("CLAIMREVIEW_AUTHOR_URL", "")
+
 # Browsers may read the API from these origins (e.g. a dashboard on another host); none by default.
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
 CORS_URLS_REGEX = r"^/api/.*$"

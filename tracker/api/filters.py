@@ -31,6 +31,7 @@ from tracker.models import (
     EventActor,
     Source,
     Tag,
+    validate_wikidata,
 )
 
 
@@ -363,14 +364,25 @@ class ClaimFilter(filters.FilterSet):
 _JSON_SYNTAX = frozenset('[]{}",:\\')
 
 
+@extend_schema_field({"type": "string", "pattern": r"^Q[1-9][0-9]*$", "example": "Q7747"})
+class WikidataFilter(filters.CharFilter):
+    """A Wikidata item id (``Q7747``); anything else is a 400 naming the parameter."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("validators", [validate_wikidata])
+        kwargs.setdefault("max_length", 20)
+        super().__init__(*args, **kwargs)
+
+
 class ActorFilter(filters.FilterSet):
     kind = filters.ChoiceFilter(choices=ActorKind.choices)
+    wikidata = WikidataFilter(help_text="The actor's Wikidata id, e.g. Q7747.")
     q = SearchFilter(method="filter_q", help_text="Text search in names, titles and aliases.")
     ordering = OrderingFilter(fields={"name": "name", "id": "id"})
 
     class Meta:
         model = Actor
-        fields = ["kind", "q"]
+        fields = ["kind", "wikidata", "q"]
 
     def filter_q(self, qs, name, value):
         def term_query(term):

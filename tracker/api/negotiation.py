@@ -10,8 +10,9 @@ view does not take is negotiated without the override, so it reaches its 405. A 
 from __future__ import annotations
 
 from django.http import Http404
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotAcceptable, ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.utils.mediatypes import _MediaType
 
 
 class ContentNegotiation(DefaultContentNegotiation):
@@ -21,6 +22,11 @@ class ContentNegotiation(DefaultContentNegotiation):
             return renderers[0], renderers[0].media_type
         try:
             return super().select_renderer(request, renderers, format_suffix)
+        except NotAcceptable:
+            chosen = self._by_format_without_parameters(request, renderers)
+            if chosen is None:
+                raise
+            return chosen, chosen.media_type
         except Http404:
             if format_suffix:  # /events/1.xml: an address that names nothing stays a 404
                 raise
@@ -30,3 +36,15 @@ class ContentNegotiation(DefaultContentNegotiation):
             raise ValidationError(
                 {name: [f"'{given[:40]}' is not a format of this resource: use one of {formats}."]}
             ) from None
+
+    def _by_format_without_parameters(self, request, renderers):
+        """``?format=annotations`` with ``Accept: */*`` (or ``application/ld+json``): the
+        renderer's media type carries a ``profile`` parameter that DRF requires the Accept header
+        to repeat; a format asked for by name needs only the type itself to be acceptable."""
+        name = request.query_params.get(self.settings.URL_FORMAT_OVERRIDE)
+        named = [renderer for renderer in renderers if name and renderer.format == name]
+        if len(named) != 1 or ";" not in named[0].media_type:
+            return None
+        bare = _MediaType(named[0].media_type.split(";")[0])
+        accepts = self._get_parsed_accept_list(request)
+        return named[0] if any(bare.match(accept) for accept in accepts) else None
