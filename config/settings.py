@@ -160,6 +160,13 @@ STORAGES = {
     },
 }
 
+# Browser libraries from npm (vendor/package.json; `make install` runs npm ci there), served as
+# static files like the project's own, never from a CDN: TimelineJS3 for /embed/timeline/.
+TIMELINEJS_DIST = BASE_DIR / "vendor" / "node_modules" / "@knight-lab" / "timelinejs" / "dist"
+STATICFILES_DIRS = [("timelinejs", TIMELINEJS_DIST)] if TIMELINEJS_DIST.is_dir() else []
+# Who may frame /embed/timeline/ (CSP frame-ancestors; every other page refuses any frame).
+EMBED_FRAME_ANCESTORS = os.environ.get("EMBED_FRAME_ANCESTORS", "*")
+
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 # dumpdata/loaddata JSON that keeps timestamps whole (Django's cuts them to the millisecond).
 SERIALIZATION_MODULES = {"json": "tracker.serialization"}

@@ -12,7 +12,8 @@ from __future__ import annotations
 from django.http import Http404
 from rest_framework.exceptions import NotAcceptable, ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.utils.mediatypes import _MediaType
+
+from tracker.api.formats import FormatRenderer
 
 
 class ContentNegotiation(DefaultContentNegotiation):
@@ -38,13 +39,12 @@ class ContentNegotiation(DefaultContentNegotiation):
             ) from None
 
     def _by_format_without_parameters(self, request, renderers):
-        """``?format=annotations`` with ``Accept: */*`` (or ``application/ld+json``): the
-        renderer's media type carries a ``profile`` parameter that DRF requires the Accept header
-        to repeat; a format asked for by name needs only the type itself to be acceptable."""
+        """A format of ``tracker.api.formats`` asked for by name (``?format=timelinejs``) is
+        answered whatever the Accept header says: TimelineJS fetches its data with ``Accept:
+        application/json``, and the annotations' media type carries a ``profile`` that DRF would
+        require the Accept header to repeat. The name is the client's explicit choice."""
         name = request.query_params.get(self.settings.URL_FORMAT_OVERRIDE)
         named = [renderer for renderer in renderers if name and renderer.format == name]
-        if len(named) != 1 or ";" not in named[0].media_type:
-            return None
-        bare = _MediaType(named[0].media_type.split(";")[0])
-        accepts = self._get_parsed_accept_list(request)
-        return named[0] if any(bare.match(accept) for accept in accepts) else None
+        if len(named) == 1 and isinstance(named[0], FormatRenderer):
+            return named[0]
+        return None
