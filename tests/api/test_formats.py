@@ -11,6 +11,8 @@ from pyld import jsonld
 
 from tests.factories import ClaimFactory, EventFactory, SourceFactory
 from tracker.api import formats
+from tracker.api.formats import claimreview, webannotation
+from tracker.api.formats import events as events_module
 from tracker.models import Claim, ClaimStatus, Event, Source
 
 pytestmark = pytest.mark.django_db
@@ -408,9 +410,20 @@ def test_bad_input_is_a_json_400_naming_the_parameter(api, resource, name, query
 def test_a_format_streams_in_chunks(api, monkeypatch, resource, name):
     whole = body(api.get(f"/api/v1/{resource}/?format={name}"))
     monkeypatch.setattr(formats, "CHUNK_SIZE", 3)
+    chunks = []
+    original = formats.chunks
+
+    def counted(records, size=None):
+        for chunk in original(records, size):
+            chunks.append(len(chunk))
+            yield chunk
+
+    for module in (claimreview, webannotation, events_module):
+        monkeypatch.setattr(module, "chunks", counted)
     response = api.get(f"/api/v1/{resource}/?format={name}")
     assert response.streaming
     chunked = body(response)
+    assert len(chunks) > 5 and max(chunks) == 3
     if name == "ics":  # DTSTAMP is the record's last change: the same for both reads
         assert chunked == whole
     else:

@@ -364,14 +364,24 @@ class ClaimFilter(filters.FilterSet):
 _JSON_SYNTAX = frozenset('[]{}",:\\')
 
 
+class WikidataField(forms.CharField):
+    """A Wikidata item id (``Q7747``), with one message for anything else."""
+
+    default_validators = []
+
+    def run_validators(self, value):
+        if value in self.empty_values:
+            return
+        if "\x00" in value:  # named as every other parameter names it
+            raise forms.ValidationError("Null characters are not allowed.", code="null_characters")
+        validate_wikidata(value)
+
+
 @extend_schema_field({"type": "string", "pattern": r"^Q[1-9][0-9]*$", "example": "Q7747"})
 class WikidataFilter(filters.CharFilter):
     """A Wikidata item id (``Q7747``); anything else is a 400 naming the parameter."""
 
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("validators", [validate_wikidata])
-        kwargs.setdefault("max_length", 20)
-        super().__init__(*args, **kwargs)
+    field_class = WikidataField
 
 
 class ActorFilter(filters.FilterSet):

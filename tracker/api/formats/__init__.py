@@ -144,8 +144,9 @@ def serializer_context(request) -> dict:
     return {"request": _WithoutFormat(request)}
 
 
-def chunks(records: QuerySet, size: int = CHUNK_SIZE) -> Iterator[list]:
-    """The records, ``size`` at a time (one query, read with a cursor)."""
+def chunks(records: QuerySet, size: int | None = None) -> Iterator[list]:
+    """The records, ``size`` (``CHUNK_SIZE``) at a time (one query, read with a cursor)."""
+    size = size or CHUNK_SIZE
     rows = records.iterator(chunk_size=size)
     while chunk := list(islice(rows, size)):
         yield chunk

@@ -18,14 +18,13 @@ from django.db.models import QuerySet
 
 from tracker import dates, selectors
 from tracker.api.formats import (
-    CHUNK_SIZE,
     JSONLDRenderer,
     ListFormat,
     chunks,
     json_array,
     serializer_context,
 )
-from tracker.api.serializers import ClaimSerializer
+from tracker.api.serializers import ClaimSerializer, DetailURL
 from tracker.models import ClaimStatus
 
 CONTEXT = "https://schema.org"
@@ -48,9 +47,10 @@ def _date(start, end, precision) -> dict:
     return {"datePublished": iso} if iso else {}
 
 
-def claim_node(claim: dict, model) -> dict:
+def claim_node(claim: dict, model, source_url) -> dict:
     """A claim's JSON (``ClaimSerializer``) as a schema.org Claim; ``model`` is the claim read
-    with its claimant and source (for what the JSON does not carry: archive, Wikidata)."""
+    with its claimant and source (for what the JSON does not carry: archive, Wikidata);
+    ``source_url(pk)`` a source's API address, where the document has no address of its own."""
     claimant, source = claim["claimant"], claim["source"]
     author = {
         "@type": "Person" if claimant["kind"] == "person" else "Organization",
@@ -61,7 +61,7 @@ def claim_node(claim: dict, model) -> dict:
     source_model = model.source
     appearance = {
         "@type": "CreativeWork",
-        "url": source["url"] or source_model.archive_url or claim["url"],
+        "url": source["url"] or source_model.archive_url or source_url(source["id"]),
         "name": source["title"],
         **_date(source_model.published_start, source_model.published_end,
                 source_model.published_precision),
@@ -84,7 +84,7 @@ def claim_node(claim: dict, model) -> dict:
     return node
 
 
-def claim_review(claim: dict, model, organisation: dict) -> dict:
+def claim_review(claim: dict, model, organisation: dict, source_url) -> dict:
     """A judged claim's ClaimReview, with the Claim it reviews."""
     status = claim["status"]
     rating = {
@@ -104,19 +104,21 @@ def claim_review(claim: dict, model, organisation: dict) -> dict:
         "datePublished": model.updated.date().isoformat(),
         "author": organisation,
         "reviewRating": rating,
-        "itemReviewed": claim_node(claim, model),
+        "itemReviewed": claim_node(claim, model, source_url),
     }
 
 
 def nodes(claims: QuerySet, request) -> Iterator[dict]:
     organisation = reviewer(request)
-    serializer = ClaimSerializer(context=serializer_context(request))
-    for chunk in chunks(claims, CHUNK_SIZE):
+    context = serializer_context(request)
+    serializer = ClaimSerializer(context=context)
+    source_url = DetailURL("source-detail", context)
+    for chunk in chunks(claims):
         for claim, model in zip(serializer.represent(chunk), chunk, strict=True):
             if claim["status"] == ClaimStatus.UNVERIFIED:
-                yield claim_node(claim, model)
+                yield claim_node(claim, model, source_url)
             else:
-                yield claim_review(claim, model, organisation)
+                yield claim_review(claim, model, organisation, source_url)
 
 
 def write(claims: QuerySet, request) -> Iterator[str]:
