@@ -8,8 +8,10 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 WORKERS ?= 2
 STAMP := $(VENV)/.installed
+# Browser libraries the pages serve themselves (TimelineJS3), from npm into vendor/node_modules.
+JS_STAMP := vendor/node_modules/.installed
 
-.PHONY: install browser-deps run migrate load test lint format check bench bench-deps lighthouse clean
+.PHONY: install js-deps browser-deps run migrate load test lint format check bench bench-deps lighthouse clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,7 +19,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) js-deps
+
+$(JS_STAMP): vendor/package.json vendor/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; \
+	  fi; }
+	@if command -v npm >/dev/null 2>&1; then \
+	  cd vendor && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed; \
+	else echo "npm is missing (apt-get install npm): /embed/timeline/ will have no TimelineJS."; fi
+
+js-deps: $(JS_STAMP)
 
 # The browser tests drive Debian's Chromium (Playwright's own browser download is not used).
 browser-deps:
@@ -55,7 +68,7 @@ migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
 load: migrate
-	$(BIN)/python manage.py loaddata record
+	$(BIN)/python manage.py loaddata places record
 
 run: load
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0

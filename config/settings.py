@@ -192,6 +192,13 @@ STORAGES = {
     },
 }
 
+# Browser libraries from npm (vendor/package.json; `make install` runs npm ci there), served as
+# static files like the project's own, never from a CDN: TimelineJS3 for /embed/timeline/.
+TIMELINEJS_DIST = BASE_DIR / "vendor" / "node_modules" / "@knight-lab" / "timelinejs" / "dist"
+STATICFILES_DIRS = [("timelinejs", TIMELINEJS_DIST)] if TIMELINEJS_DIST.is_dir() else []
+# Who may frame /embed/timeline/ (CSP frame-ancestors; every other page refuses any frame).
+EMBED_FRAME_ANCESTORS = os.environ.get("EMBED_FRAME_ANCESTORS", "*")
+
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 # dumpdata/loaddata JSON that keeps timestamps whole (Django's cuts them to the millisecond).
 SERIALIZATION_MODULES = {"json": "tracker.serialization"}
@@ -292,6 +299,11 @@ API_CACHE_MAX_AGE = int(os.environ.get("API_CACHE_MAX_AGE", "30"))
 # Rankings under /api/v1/stats/: rows by default, and the quiet cap on ?limit=.
 STATS_DEFAULT_LIMIT = 20
 STATS_MAX_LIMIT = 1000
+
+# Who reviews the claims in the schema.org ClaimReview export (?format=jsonld) and creates the
+# Web Annotations: an organisation's name and its URL (this site's root when empty).
+CLAIMREVIEW_AUTHOR_NAME = os.environ.get("CLAIMREVIEW_AUTHOR_NAME", "Timeline & claims tracker")
+CLAIMREVIEW_AUTHOR_URL = os.environ.get("CLAIMREVIEW_AUTHOR_URL", "")
 
 # Browsers may read the API from these origins (e.g. a dashboard on another host); none by default.
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")

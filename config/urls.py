@@ -1,4 +1,5 @@
-"""URL roots: the timeline page, the admin, the v1 API and its OpenAPI schema and docs."""
+"""URL roots: the timeline page and its embeddable form, the admin, the v1 API and its OpenAPI
+schema and docs."""
 
 from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
@@ -10,10 +11,11 @@ from drf_spectacular.views import (
     SpectacularSwaggerSplitView,
 )
 
-from tracker.views import TimelinePage
+from tracker.views import EmbedTimelinePage, TimelinePage
 
 urlpatterns = [
     path("", TimelinePage.as_view(), name="timeline"),
+    path("embed/timeline/", EmbedTimelinePage.as_view(), name="embed-timeline"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("tracker.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

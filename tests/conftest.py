@@ -9,9 +9,10 @@ from rest_framework.test import APIClient
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """Load the seed record (fixtures/record.json) through the validating loaddata."""
+    """Load the places and the seed record (fixtures/places.json, record.json) through the
+    validating loaddata, which links events to places and actors to Wikidata, as ``make run``."""
     with django_db_blocker.unblock():
-        call_command("loaddata", "record", verbosity=0)
+        call_command("loaddata", "places", "record", verbosity=0)
 
 
 @pytest.fixture(autouse=True)

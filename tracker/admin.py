@@ -25,6 +25,7 @@ from tracker.models import (
     ClaimStatus,
     Event,
     EventActor,
+    Place,
     Source,
     Tag,
 )
@@ -131,12 +132,41 @@ def _brief(value):
 
 @admin.register(Actor)
 class ActorAdmin(RecordedAdmin):
-    list_display = ["name", "kind", "title", "affiliation", "slug"]
+    list_display = ["name", "kind", "title", "affiliation", "slug", "wikidata_link"]
     list_filter = ["kind"]
     list_select_related = ["affiliation"]
-    search_fields = ["name", "slug", "title"]
+    search_fields = ["name", "slug", "title", "wikidata"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["affiliation"]
+    readonly_fields = ["wikidata_link"]
+
+    @admin.display(description="Wikidata", ordering="wikidata")
+    def wikidata_link(self, actor):
+        return _wikidata_link(actor.wikidata)
+
+
+def _wikidata_link(wikidata: str):
+    """The item's page on Wikidata, opened in a new tab; a dash when there is none."""
+    if not wikidata:
+        return "—"
+    return format_html(
+        '<a href="https://www.wikidata.org/wiki/{}" target="_blank" rel="noopener noreferrer">'
+        "{}</a>",
+        wikidata,
+        wikidata,
+    )
+
+
+@admin.register(Place)
+class PlaceAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "latitude", "longitude", "wikidata_link", "geonames"]
+    search_fields = ["name", "slug", "wikidata"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["wikidata_link"]
+
+    @admin.display(description="Wikidata", ordering="wikidata")
+    def wikidata_link(self, place):
+        return _wikidata_link(place.wikidata)
 
 
 # --- Sources and the claims marked in them --------------------------------------------------
@@ -320,12 +350,13 @@ class AttestedFilter(admin.SimpleListFilter):
 
 @admin.register(Event)
 class EventAdmin(RecordedAdmin):
-    list_display = ["title", "date", "date_precision", "location", "is_attested"]
+    list_display = ["title", "date", "date_precision", "location", "place", "is_attested"]
     list_filter = [AttestedFilter, "date_precision", "tags"]
+    list_select_related = ["place"]
     search_fields = ["title", "slug", "summary", "location"]
     date_hierarchy = "date_start"
     prepopulated_fields = {"slug": ["title"]}
-    autocomplete_fields = ["tags"]
+    autocomplete_fields = ["tags", "place"]
     readonly_fields = ["date_start", "date_end", "date_precision"]
     inlines = [EventActorInline, EventClaimInline]
 

@@ -227,3 +227,53 @@ def set_bounds(instance: models.Model, name: str, value: str | None) -> None:
 
 def _has_field(instance: models.Model, name: str) -> bool:
     return any(field.name == name for field in instance._meta.concrete_fields)
+
+
+# --- Reading bounds back as calendar parts (the exports' formats) ----------------------------
+
+
+def as_date(value: datetime.date | str) -> datetime.date:
+    """A bound as stored (a date, or its ISO text in rows read from SQLite)."""
+    return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(value)
+
+
+def calendar_parts(day: datetime.date | str, precision: str) -> dict[str, int]:
+    """``{"year"[, "month"[, "day"]]}`` of a day, as far as the precision goes: a month-precision
+    date has no day (TimelineJS shows a month then, not a made-up day)."""
+    day = as_date(day)
+    parts = {"year": day.year}
+    if precision in (Precision.MONTH, Precision.DAY):
+        parts["month"] = day.month
+    if precision == Precision.DAY:
+        parts["day"] = day.day
+    return parts
+
+
+def _unit_end(day: datetime.date, precision: str) -> datetime.date:
+    """The last day of the day, month or year ``day`` starts, by precision."""
+    if precision == Precision.DAY:
+        return day
+    if precision == Precision.MONTH:
+        following = day.replace(day=28) + datetime.timedelta(days=4)
+        return following - datetime.timedelta(days=following.day)
+    return day.replace(month=12, day=31)
+
+
+def single_unit(start: datetime.date | str, end: datetime.date | str, precision: str) -> bool:
+    """Whether the bounds are one whole day, month or year of that precision (``2022-07``), not
+    a span of several (``2017-10/2017-12``, ``1990~/1999``)."""
+    start, end = as_date(start), as_date(end)
+    return _unit_end(start, precision) >= end
+
+
+def iso_reduced(start: datetime.date | str, end: datetime.date | str, precision: str) -> str | None:
+    """ISO 8601 at the date's precision (``2022-07-13``, ``2022-07``, ``2022``) when the bounds are
+    one day, month or year; None for a span, which no single ISO date says."""
+    if not single_unit(start, end, precision):
+        return None
+    start = as_date(start)
+    if precision == Precision.DAY:
+        return start.isoformat()
+    if precision == Precision.MONTH:
+        return f"{start.year:04d}-{start.month:02d}"
+    return f"{start.year:04d}"

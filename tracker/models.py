@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -74,6 +75,13 @@ class Record(models.Model):
         return (self.slug,)
 
 
+# A Wikidata item's id: Q and a number (Q7747 is Vladimir Putin). Checked everywhere it is stored.
+WIKIDATA_ID = r"^Q[1-9][0-9]*$"
+validate_wikidata = RegexValidator(
+    WIKIDATA_ID, "A Wikidata id is Q and a number, e.g. Q7747.", code="invalid_wikidata"
+)
+
+
 class ActorKind(models.TextChoices):
     PERSON = "person", "person"
     STATE = "state", "state"
@@ -89,13 +97,22 @@ class Actor(Record):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
     )
     aliases = models.JSONField(default=list, blank=True, help_text="Other names, as a list.")
+    wikidata = models.CharField(
+        max_length=20,
+        blank=True,
+        validators=[validate_wikidata],
+        help_text="The Wikidata item, e.g. Q7747; only where it is certain.",
+    )
     notes = models.TextField(blank=True)
 
     history = RecordHistory()
 
     class Meta:
         ordering = ["name"]
-        indexes = [models.Index(fields=["kind", "name"])]
+        indexes = [
+            models.Index(fields=["kind", "name"]),
+            models.Index(fields=["wikidata"], name="actor_wikidata"),
+        ]
 
     def __str__(self):
         return self.name
@@ -202,6 +219,41 @@ class Tag(models.Model):
         return (self.slug,)
 
 
+class Place(models.Model):
+    """Where events happen: a point (WGS 84, as GeoJSON and every map reads it) with the ids the
+    ecosystem knows it by. A country is a place too, at a representative point."""
+
+    slug = models.SlugField(max_length=120, unique=True)
+    name = models.CharField(max_length=200)
+    latitude = models.FloatField(validators=[MinValueValidator(-90), MaxValueValidator(90)])
+    longitude = models.FloatField(validators=[MinValueValidator(-180), MaxValueValidator(180)])
+    wikidata = models.CharField(
+        max_length=20, blank=True, validators=[validate_wikidata], help_text="e.g. Q959"
+    )
+    geonames = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The GeoNames id, e.g. 2013348."
+    )
+
+    objects = SlugManager()
+
+    class Meta:
+        ordering = ["name", "slug"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(latitude__gte=-90, latitude__lte=90), name="place_latitude_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__gte=-180, longitude__lte=180), name="place_longitude_range"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+
 class Event(Record):
     title = models.CharField(max_length=300)
     summary = models.TextField(blank=True)
@@ -217,6 +269,14 @@ class Event(Record):
         help_text="Days from date_start to date_end; the longest bounds date-window queries.",
     )
     location = models.CharField(max_length=200, blank=True)
+    place = models.ForeignKey(
+        Place,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="events",
+        help_text="Where it happened, on a map; location stays the words of the record.",
+    )
     participants = models.ManyToManyField(
         Actor, through="EventActor", related_name="events", blank=True
     )

@@ -72,7 +72,7 @@ def claim_list_queryset() -> QuerySet[Claim]:
 
 def event_queryset() -> QuerySet[Event]:
     """Events with their participants, tags and their claims embedded, in a constant query count."""
-    return Event.objects.prefetch_related(
+    return Event.objects.select_related("place").prefetch_related(
         Prefetch(
             "participations",
             queryset=EventActor.objects.select_related("actor").order_by("id"),
@@ -92,8 +92,9 @@ def attested_events(attested: bool = True) -> Q:
 
 
 def event_list_queryset() -> QuerySet[Event]:
-    """Events alone: what they embed comes from ``event_embeds`` for the whole page at once."""
-    return Event.objects.defer("notes", "created", "updated")
+    """Events alone (and their place): what they embed comes from ``event_embeds`` for the whole
+    page at once."""
+    return Event.objects.select_related("place").defer("notes", "created", "updated")
 
 
 # The columns of an embedded claim, its claimant and its source, in the order of ClaimRow.
@@ -546,7 +547,8 @@ def _rows(
 
 EVENT_ROW_FIELDS = [
     "id", "slug", "title", "summary", "date", "date_start", "date_end", "date_precision",
-    "location",
+    "location", "place__slug", "place__name", "place__latitude", "place__longitude",
+    "place__wikidata", "place__geonames",
 ]  # fmt: skip
 
 
@@ -617,7 +619,7 @@ def claim_rows(claims: QuerySet[Claim], *, chunk_size: int) -> Iterator[dict]:
 def actor_rows(actors: QuerySet[Actor], *, chunk_size: int) -> Iterator[dict]:
     """Actors with their affiliation's columns. One query."""
     fields = ["id", "slug", "name", "kind", "title", "affiliation__id", "affiliation__slug",
-              "affiliation__name", "affiliation__kind", "aliases"]  # fmt: skip
+              "affiliation__name", "affiliation__kind", "aliases", "wikidata"]  # fmt: skip
     return _rows(actors, fields, {}, chunk_size)
 
 

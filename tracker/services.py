@@ -27,17 +27,18 @@ from tracker.models import (
     ClaimStatus,
     Event,
     EventActor,
+    Place,
     Source,
     Tag,
 )
 
-ACTOR_FIELDS = {"slug", "name", "kind", "title", "affiliation", "aliases", "notes"}
+ACTOR_FIELDS = {"slug", "name", "kind", "title", "affiliation", "aliases", "wikidata", "notes"}
 SOURCE_FIELDS = {
     "slug", "title", "publisher", "author", "url", "published", "language", "text", "notes",
     "retrieved", "archive_url",
 }  # fmt: skip
 SOURCE_LINKS = {"credits"}
-EVENT_FIELDS = {"slug", "title", "summary", "date", "location", "notes"}
+EVENT_FIELDS = {"slug", "title", "summary", "date", "location", "place", "notes"}
 EVENT_LINKS = {"actors", "tags"}
 CLAIM_FIELDS = {
     "slug", "kind", "text", "quote", "claimant", "source", "stated", "status", "notes",
@@ -97,11 +98,14 @@ def actor_create(
     title: str = "",
     affiliation: Actor | None = None,
     aliases: Iterable[str] = (),
+    wikidata: str = "",
     notes: str = "",
     by=None,
 ) -> Actor:
     actor = Actor(slug=slug or unique_slug(Actor, name))
-    fields = dict(name=name, kind=kind, title=title, affiliation=affiliation, notes=notes)
+    fields = dict(
+        name=name, kind=kind, title=title, affiliation=affiliation, wikidata=wikidata, notes=notes
+    )
     return _save(actor, fields={**fields, "aliases": list(aliases)}, by=by, history_type=CREATED)
 
 
@@ -208,6 +212,7 @@ def event_create(
     slug: str = "",
     summary: str = "",
     location: str = "",
+    place: Place | None = None,
     notes: str = "",
     actors: Iterable[tuple[Actor, str]] = (),
     tags: Iterable[str] = (),
@@ -215,7 +220,9 @@ def event_create(
 ) -> Event:
     """An event; ``actors`` are (actor, role) pairs, ``tags`` slugs (new ones are created)."""
     event = Event(slug=slug or unique_slug(Event, title))
-    fields = dict(title=title, date=date, summary=summary, location=location, notes=notes)
+    fields = dict(
+        title=title, date=date, summary=summary, location=location, place=place, notes=notes
+    )
     links = dict(actors=list(actors), tags=list(tags))
     return _save(
         event,

@@ -1,10 +1,18 @@
-"""Pages for people: the timeline at ``/``, which reads the same API as everyone else."""
+"""Pages for people: the timeline at ``/`` and the embeddable timeline at ``/embed/timeline/``,
+which read the same API as everyone else."""
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.http import JsonResponse
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.http import urlencode
+from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.generic import TemplateView
 
-from tracker.models import Actor, Tag
+from tracker.api.exceptions import error_body
+from tracker.models import Actor, Event, Tag
 
 FILTERS = ("actor", "tag", "date_from", "date_to", "claim_kind")
 
@@ -26,3 +34,33 @@ class TimelinePage(TemplateView):
             chosen={name: self.request.GET.get(name, "") for name in FILTERS},
             **kwargs,
         )
+
+
+@method_decorator(xframe_options_exempt, name="dispatch")
+class EmbedTimelinePage(TemplateView):
+    """A TimelineJS3 timeline of the events the query's filters give (any filter of
+    ``/api/v1/events/``), for a story to put in an ``<iframe>``: the one page that other sites may
+    frame (``EMBED_FRAME_ANCESTORS``). TimelineJS is served by the project (vendor/, from npm)
+    and reads ``/api/v1/events/?format=timelinejs`` with the same filters. Bad filters are a
+    400 in the API's error shape, naming them, as the API would answer."""
+
+    template_name = "tracker/embed_timeline.html"
+
+    def get(self, request, *args, **kwargs):
+        from tracker.api.filters import EventFilter  # the API's rules for the same parameters
+
+        params = {name: value for name, value in request.GET.items() if name in EMBED_FILTERS}
+        checked = EventFilter(data=params, queryset=Event.objects.none())
+        if not checked.is_valid():
+            errors = {name: list(messages) for name, messages in checked.errors.items()}
+            return JsonResponse(error_body(400, "invalid", "Invalid input.", errors), status=400)
+        data_url = f"{reverse('event-list')}?{urlencode({**params, 'format': 'timelinejs'})}"
+        response = self.render_to_response(self.get_context_data(data_url=data_url))
+        response["Content-Security-Policy"] = f"frame-ancestors {settings.EMBED_FRAME_ANCESTORS}"
+        return response
+
+
+# The event filters the embed passes on (all of the list's but pagination and claim_kind).
+EMBED_FILTERS = (
+    "date_from", "date_to", "actor", "tag", "precision", "attested", "q", "ordering",
+)  # fmt: skip

@@ -14,8 +14,9 @@ pytestmark = pytest.mark.django_db
 HEADERS = {
     "events": [
         "id", "url", "slug", "title", "summary", "date", "date_start", "date_end",
-        "date_precision", "location", "actors", "tags", "attested", "sources", "claims",
-        "claim_ids",
+        "date_precision", "location", "place.slug", "place.name", "place.latitude",
+        "place.longitude", "place.wikidata", "place.geonames", "actors", "tags", "attested",
+        "sources", "claims", "claim_ids",
     ],
     "claims": [
         "id", "url", "slug", "kind", "text", "quote", "quote_start", "quote_end",
@@ -27,6 +28,7 @@ HEADERS = {
     "actors": [
         "id", "url", "slug", "name", "kind", "title",
         "affiliation.id", "affiliation.slug", "affiliation.name", "affiliation.kind", "aliases",
+        "wikidata",
     ],
     "sources": [
         "id", "url", "slug", "title", "publisher.id", "publisher.slug", "publisher.name",
@@ -110,6 +112,8 @@ def test_an_event_row_flattens_actors_tags_and_claims(api):
         "date": "2022-07-13", "date_start": "2022-07-13", "date_end": "2022-07-13",
         "date_precision": "day",
         "location": "",
+        "place.slug": "", "place.name": "", "place.latitude": "", "place.longitude": "",
+        "place.wikidata": "", "place.geonames": "",
         "actors": "ukraine:participant;north-korea:target;ukrainian-foreign-ministry:speaker;"
                   "dmytro-kuleba:speaker",
         "tags": "diplomacy;recognition;ukraine-war",
@@ -255,3 +259,17 @@ def test_head_of_an_export_reads_no_rows(api, django_assert_num_queries):
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["ETag"] == api.get("/api/v1/claims/?format=csv")["ETag"]
+
+
+def test_an_event_row_names_its_place(api):
+    (row,) = table(api.get("/api/v1/events/?format=csv&precision=day&q=summit&date_from=2019"))
+    assert row["slug"] == "vladivostok-summit-2019"
+    assert {name: value for name, value in row.items() if name.startswith("place.")} == {
+        "place.slug": "vladivostok", "place.name": "Vladivostok", "place.latitude": "43.1155",
+        "place.longitude": "131.8855", "place.wikidata": "Q959", "place.geonames": "2013348",
+    }  # fmt: skip
+
+
+def test_an_actor_row_carries_its_wikidata_id(api):
+    rows = table(api.get("/api/v1/actors/?format=csv&q=putin"))
+    assert [(row["slug"], row["wikidata"]) for row in rows] == [("vladimir-putin", "Q7747")]

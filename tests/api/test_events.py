@@ -78,8 +78,10 @@ def test_an_event_embeds_what_a_timeline_needs(api):
     body = api.get(f"/api/v1/events/{event.pk}/").json()
     assert list(body) == [
         "id", "url", "slug", "title", "summary", "date", "date_start", "date_end",
-        "date_precision", "location", "actors", "tags", "attested", "sources", "claims",
+        "date_precision", "location", "place", "actors", "tags", "attested", "sources",
+        "claims",
     ]  # fmt: skip
+    assert body["place"] is None  # its location is not given
     assert body["attested"] is True
     sources = Source.objects.filter(claims__events=event).distinct().order_by("published", "slug")
     assert body["sources"] == [
@@ -104,6 +106,17 @@ def test_an_event_embeds_what_a_timeline_needs(api):
     assert [claim["slug"] for claim in body["claims"]] == list(
         event.claims.order_by("stated_start", "id").values_list("slug", flat=True)
     )
+
+
+def test_an_event_names_its_place_with_its_identifiers(api):
+    event = Event.objects.get(slug="mansudae-assembly-hall-ceremony-2020")
+    body = api.get(f"/api/v1/events/{event.pk}/").json()
+    # "Mansudae Assembly Hall, Pyongyang, North Korea": the hall has no place, Pyongyang has.
+    assert body["location"] == "Mansudae Assembly Hall, Pyongyang, North Korea"
+    assert body["place"] == {
+        "slug": "pyongyang", "name": "Pyongyang", "latitude": 39.0194, "longitude": 125.7381,
+        "wikidata": "Q18808", "geonames": 1871859,
+    }  # fmt: skip
 
 
 def test_an_embedded_claim_has_the_contract_shape(api):

@@ -16,16 +16,16 @@ PARAMETERS = {
     "/api/v1/events/": {
         "date_from": "window", "date_to": "window", "actor": "actor", "tag": "tag",
         "precision": "choice", "attested": "boolean", "claim_kind": "choice", "q": "text",
-        "ordering": "choice", "page": "page", "page_size": "page", "format": "format",
+        "ordering": "choice", "page": "page", "page_size": "page", "format": "format:events",
     },
     "/api/v1/claims/": {
         "claimant": "actor", "source": "source", "event": "event", "status": "choice",
         "kind": "choice",
         "stated_from": "window", "stated_to": "window", "q": "text", "ordering": "choice",
-        "page": "page", "page_size": "page", "format": "format",
+        "page": "page", "page_size": "page", "format": "format:claims",
     },
     "/api/v1/actors/": {
-        "kind": "choice", "q": "text", "ordering": "choice", "page": "page", "page_size": "page",
+        "kind": "choice", "wikidata": "wikidata", "q": "text", "ordering": "choice", "page": "page", "page_size": "page",
         "format": "format",
     },
     "/api/v1/sources/": {
@@ -86,6 +86,14 @@ def _row_counts():
     return {label: apps.get_model(label)._default_manager.count() for label in TABLES}
 
 
+# The formats each list answers besides JSON (tracker/api/formats/).
+FORMATS = {
+    "format": "api, csv, json",
+    "format:events": "api, csv, geojson, ics, json, timelinejs",
+    "format:claims": "annotations, api, csv, json, jsonld",
+}
+
+
 def expected_error(kind: str, value: str) -> str | None:
     """The message a 400 gives for ``value`` in a parameter of ``kind``; None when it is harmless."""
     shown = value.strip()
@@ -103,8 +111,12 @@ def expected_error(kind: str, value: str) -> str | None:
         return f"Select a valid choice. {value} is not one of the available choices."
     if kind == "boolean":
         return None if shown.lower() in {"true", "false", "1", "0"} else "Give true or false."
-    if kind == "format":
-        return f"'{value[:40]}' is not a format of this resource: use one of api, csv, json."
+    if kind.startswith("format"):
+        return f"'{value[:40]}' is not a format of this resource: use one of {FORMATS[kind]}."
+    if kind == "wikidata":
+        if "\x00" in value:
+            return "Null characters are not allowed."
+        return "A Wikidata id is Q and a number, e.g. Q7747."
     if kind == "limit":
         if value.strip().lstrip("-").isdigit():
             return None if int(value) >= 1 else "Ensure this value is greater than or equal to 1."

@@ -61,7 +61,7 @@ def parameters(schema, path):
                 "page_size",
             },
         ),
-        ("/api/v1/actors/", {"kind", "q", "ordering", "page", "page_size"}),
+        ("/api/v1/actors/", {"kind", "wikidata", "q", "ordering", "page", "page_size"}),
         ("/api/v1/sources/", {"publisher", "q", "ordering", "page", "page_size"}),
         (
             "/api/v1/stats/timeline/",
@@ -97,9 +97,17 @@ def parameters(schema, path):
     ],
 )
 def test_every_parameter_is_described(schema, path, names):
-    # Every list and stats endpoint also takes ?format=json|csv (tracker/api/exports.py).
+    # Every list and stats endpoint also takes ?format=json|csv (tracker/api/exports.py), and
+    # events and claims the ecosystem's formats (tracker/api/formats/).
     assert set(parameters(schema, path)) == names | {"format"}
-    assert sorted(parameters(schema, path)["format"]["schema"]["enum"]) == ["csv", "json"]
+    formats = ["csv", "json", *OTHER_FORMATS.get(path, [])]
+    assert sorted(parameters(schema, path)["format"]["schema"]["enum"]) == sorted(formats)
+
+
+OTHER_FORMATS = {
+    "/api/v1/events/": ["geojson", "ics", "timelinejs"],
+    "/api/v1/claims/": ["annotations", "jsonld"],
+}
 
 
 @pytest.mark.parametrize(

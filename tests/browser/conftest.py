@@ -64,7 +64,7 @@ class Site:
 
     def start(self) -> None:
         self.manage("migrate", "--noinput", "-v0")
-        self.manage("loaddata", "record", "-v0")
+        self.manage("loaddata", "places", "record", "-v0")
         self.manage("collectstatic", "--noinput", "-v0")
         port = _free_port()
         self.url = f"http://127.0.0.1:{port}"

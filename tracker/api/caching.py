@@ -16,8 +16,8 @@ Dashboards poll; a poll that finds nothing new should cost one small query and n
   ``If-Modified-Since``, as HTTP requires, and is exact; prefer it.
 - ``Cache-Control: public, max-age=API_CACHE_MAX_AGE, must-revalidate`` and ``Vary: Accept``.
 
-Only JSON and CSV representations are cached; the browsable API's HTML (which shows the user
-and a CSRF token) is not.
+Only JSON, CSV and the formats of ``tracker.api.formats`` are cached; the browsable API's HTML
+(which shows the user and a CSRF token) is not.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from django.utils.http import http_date, parse_etags, parse_http_date_safe
 from tracker import selectors
 from tracker.api.conditional import etag_for, request_origin
 
-CACHED_FORMATS = {"json", "csv"}
+CACHED_FORMATS = {"json", "csv", "jsonld", "annotations", "timelinejs", "ics", "geojson"}
 # Headers a 304 must repeat (RFC 9110, 15.4.5) besides the validators.
 _REPEATED = ("Cache-Control", "Vary", "Content-Location", "Expires")
 

@@ -34,6 +34,7 @@ from django.urls import reverse
 from rest_framework.renderers import JSONRenderer
 
 from tracker import selectors
+from tracker.api.formats import FormatRenderer, ListFormat
 from tracker.api.pagination import Pagination, positive_int
 from tracker.api.renderers import CSVRenderer, csv_lines
 from tracker.models import Actor, Claim, Event, Source
@@ -114,6 +115,9 @@ EVENTS = Export(
         ("url", URL),
         *_columns("slug", "title", "summary", "date", "date_start", "date_end", "date_precision"),
         *_columns("location"),
+        *_columns("slug", "name", "latitude", "longitude", prefix="place"),
+        ("place.wikidata", _or_none("place__wikidata")),
+        *_columns("geonames", prefix="place"),
         ("actors", _joined("actors", lambda actor: f"{actor[0]}:{actor[1]}")),
         ("tags", _joined("tags")),
         ("attested", lambda row: any(quoted for _, quoted in row["evidence"])),
@@ -155,6 +159,7 @@ ACTORS = Export(
         *_columns("slug", "name", "kind", "title"),
         *_columns(*_BRIEF_ACTOR, prefix="affiliation"),
         ("aliases", _joined("aliases")),
+        ("wikidata", _or_none("wikidata")),
     ),
 )
 
@@ -187,16 +192,27 @@ def check_page_parameters(request) -> None:
 
 
 class CSVMixin:
-    """Adds ``text/csv`` to a view's representations (lists and stats, not details).
+    """Adds ``text/csv`` to a view's representations (lists and stats, not details), and the
+    formats of ``tracker.api.formats`` a view lists in ``formats`` (by action).
 
     Errors are rendered as JSON whatever was negotiated, and a CSV answer names a file.
     """
 
     csv_name = "export"
     csv_actions: tuple[str, ...] | None = None  # a viewset's actions that offer CSV; None: all
+    # Per action, the other formats it answers: {"list": {"geojson": geo.EVENTS, ...}}; a
+    # format's value is its ListFormat on a list, its renderer class elsewhere.
+    formats: dict[str, dict] = {}
+
+    def _format_renderers(self) -> list:
+        action = getattr(self, "action", None)
+        return [
+            (fmt.renderer if isinstance(fmt, ListFormat) else fmt)()
+            for fmt in self.formats.get(action, {}).values()
+        ]
 
     def get_renderers(self):
-        renderers = super().get_renderers()
+        renderers = [*super().get_renderers(), *self._format_renderers()]
         action = getattr(self, "action", None)
         if self.csv_actions is not None and action not in self.csv_actions:
             return renderers
@@ -206,8 +222,14 @@ class CSVMixin:
         renderer = getattr(self.request, "accepted_renderer", None)
         return isinstance(renderer, CSVRenderer)
 
+    def format_requested(self) -> str | None:
+        """The name of the format of ``tracker.api.formats`` negotiated, if one was."""
+        renderer = getattr(self.request, "accepted_renderer", None)
+        return renderer.format if isinstance(renderer, FormatRenderer) else None
+
     def finalize_response(self, request, response, *args, **kwargs):
-        if self.csv_requested() and response.status_code >= 400:
+        exported = self.csv_requested() or self.format_requested()
+        if exported and response.status_code >= 400:
             request.accepted_renderer = JSONRenderer()
             request.accepted_media_type = JSONRenderer.media_type
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -226,15 +248,25 @@ class ListExportMixin(CSVMixin):
     def csv_name(self) -> str:
         return self.export.name
 
+    def _list_format(self) -> ListFormat | None:
+        name = self.format_requested()
+        return self.formats.get("list", {}).get(name) if self.action == "list" else None
+
     def get_queryset(self):
         if self.csv_requested() and self.action == "list":
             return self.export.queryset()
+        if (streamed := self._list_format()) is not None:
+            return streamed.queryset()
         return super().get_queryset()
 
     def list(self, request, *args, **kwargs):
-        if not self.csv_requested():
+        streamed = self._list_format()
+        if not self.csv_requested() and streamed is None:
             return super().list(request, *args, **kwargs)
         # The export is every row, unpaginated; page and page_size are still refused when they
         # are not what the document says (a positive whole number), as on the JSON list.
         check_page_parameters(request)
-        return self.export.stream(self.filter_queryset(self.get_queryset()), request)
+        records = self.filter_queryset(self.get_queryset())
+        if streamed is not None:
+            return streamed.stream(records, request)
+        return self.export.stream(records, request)

@@ -29,6 +29,7 @@ from tracker.models import (
     EventActor,
     Source,
     Tag,
+    validate_wikidata,
 )
 
 
@@ -362,14 +363,35 @@ class ClaimFilter(filters.FilterSet):
 _JSON_SYNTAX = frozenset('[]{}",:\\')
 
 
+class WikidataField(forms.CharField):
+    """A Wikidata item id (``Q7747``), with one message for anything else."""
+
+    default_validators = []
+
+    def run_validators(self, value):
+        if value in self.empty_values:
+            return
+        if "\x00" in value:  # named as every other parameter names it
+            raise forms.ValidationError("Null characters are not allowed.", code="null_characters")
+        validate_wikidata(value)
+
+
+@extend_schema_field({"type": "string", "pattern": r"^Q[1-9][0-9]*$", "example": "Q7747"})
+class WikidataFilter(filters.CharFilter):
+    """A Wikidata item id (``Q7747``); anything else is a 400 naming the parameter."""
+
+    field_class = WikidataField
+
+
 class ActorFilter(filters.FilterSet):
     kind = filters.ChoiceFilter(choices=ActorKind.choices)
+    wikidata = WikidataFilter(help_text="The actor's Wikidata id, e.g. Q7747.")
     q = SearchFilter(method="filter_q", help_text="Text search in names, titles and aliases.")
     ordering = OrderingFilter(fields={"name": "name", "id": "id"})
 
     class Meta:
         model = Actor
-        fields = ["kind", "q"]
+        fields = ["kind", "wikidata", "q"]
 
     def filter_q(self, qs, name, value):
         def term_query(term):

@@ -10,8 +10,10 @@ view does not take is negotiated without the override, so it reaches its 405. A 
 from __future__ import annotations
 
 from django.http import Http404
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotAcceptable, ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
+
+from tracker.api.formats import FormatRenderer
 
 
 class ContentNegotiation(DefaultContentNegotiation):
@@ -21,6 +23,11 @@ class ContentNegotiation(DefaultContentNegotiation):
             return renderers[0], renderers[0].media_type
         try:
             return super().select_renderer(request, renderers, format_suffix)
+        except NotAcceptable:
+            chosen = self._by_format_without_parameters(request, renderers)
+            if chosen is None:
+                raise
+            return chosen, chosen.media_type
         except Http404:
             if format_suffix:  # /events/1.xml: an address that names nothing stays a 404
                 raise
@@ -30,3 +37,14 @@ class ContentNegotiation(DefaultContentNegotiation):
             raise ValidationError(
                 {name: [f"'{given[:40]}' is not a format of this resource: use one of {formats}."]}
             ) from None
+
+    def _by_format_without_parameters(self, request, renderers):
+        """A format of ``tracker.api.formats`` asked for by name (``?format=timelinejs``) is
+        answered whatever the Accept header says: TimelineJS fetches its data with ``Accept:
+        application/json``, and the annotations' media type carries a ``profile`` that DRF would
+        require the Accept header to repeat. The name is the client's explicit choice."""
+        name = request.query_params.get(self.settings.URL_FORMAT_OVERRIDE)
+        named = [renderer for renderer in renderers if name and renderer.format == name]
+        if len(named) == 1 and isinstance(named[0], FormatRenderer):
+            return named[0]
+        return None

@@ -61,6 +61,20 @@ class AutoSchema(openapi.AutoSchema):
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
+        # A format of tracker.api.formats has its own body, not the JSON list's.
+        success = next((code for code in ("200", "201") if code in responses), None)
+        content = responses.get(success, {}).get("content", {}) if success else {}
+        # The document keys them by media type without parameters: the annotations' JSON-LD
+        # (with a profile) and the ClaimReview JSON-LD share application/ld+json.
+        bodies: dict[str, list[dict]] = {}
+        for renderer in self.view.get_renderers():
+            schema = getattr(renderer, "openapi_schema", None)
+            media_type = renderer.media_type.split(";")[0].strip()
+            if schema is not None and media_type in content:
+                bodies.setdefault(media_type, []).append(schema)
+        for media_type, schemas in bodies.items():
+            schema = schemas[0] if len(schemas) == 1 else {"anyOf": schemas}
+            content[media_type] = {"schema": schema}
         for code in self._error_codes():
             if code not in responses:
                 response = self._get_response_for_code(ErrorSerializer, code, direction=direction)

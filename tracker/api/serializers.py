@@ -15,7 +15,7 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from tracker import selectors
-from tracker.models import Actor, Claim, ClaimRelation, Event, EventActor, Source
+from tracker.models import Actor, Claim, ClaimRelation, Event, EventActor, Place, Source
 
 # A document's address, or null when the capture has none.
 NULLABLE_URI = {"type": "string", "format": "uri", "nullable": True}
@@ -25,6 +25,29 @@ class ActorBriefSerializer(serializers.ModelSerializer):
     class Meta:
         model = Actor
         fields = ["id", "slug", "name", "kind"]
+
+
+class PlaceSerializer(serializers.ModelSerializer):
+    """Where an event happened: a WGS 84 point and the ids Wikidata and GeoNames know it by."""
+
+    wikidata = serializers.CharField(allow_null=True, help_text="e.g. Q959; null if unknown.")
+
+    class Meta:
+        model = Place
+        fields = ["slug", "name", "latitude", "longitude", "wikidata", "geonames"]
+
+    def to_representation(self, place):
+        return place_representation(place)
+
+
+def place_representation(place: Place | None) -> dict | None:
+    if place is None:
+        return None
+    return {
+        "slug": place.slug, "name": place.name, "latitude": place.latitude,
+        "longitude": place.longitude, "wikidata": place.wikidata or None,
+        "geonames": place.geonames,
+    }  # fmt: skip
 
 
 class ParticipantSerializer(serializers.ModelSerializer):
@@ -260,13 +283,14 @@ class EventSerializer(serializers.HyperlinkedModelSerializer):
         help_text="The distinct sources of its claims: where the event is reported."
     )
     claims = serializers.SerializerMethodField()
+    place = PlaceSerializer(allow_null=True, read_only=True)
 
     class Meta:
         model = Event
         fields = [
             "id", "url", "slug", "title", "summary",
             "date", "date_start", "date_end", "date_precision",
-            "location", "actors", "tags", "attested", "sources", "claims",
+            "location", "place", "actors", "tags", "attested", "sources", "claims",
         ]  # fmt: skip
         list_serializer_class = PageSerializer
 
@@ -323,6 +347,7 @@ class EventSerializer(serializers.HyperlinkedModelSerializer):
                 "date_end": _iso(event.date_end),
                 "date_precision": event.date_precision,
                 "location": event.location,
+                "place": place_representation(event.place),
                 "actors": [
                     {"id": pk, "slug": slug, "name": name, "kind": kind, "role": role}
                     for pk, slug, name, kind, role in embeds.participants.get(event.pk, no_rows)
@@ -352,6 +377,7 @@ class _LinksMixin:
 class ActorSerializer(_LinksMixin, serializers.HyperlinkedModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="actor-detail")
     affiliation = ActorBriefSerializer(allow_null=True)
+    wikidata = serializers.SerializerMethodField(help_text="The Wikidata item, e.g. Q7747.")
     claims_url = serializers.SerializerMethodField()
     events_url = serializers.SerializerMethodField()
     link_filters = {"claims": ("claim-list", "claimant"), "events": ("event-list", "actor")}
@@ -359,9 +385,13 @@ class ActorSerializer(_LinksMixin, serializers.HyperlinkedModelSerializer):
     class Meta:
         model = Actor
         fields = [
-            "id", "url", "slug", "name", "kind", "title", "affiliation", "aliases",
+            "id", "url", "slug", "name", "kind", "title", "affiliation", "aliases", "wikidata",
             "claims_url", "events_url",
         ]  # fmt: skip
+
+    @extend_schema_field({"type": "string", "pattern": r"^Q[1-9][0-9]*$", "nullable": True})
+    def get_wikidata(self, actor) -> str | None:
+        return actor.wikidata or None
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_claims_url(self, actor) -> str:

@@ -6,11 +6,21 @@ Reads are cached (``CachingMixin``: ETag, Last-Modified, 304s) and lists export 
 
 from __future__ import annotations
 
+from rest_framework.response import Response
+
 from tracker import selectors, services
 from tracker.api import exports, serializers, write_serializers
 from tracker.api.caching import CachingMixin
 from tracker.api.exports import ListExportMixin
 from tracker.api.filters import ActorFilter, ClaimFilter, EventFilter, SourceFilter
+from tracker.api.formats import (
+    AnnotationsRenderer,
+    claimreview,
+    geo,
+    ical,
+    timelinejs,
+    webannotation,
+)
 from tracker.api.writes import CuratedViewSet, curated_schema
 
 
@@ -24,6 +34,7 @@ class EventViewSet(CachingMixin, ListExportMixin, CuratedViewSet):
     write_serializer_class = write_serializers.EventWriteSerializer
     delete_service = staticmethod(services.event_delete)
     export = exports.EVENTS
+    formats = {"list": {"timelinejs": timelinejs.EVENTS, "ics": ical.EVENTS, "geojson": geo.EVENTS}}
 
 
 @curated_schema(write_serializers.ClaimWriteSerializer, serializers.ClaimSerializer)
@@ -36,6 +47,8 @@ class ClaimViewSet(CachingMixin, ListExportMixin, CuratedViewSet):
     write_serializer_class = write_serializers.ClaimWriteSerializer
     delete_service = staticmethod(services.claim_delete)
     export = exports.CLAIMS
+    # Annotations first: its media type is JSON-LD with a profile, which only it may match.
+    formats = {"list": {"annotations": webannotation.CLAIMS, "jsonld": claimreview.CLAIMS}}
 
 
 @curated_schema(write_serializers.ActorWriteSerializer, serializers.ActorSerializer)
@@ -61,6 +74,7 @@ class SourceViewSet(CachingMixin, ListExportMixin, CuratedViewSet):
     delete_service = staticmethod(services.source_delete)
     history_renames = {"url": "document_url"}
     export = exports.SOURCES
+    formats = {"retrieve": {"annotations": AnnotationsRenderer}}
 
     # Everything but the list shows (and writes answer with) the detail, text included.
     def get_queryset(self):
@@ -75,3 +89,12 @@ class SourceViewSet(CachingMixin, ListExportMixin, CuratedViewSet):
 
     def detail_serializer(self):
         return serializers.SourceDetailSerializer()
+
+    def retrieve(self, request, *args, **kwargs):
+        if self.format_requested() != "annotations":
+            return super().retrieve(request, *args, **kwargs)
+        # Its quotes as W3C Web Annotations, anchored in its text (tracker.api.formats).
+        source = self.get_object()
+        api_url = request.build_absolute_uri(request.path)
+        items = webannotation.source_annotations(source, request, api_url=api_url)
+        return Response(webannotation.collection(request.build_absolute_uri(), list(items)))

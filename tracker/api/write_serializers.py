@@ -30,9 +30,11 @@ from tracker.models import (
     ClaimRelation,
     ClaimStatus,
     Event,
+    Place,
     RelationType,
     Source,
     Tag,
+    validate_wikidata,
 )
 
 
@@ -182,6 +184,13 @@ class ActorWriteSerializer(RecordWriteSerializer):
     aliases = serializers.ListField(
         child=serializers.CharField(max_length=200), default=list, max_length=100
     )
+    wikidata = serializers.CharField(
+        max_length=20, allow_null=True, default=None,
+        validators=[validate_wikidata], help_text="The Wikidata item, e.g. Q7747 (null: none).",
+    )  # fmt: skip
+
+    def validate_wikidata(self, value):
+        return value or ""
 
     def create(self, validated_data):
         return self.call(services.actor_create, **validated_data)
@@ -228,6 +237,10 @@ class EventWriteSerializer(RecordWriteSerializer):
     summary = serializers.CharField(allow_blank=True, default="")
     date = serializers.CharField(max_length=64, help_text="EDTF, e.g. 2019-04-25 or 2022-07~.")
     location = serializers.CharField(max_length=200, allow_blank=True, default="")
+    place = RefField(
+        queryset=Place.objects.all(), allow_null=True, default=None,
+        help_text="Where it happened, on a map: a place's slug (or id), or null.",
+    )  # fmt: skip
     actors = ParticipantWriteSerializer(many=True, default=list)
     tags = serializers.ListField(
         child=serializers.SlugField(max_length=60), default=list,

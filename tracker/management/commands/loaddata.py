@@ -4,17 +4,32 @@ Django's loaddata saves raw, skipping ``clean()``; the record's rules (EDTF date
 stand in their source) must hold for fixtures too, so each object is validated (which also derives
 its date bounds and quote offsets) before it is saved. One bad object and the whole load rolls back.
 
+Two identifiers the seed record does not carry are filled in as each record is loaded, only
+where the file leaves them empty: an event's ``place`` is the place its ``location`` names
+(``tracker.places.place_for_location``, among the places already stored: load
+``fixtures/places.json`` first, ``loaddata places record``), and an actor's ``wikidata`` is the id
+``fixtures/actor_wikidata.json`` gives its slug. Loading the same files again changes nothing.
+
 The load is recorded in the history of the records it creates or changes (one entry each, made
 by no one, once all their links are loaded), so that a curator's first edit of a seed record
 shows what it changed. Loading the same file again records nothing.
 """
 
+import json
+from pathlib import Path
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError
 from django.core.management.commands import loaddata
 from simple_history.models import HistoricalChanges
 
 from tracker import history
+from tracker.models import Actor, Event, Place
+from tracker.places import place_for_location
+
+# {actor slug: Wikidata id}, kept beside the record (which does not carry them yet).
+ACTOR_WIKIDATA = Path(settings.BASE_DIR) / "fixtures" / "actor_wikidata.json"
 
 
 class Command(loaddata.Command):
@@ -22,11 +37,29 @@ class Command(loaddata.Command):
 
     def loaddata(self, fixture_labels):
         self.loaded = []
+        self._places = self._wikidata = None
         super().loaddata(fixture_labels)
         history.record_if_changed(self.loaded)
 
+    def fill_identifiers(self, instance) -> None:
+        """An event's place from its location, an actor's Wikidata id from the list beside the
+        record, where the file gives none (see the module's doc)."""
+        if isinstance(instance, Event) and instance.place_id is None and instance.location:
+            if self._places is None:
+                self._places = list(Place.objects.all())
+            instance.place = place_for_location(instance.location, self._places)
+        elif isinstance(instance, Actor) and not instance.wikidata:
+            if self._wikidata is None:
+                self._wikidata = (
+                    json.loads(ACTOR_WIKIDATA.read_text(encoding="utf-8"))
+                    if ACTOR_WIKIDATA.exists()
+                    else {}
+                )
+            instance.wikidata = self._wikidata.get(instance.slug, "")
+
     def save_obj(self, obj):
         instance = obj.object
+        self.fill_identifiers(instance)
         if history.tracker_of(type(instance)) is not None:
             # Links are loaded after the record: its entry is written once the load is done.
             instance.skip_history_when_saving = True

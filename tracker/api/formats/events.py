@@ -1,0 +1,17 @@
+"""Events as their JSON, chunk by chunk: what the event formats are written from."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from django.db.models import QuerySet
+
+from tracker.api.formats import chunks, serializer_context
+from tracker.api.serializers import EventSerializer
+
+
+def event_json(events: QuerySet, request) -> Iterator[dict]:
+    """Each event's JSON, as the list gives it (``claim_kind`` included): five queries a chunk."""
+    serializer = EventSerializer(context=serializer_context(request))
+    for chunk in chunks(events):
+        yield from serializer.represent(chunk)
