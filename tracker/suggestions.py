@@ -18,6 +18,7 @@ passes of regular expressions over the text, no model.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -52,6 +53,7 @@ ROLE_NOUNS = {
 _ROLE = re.compile(r"\b[Tt]he (?:[A-Z][\w'-]* |[a-z]+ ){0,2}(" + "|".join(ROLE_NOUNS) + r")\b")
 # A sentence ends at . ! or ? before a capital or an opening quotation mark, except after an
 # initial or a short abbreviation ("U.S. ambassador", "Mr. Lee", "Feb. 3").
+_PARAGRAPH = re.compile(r"[^\n]+")
 _SENTENCE_END = re.compile(
     r"(?<!\b[A-Z])(?<!\bMr)(?<!\bMrs)(?<!\bDr)(?<!\bSt)(?<!\bNo)"
     r"[.!?](?=[\"\u201d\u2019)]?\s+[A-Z\"\u201c\u2018(])"
@@ -236,32 +238,41 @@ def _words(text: str) -> int:
     return len(text.split())
 
 
-def _sentences(text: str, quoted: list[tuple[int, int]], offset: int = 0) -> list[tuple[int, int]]:
-    """Sentence spans (never cut inside a quotation), paragraph by paragraph, from ``offset``."""
-    inside = bytearray(len(text) + 1)
-    for start, end in quoted:
-        inside[start:end] = b"\x01" * (end - start)
+def _sentences(
+    text: str, quoted: list[tuple[int, int]], start: int = 0, end: int | None = None
+) -> list[tuple[int, int]]:
+    """Sentence spans of ``text[start:end]`` (never cut inside a quotation), by paragraph."""
+    end = len(text) if end is None else end
     spans = []
-    for paragraph in re.compile(r"[^\n]+").finditer(text, offset):
-        start = paragraph.start()
-        for match in _SENTENCE_END.finditer(paragraph.group()):
-            cut = paragraph.start() + match.end()
-            if inside[cut - 1]:
+    for paragraph in _PARAGRAPH.finditer(text, start, end):
+        begin = paragraph.start()
+        for match in _SENTENCE_END.finditer(text, paragraph.start(), paragraph.end()):
+            cut = match.end()
+            if _within(quoted, cut - 1):
                 continue
             # past a closing quotation mark that ends the sentence
             while cut < paragraph.end() and text[cut] in '"\u201d\u2019)':
                 cut += 1
-            spans.append((start, cut))
-            start = cut
-        if paragraph.end() > start:
-            spans.append((start, paragraph.end()))
+            spans.append((begin, cut))
+            begin = cut
+        if paragraph.end() > begin:
+            spans.append((begin, paragraph.end()))
     return [(a, b) for a, b in (_trim(text, a, b) for a, b in spans) if a < b]
+
+
+def _within(spans: list[tuple[int, int]], position: int) -> bool:
+    """Whether ``position`` is inside one of ``spans`` (sorted, not overlapping)."""
+    index = bisect.bisect_right(spans, (position, len(spans) and 1 << 62)) - 1
+    return index >= 0 and spans[index][0] <= position < spans[index][1]
 
 
 def _unquoted(text: str, start: int, end: int, quoted: list[tuple[int, int]]) -> str:
     """``text[start:end]`` with quoted passages blanked (same length: offsets hold)."""
     chars = list(text[start:end])
-    for q_start, q_end in quoted:
+    first = max(bisect.bisect_left(quoted, (start, 0)) - 1, 0)
+    for q_start, q_end in quoted[first:]:
+        if q_start >= end:
+            break
         for index in range(max(q_start, start), min(q_end, end)):
             chars[index - start] = " "
     return "".join(chars)
@@ -365,7 +376,7 @@ def suggest(
         if speaker is None:
             speaker, cue = _nearest_person(mentions, start)
         found.append(Suggestion(start, end, text[start:end], "quotation", speaker, cue))
-        pieces = _sentences(text[:end], [], start)
+        pieces = _sentences(text, [], start, end)
         if len(pieces) > 1:  # each sentence of a long quotation may be a claim of its own
             for p_start, p_end in pieces:
                 if _words(text[p_start:p_end]) >= MIN_QUOTATION_WORDS:
@@ -374,6 +385,7 @@ def suggest(
         previous_speaker = speaker or previous_speaker
 
     # Reported speech, sentence by sentence, outside the quotations.
+    trimmed = [_trim(text, a, b) for a, b in quoted]
     for s_start, s_end in _sentences(text, quoted):
         plain = _unquoted(text, s_start, s_end, quoted)
         quoted_share = 1 - _words(plain) / max(_words(text[s_start:s_end]), 1)
@@ -383,7 +395,8 @@ def suggest(
             c_start, c_end = _trim(text, c_start, c_end)
             if _words(text[c_start:c_end]) < MIN_CLAUSE_WORDS:
                 continue
-            if any(same_passage((c_start, c_end), (a, b)) for a, b in _trim_all(text, quoted)):
+            nearby = trimmed[max(bisect.bisect_left(trimmed, (c_start, 0)) - 2, 0) :][:6]
+            if any(same_passage((c_start, c_end), span) for span in nearby):
                 continue
             trailing = c_end <= verb  # "Y, X said": the speaker is named after Y
             attribution = [
@@ -432,10 +445,6 @@ def _first_speaker(mentions: list[_Mention]) -> _Mention | None:
     """The first mention of a person, organisation or outlet, else of a state."""
     speaking = [m for m in mentions if m.resolved.kind != "state"]
     return (speaking or mentions or [None])[0]
-
-
-def _trim_all(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    return [_trim(text, a, b) for a, b in spans]
 
 
 # --- Scoring against the record ----------------------------------------------------------------
