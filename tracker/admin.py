@@ -13,7 +13,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
-from tracker import history, quotes, selectors, services
+from tracker import history, quotes, selectors, services, workbench
 from tracker.history import CHANGED, CREATED
 from tracker.models import (
     Actor,
@@ -192,6 +192,10 @@ class SourceAdmin(RecordedAdmin):
                      "classes": ["collapse"]}),
     ]  # fmt: skip
     inlines = [ClaimInline]
+    change_form_template = "admin/tracker/source/change_form.html"  # + the Annotate button
+
+    def get_urls(self):
+        return workbench.urls(self) + super().get_urls()  # the annotate page: tracker.workbench
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(claim_total=Count("claims"))

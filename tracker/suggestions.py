@@ -503,9 +503,10 @@ def speakers() -> list[Speaker]:
     ]  # fmt: skip
 
 
-def for_source(source, *, leave_out: bool = True) -> list[Suggestion]:
+def for_source(source, *, leave_out: bool = True, claimed=None) -> list[Suggestion]:
     """The suggestions for a stored source; ``leave_out``: without the passages its claims
-    already hold and those a curator rejected."""
+    already hold (``claimed`` spans when the caller has read them) and those a curator
+    rejected."""
     from tracker.models import RejectedSuggestion
 
     cast = speakers()
@@ -515,12 +516,14 @@ def for_source(source, *, leave_out: bool = True) -> list[Suggestion]:
         fallback = next((s for s in cast if s.name.lower() == source.author.lower()), None)
     if fallback is None and source.publisher_id:
         fallback = by_id.get(source.publisher_id)
-    claimed: list[tuple[int, int]] = []
     rejected: list[tuple[int, int]] = []
-    if leave_out:
+    if not leave_out:
+        claimed = []
+    elif claimed is None:
         claimed = list(
             source.claims.exclude(quote_start=None).values_list("quote_start", "quote_end")
         )
+    if leave_out:
         rejected = list(
             RejectedSuggestion.objects.filter(source=source).values_list("start", "end")
         )
