@@ -55,8 +55,8 @@ _ROLE = re.compile(r"\b[Tt]he (?:[A-Z][\w'-]* |[a-z]+ ){0,2}(" + "|".join(ROLE_N
 # initial or a short abbreviation ("U.S. ambassador", "Mr. Lee", "Feb. 3").
 _PARAGRAPH = re.compile(r"[^\n]+")
 _SENTENCE_END = re.compile(
-    r"(?<!\b[A-Z])(?<!\bMr)(?<!\bMrs)(?<!\bDr)(?<!\bSt)(?<!\bNo)"
-    r"[.!?](?=[\"\u201d\u2019)]?\s+[A-Z\"\u201c\u2018(])"
+    r"[.!?](?<!\b[A-Z]\.)(?<!\bMr\.)(?<!\bMrs\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bNo\.)"
+    r"(?=[\"\u201d\u2019)]?\s+[A-Z\"\u201c\u2018(])"
 )
 
 
@@ -162,7 +162,7 @@ class Cast:
             found.append(_Mention(match.start(), match.end(), (), False))
         found.sort(key=lambda mention: mention.start)
         people: list[Speaker] = []  # persons mentioned so far, most recent last
-        named: list[Speaker] = []  # any actor, for partial names ("the Foreign Ministry")
+        named: dict[int, int] = {}  # actor id: where last named (for "the Foreign Ministry")
         for mention in found:
             word = text[mention.start : mention.end]
             if not mention.speakers:
@@ -170,13 +170,13 @@ class Cast:
             elif mention.full and len(mention.speakers) == 1:
                 mention.resolved = mention.speakers[0]
             else:
-                recent = [speaker for speaker in reversed(named) if speaker in mention.speakers]
-                if recent:
-                    mention.resolved = recent[0]
+                seen = [speaker for speaker in mention.speakers if speaker.id in named]
+                if seen:
+                    mention.resolved = max(seen, key=lambda speaker: named[speaker.id])
                 elif len(mention.speakers) == 1:
                     mention.resolved = mention.speakers[0]
             if mention.resolved is not None:
-                named.append(mention.resolved)
+                named[mention.resolved.id] = mention.start
                 if mention.resolved.kind == "person":
                     people.append(mention.resolved)
         return found
@@ -187,7 +187,7 @@ class Cast:
         if role is None:  # a pronoun: the nearest preceding person
             return people[-1] if people else None
         fits = ROLE_NOUNS[role.group(1).lower()]
-        for speaker in reversed(people):
+        for speaker in reversed(people[-50:]):  # the persons of the last few paragraphs
             if any(noun in speaker.title.lower() for noun in fits):
                 return speaker
         return None
@@ -336,7 +336,12 @@ def suggest(
     """The candidate claims in ``text``, in text order, leaving out passages already
     ``claimed`` (the same passage: see :func:`same_passage`) and those ``rejected`` (exactly)."""
     cast = Cast(speakers)
-    mentions = cast.mentions(text)
+    mentions = [mention for mention in cast.mentions(text) if mention.resolved]
+    starts = [mention.start for mention in mentions]
+
+    def between(a: int, b: int) -> list[_Mention]:
+        return mentions[bisect.bisect_left(starts, a) : bisect.bisect_left(starts, b)]
+
     quoted = quotations(text)
     found: list[Suggestion] = []
 
@@ -358,12 +363,7 @@ def suggest(
             before = quoted[index - 1][1] + 1
         if index + 1 < len(quoted) and quoted[index + 1][0] < paragraph_end:
             after = quoted[index + 1][0] - 1
-        around = [
-            mention
-            for mention in mentions
-            if mention.resolved
-            and (before <= mention.start < q_start - 1 or q_end + 1 <= mention.start < after)
-        ]
+        around = between(before, q_start - 1) + between(q_end + 1, after)
         # The attribution after the quotation (", he said") first, else the one before it.
         after_mentions = [mention for mention in around if mention.start > q_end]
         chosen = _first_speaker(after_mentions) or _first_speaker(around[::-1])
@@ -374,7 +374,7 @@ def suggest(
             else ("the quotation before" if speaker else "")
         )
         if speaker is None:
-            speaker, cue = _nearest_person(mentions, start)
+            speaker, cue = _nearest_person(between(start - 800, start))
         found.append(Suggestion(start, end, text[start:end], "quotation", speaker, cue))
         pieces = _sentences(text, [], start, end)
         if len(pieces) > 1:  # each sentence of a long quotation may be a claim of its own
@@ -400,9 +400,8 @@ def suggest(
                 continue
             trailing = c_end <= verb  # "Y, X said": the speaker is named after Y
             attribution = [
-                mention for mention in mentions
-                if mention.resolved and s_start <= mention.start < s_end
-                and not (c_start <= mention.start < c_end and mention.start > verb)
+                mention for mention in between(s_start, s_end)
+                if not (c_start <= mention.start < c_end and mention.start > verb)
             ]  # fmt: skip
             chosen = min(
                 attribution,
@@ -416,27 +415,32 @@ def suggest(
             speaker = chosen.resolved if chosen else None
             cue = text[chosen.start : chosen.end] if chosen else ""
             if speaker is None:
-                speaker, cue = _nearest_person(mentions, c_start)
+                speaker, cue = _nearest_person(between(c_start - 800, c_start))
             found.append(Suggestion(c_start, c_end, text[c_start:c_end], "reported", speaker, cue))
 
     for suggestion in found:
         if suggestion.claimant is None and fallback is not None:
             suggestion.claimant, suggestion.cue = fallback, "the document's author or publisher"
-    claimed, rejected = list(claimed), set(rejected)
-    kept = [
+    claimed, rejected = sorted(claimed), set(rejected)
+    claimed_starts = [start for start, _ in claimed]
+    longest = max((end - start for start, end in claimed), default=0)
+
+    def is_claimed(suggestion: Suggestion) -> bool:
+        # Only claims that start within reach can overlap it.
+        low = bisect.bisect_left(claimed_starts, suggestion.start - longest)
+        high = bisect.bisect_left(claimed_starts, suggestion.end)
+        return any(suggestion.overlaps(a, b) for a, b in claimed[low:high])
+
+    return [
         suggestion for suggestion in sorted(found, key=lambda s: (s.start, s.end))
-        if (suggestion.start, suggestion.end) not in rejected
-        and not any(suggestion.overlaps(a, b) for a, b in claimed)
+        if (suggestion.start, suggestion.end) not in rejected and not is_claimed(suggestion)
     ]  # fmt: skip
-    return kept
 
 
-def _nearest_person(mentions: list[_Mention], before: int) -> tuple[Speaker | None, str]:
-    """The person last mentioned before ``before`` (within a few paragraphs), if any."""
+def _nearest_person(mentions: list[_Mention]) -> tuple[Speaker | None, str]:
+    """The person mentioned last among ``mentions`` (those of the text just before), if any."""
     for mention in reversed(mentions):
-        if mention.start < before - 800:
-            break
-        if mention.start < before and mention.resolved and mention.resolved.kind == "person":
+        if mention.resolved.kind == "person":
             return mention.resolved, "the person mentioned last"
     return None, ""
 
