@@ -295,7 +295,8 @@ def _reported_clauses(text: str, start: int, end: int, plain: str) -> list[tuple
     verb = verbs[0]
     words_after = _words(plain[verb:]) - 1
     comma = plain.rfind(",", 0, verb)
-    if words_after <= 6 and comma > 0:  # "Y, X said." / "Y, said X."
+    that_follows = re.match(r"\S+(?: \S+)?? that\s", plain[verb:]) is not None
+    if words_after <= 6 and comma > 0 and not that_follows:  # "Y, X said." / "Y, said X."
         return [(start, start + comma, start + verb)]
     that = _THAT.search(plain, verb)
     if that is not None and that.start() - verb < 90:  # "X said (on Tuesday) that Y"
