@@ -334,7 +334,9 @@ class RelationInline(admin.TabularInline):
     extra = 0
     autocomplete_fields = ["to_claim"]
     verbose_name = "relation to another claim"
-    verbose_name_plural = "relations to other claims (this claim supports or contradicts ...)"
+    verbose_name_plural = (
+        "relations to other claims (this claim supports, contradicts or repeats ...)"
+    )
 
 
 def _status_action(status: str):
