@@ -3,7 +3,8 @@
     .venv/bin/python bench/workbench.py            # SQLite file /tmp/bench/workbench.sqlite3
     DATABASE_URL=postgres://... .venv/bin/python bench/workbench.py
 
-Migrates a fresh database, loads the seed record, adds one source of about 200,000 characters
+Migrates a fresh database (on PostgreSQL it first EMPTIES the database DATABASE_URL names: give
+it a scratch one), loads the seed record, adds one source of about 200,000 characters
 (the five seed documents, each sentence numbered so that every quote stands once) with 500
 claims on it, then requests ``/admin/tracker/source/<id>/annotate/`` as a curator through
 Django's test client (no network, DEBUG off) and prints the median and worst of BENCH_ROUNDS
@@ -14,6 +15,7 @@ docs/curation.md.
 from __future__ import annotations
 
 import os
+import re
 import statistics
 import sys
 import time
@@ -66,13 +68,13 @@ def build() -> Source:
         text=text,
     )  # fmt: skip
     # 500 claims spread over the text: each quote is the start of a numbered paragraph.
-    starts = [i + 1 for i, char in enumerate(text) if char == "[" and (i == 0 or text[i - 1] == "\n")]
-    starts = [0, *starts][:: max(1, len(starts) // CLAIMS)][:CLAIMS]
+    starts = [match.start() for match in re.finditer(r"(?m)^\[", text)]
+    starts = starts[:: max(1, len(starts) // CLAIMS)][:CLAIMS]
     actors = list(Actor.objects.filter(kind="person"))
     claims = []
     for number, start in enumerate(starts):
-        start = start - 1 if start else 0
-        end = min(text.find(" ", start + 60) if text.find(" ", start + 60) > 0 else len(text), len(text))
+        space = text.find(" ", start + 60)
+        end = space if space > 0 else len(text)
         claims.append(
             Claim(
                 slug=f"bench-claim-{number}", text=f"Claim {number}", quote=text[start:end],
