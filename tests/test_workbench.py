@@ -289,3 +289,27 @@ def test_writes_need_post_and_the_csrf_token(curator, source):
 def test_an_unknown_source_is_a_404(curator_client):
     assert curator_client.get("/admin/tracker/source/999999/annotate/").status_code == 404
     assert curator_client.get("/admin/tracker/source/999999/annotate/actors/").status_code == 404
+
+
+def test_a_new_event_is_created_with_the_claim(curator_client, source):
+    from tracker.models import Event
+
+    start = source.text.index(PASSAGE)
+    body = {"start": start, "end": start + len(PASSAGE), "quote": PASSAGE, "text": "x",
+            "claimant": source.claims.first().claimant_id,
+            "new_events": [{"title": "Matsegora interview", "date": "2020-02"}]}  # fmt: skip
+    response = post(curator_client, url(source, "claims"), body)
+    assert response.status_code == 201, response.content
+    claim = Claim.objects.get(pk=response.json()["claim"]["id"])
+    event = claim.events.get()
+    assert (event.title, event.date, event.history.get().history_type) == (
+        "Matsegora interview",
+        "2020-02",
+        "+",
+    )
+    before = (Event.objects.count(), Claim.objects.count())
+    body["new_events"] = [{"title": "Bad date", "date": "2020-13"}]
+    response = post(curator_client, url(source, "claims"), body)
+    assert response.status_code == 400
+    assert response.json()["errors"]["new_events"][0].startswith("[0] date:")
+    assert (Event.objects.count(), Claim.objects.count()) == before

@@ -11,6 +11,7 @@ fields named.
 from __future__ import annotations
 
 import json
+import re
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -248,6 +249,15 @@ def save_claim(request, source: Source):
     if len(events) != len(set(event_ids)):
         missing = sorted(set(event_ids) - {event.pk for event in events})
         errors["events"] = [f"No event with id {', '.join(map(str, missing))}."]
+    new_events = body.get("new_events") or []
+    if not isinstance(new_events, list) or not all(
+        isinstance(item, dict) and isinstance(item.get("title"), str)
+        and isinstance(item.get("date"), str) and item["title"].strip()
+        and "\x00" not in item["title"] + item["date"] and len(item["title"]) <= 300
+        for item in new_events
+    ):  # fmt: skip
+        errors["new_events"] = ["A list of {title, date}: each new event's title and EDTF date."]
+        new_events = []
     repeated = list(Claim.objects.filter(pk__in=repeat_ids).exclude(source=source))
     if len(repeated) != len(set(repeat_ids)):
         errors["repeats"] = ["Only claims of other sources can be repeated."]
@@ -257,6 +267,18 @@ def save_claim(request, source: Source):
         with transaction.atomic():
             if new_claimant is not None:
                 claimant = services.actor_create(**new_claimant, by=request.user)
+            for index, item in enumerate(new_events):
+                try:
+                    events.append(
+                        services.event_create(
+                            title=item["title"].strip(), date=item["date"].strip(), by=request.user
+                        )
+                    )
+                except ValidationError as error:
+                    detail = "; ".join(
+                        f"{key}: {' '.join(value)}" for key, value in error.message_dict.items()
+                    )
+                    raise ValidationError({"new_events": [f"[{index}] {detail}"]}) from None
             claim = services.claim_create(
                 text=text, claimant=claimant, source=source, stated=stated, kind=kind,
                 quote=quote, status=status, notes=notes, events=events,
@@ -340,7 +362,10 @@ def repeats(request, source: Source):
     if len(folded) < 12:
         return JsonResponse({"results": []})
     # The longest word narrows the search in the database; folding is compared here.
-    word = max(folded.split(), key=len)
+    words = re.findall(r"\w+", folded)
+    if not words:
+        return JsonResponse({"results": []})
+    word = max(words, key=len)
     candidates = (
         Claim.objects.exclude(source=source)
         .filter(quote__contains=word)

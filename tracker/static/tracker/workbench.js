@@ -159,7 +159,7 @@
     var chips = document.getElementById("chosen-events");
     chips.textContent = "";
     (draft ? draft.events : []).forEach(function (event, index) {
-      var chip = el("li", {}, event.title + " ");
+      var chip = el("li", {}, event.title + (event.id === null ? " (new, " + event.date + ") " : " "));
       var remove = el("button", {type: "button", "class": "remove-event", "data-index": index, "aria-label": "remove"}, "×");
       chip.appendChild(remove);
       chips.appendChild(chip);
@@ -211,11 +211,12 @@
               item.addEventListener("mousedown", function (event) { event.preventDefault(); choose(result); list.hidden = true; });
               list.appendChild(item);
             });
-            if (input === fields.claimant) {
-              var create = el("li", {role: "option", "class": "new-actor"}, "+ New actor “" + term + "”");
+            if (input === fields.claimant || input === fields.events) {
+              var what = input === fields.claimant ? "actor" : "event";
+              var create = el("li", {role: "option", "class": "new-" + what}, "+ New " + what + " “" + term + "”");
               create.addEventListener("mousedown", function (event) {
                 event.preventDefault();
-                choose({id: null, name: term, create: true});
+                choose({id: null, name: term, title: term, create: true});
                 list.hidden = true;
               });
               list.appendChild(create);
@@ -256,7 +257,10 @@
     function (event) { return event.title + " (" + event.date + ")"; },
     function (event) {
       if (!draft) return;
-      if (!draft.events.some(function (e) { return e.id === event.id; })) draft.events.push(event);
+      if (event.create) {
+        // A new event, dated as the claim is said to be until the curator changes it.
+        draft.events.push({id: null, title: event.title, date: fields.stated.value || data.source.published});
+      } else if (!draft.events.some(function (e) { return e.id === event.id; })) draft.events.push(event);
       fields.events.value = "";
       renderEvents();
     });
@@ -279,7 +283,8 @@
       start: draft.start, end: draft.end, quote: draft.quote,
       kind: fields.kind.value, text: fields.text.value, stated: fields.stated.value,
       status: fields.status.value, notes: fields.notes.value,
-      events: draft.events.map(function (event) { return event.id; }),
+      events: draft.events.filter(function (event) { return event.id !== null; }).map(function (event) { return event.id; }),
+      new_events: draft.events.filter(function (event) { return event.id === null; }).map(function (event) { return {title: event.title, date: event.date}; }),
       repeats: Array.prototype.map.call(form.querySelectorAll("input.repeat:checked"), function (box) { return Number(box.value); })
     };
     if (draft.newClaimant) body.new_claimant = draft.newClaimant;
