@@ -16,7 +16,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
-from tracker import history, quotes, selectors, services
+from tracker import history, quotes, selectors, services, workbench
 from tracker.history import CHANGED, CREATED
 from tracker.models import (
     Actor,
@@ -251,6 +251,10 @@ class SourceAdmin(RecordedAdmin):
                      "classes": ["collapse"]}),
     ]  # fmt: skip
     inlines = [ClaimInline]
+    change_form_template = "admin/tracker/source/change_form.html"  # + the Annotate button
+
+    def get_urls(self):
+        return workbench.urls(self) + super().get_urls()  # the annotate page: tracker.workbench
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(claim_total=Count("claims"))
@@ -388,7 +392,9 @@ class RelationInline(admin.TabularInline):
     extra = 0
     autocomplete_fields = ["to_claim"]
     verbose_name = "relation to another claim"
-    verbose_name_plural = "relations to other claims (this claim supports or contradicts ...)"
+    verbose_name_plural = (
+        "relations to other claims (this claim supports, contradicts or repeats ...)"
+    )
 
 
 def _status_action(status: str):

@@ -432,6 +432,7 @@ class Claim(Record):
 class RelationType(models.TextChoices):
     SUPPORTS = "supports", "supports"
     CONTRADICTS = "contradicts", "contradicts"
+    REPEATS = "repeats", "repeats"  # the same words, quoted again in another source
 
 
 class ClaimRelationManager(models.Manager):
@@ -440,7 +441,7 @@ class ClaimRelationManager(models.Manager):
 
 
 class ClaimRelation(models.Model):
-    """One claim supports or contradicts another."""
+    """One claim supports, contradicts or repeats (the same words, in another source) another."""
 
     from_claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="relations_out")
     to_claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="relations_in")
@@ -522,3 +523,31 @@ def event_links(event: Event) -> dict:
 
 
 track_links(Claim.events, Event.tags, Source.credits)
+
+
+class RejectedSuggestion(models.Model):
+    """A suggested passage a curator turned down for a source: the workbench no longer offers
+    it (``tracker.suggestions``). Not part of the record: no history, no API."""
+
+    source = models.ForeignKey(
+        Source, on_delete=models.CASCADE, related_name="rejected_suggestions"
+    )
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    when = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "start", "end"], name="rejected_suggestion_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(start__lt=F("end")), name="rejected_suggestion_ordered"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.source} [{self.start}:{self.end}] rejected"

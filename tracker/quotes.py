@@ -83,8 +83,20 @@ def segments(length: int, spans: list[tuple[int, int]]) -> list[tuple[int, int, 
     """
     ends = {point for span in spans for point in span if 0 < point < length}
     cuts = sorted({0, length} | ends)
-    return [
-        (a, b, tuple(i for i, (start, end) in enumerate(spans) if start <= a and b <= end))
-        for a, b in zip(cuts, cuts[1:], strict=False)
-        if a < b
-    ]
+    # One sweep over the cuts: spans open at their start and close at their end, so a long
+    # text with hundreds of quotes costs (cuts + spans) · log, not cuts × spans.
+    opening: dict[int, list[int]] = {}
+    closing: dict[int, list[int]] = {}
+    for index, (start, end) in enumerate(spans):
+        if start < end:
+            opening.setdefault(max(start, 0), []).append(index)
+            closing.setdefault(end, []).append(index)
+    active: set[int] = set()
+    pieces = []
+    for a, b in zip(cuts, cuts[1:], strict=False):
+        active.difference_update(closing.get(a, ()))
+        active.update(opening.get(a, ()))
+        if a < b:
+            covering = tuple(sorted(i for i in active if spans[i][1] >= b))
+            pieces.append((a, b, covering))
+    return pieces

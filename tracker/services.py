@@ -301,7 +301,7 @@ def claim_create(
     ``kind`` is ``statement`` (``claimant`` is reported to have said it) or ``report`` (the
     source's own narration; ``claimant`` is its author, publisher or credited outlet).
 
-    ``relations`` are ``{"type": "supports"|"contradicts", "claim": Claim,
+    ``relations`` are ``{"type": "supports"|"contradicts"|"repeats", "claim": Claim,
     "direction": "outgoing"|"incoming"}`` (outgoing: this claim supports the other).
     """
     claim = Claim(slug=slug or unique_slug(Claim, f"{claimant.slug} {text}", max_length=60))

@@ -139,3 +139,18 @@ def test_docs_are_served_without_internet(client):
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in html
     assert not re.search(r"(src|href)=\"https?://", html)  # every asset is served from here
     assert client.get("/api/schema/").status_code == 200
+
+
+def test_relation_types_include_repeats(schema):
+    """A claim that quotes the same words as a claim of another source `repeats` it."""
+    enums = [
+        sorted(component["properties"]["type"]["enum"])
+        for name, component in schema["components"]["schemas"].items()
+        if "Relation" in name and "enum" in component.get("properties", {}).get("type", {})
+    ]
+    enums += [
+        sorted(component["enum"])
+        for name, component in schema["components"]["schemas"].items()
+        if name.endswith("TypeEnum") and "supports" in component.get("enum", [])
+    ]
+    assert enums and all(values == ["contradicts", "repeats", "supports"] for values in enums)
