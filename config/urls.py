@@ -8,6 +8,7 @@ from tracker.views import TimelinePage
 
 urlpatterns = [
     path("", TimelinePage.as_view(), name="timeline"),
+    path("", include("tracker.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("tracker.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
