@@ -8,8 +8,9 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 WORKERS ?= 2
 STAMP := $(VENV)/.installed
+VEGA_BUNDLE := tracker/static/dashboard/vendor/vega-bundle.js
 
-.PHONY: install browser-deps run migrate load test lint format check bench bench-deps clean
+.PHONY: install browser-deps run migrate load test lint format check bench bench-deps clean dashboard
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,7 +18,24 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) $(VEGA_BUNDLE)
+
+# The /dashboard/ page's charting libraries (Vega, Vega-Lite, vega-embed, vega-interpreter):
+# npm ci from dashboards/package-lock.json, bundled into a git-ignored static folder. No CDN.
+$(VEGA_BUNDLE): dashboards/package-lock.json dashboards/src/charts.js
+	@command -v npm >/dev/null 2>&1 || { echo "npm is missing (apt-get install npm): /dashboard/ will have no charts."; exit 0; }; \
+	  cd dashboards && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
+
+# The Observable Framework dashboard (dashboards/observable/), built from a running tracker
+# (`make run` in another shell, or TRACKER_URL=...) into dashboards/observable/dist/.
+TRACKER_URL ?= http://$(HOST):$(PORT)
+OBSERVABLE := dashboards/observable/node_modules/.package-lock.json
+$(OBSERVABLE): dashboards/observable/package-lock.json
+	cd dashboards/observable && npm ci --no-audit --no-fund --loglevel=error
+
+dashboard: $(OBSERVABLE)
+	cd dashboards/observable && rm -rf dist && TRACKER_URL=$(TRACKER_URL) npx observable build
+	@echo "Built dashboards/observable/dist/ from $(TRACKER_URL); serve it with any static server."
 
 # The browser tests drive Debian's Chromium (Playwright's own browser download is not used).
 browser-deps:

@@ -268,6 +268,11 @@
       return null;
     }
     for (const bar of bars) bar.order = chart.measures.indexOf(bar.measure);
+    if (!window.vegaEmbed) {
+      section.dataset.state = "error";
+      status.textContent = "The charting library is missing from this server (`make install` builds it); the data links below still work.";
+      return status.textContent;
+    }
     const result = await window.vegaEmbed(plot, spec(chart, title, bars), {
       renderer: "svg", actions: false, tooltip: false, defaultStyle: false,
       ast: true, expr: window.vegaExpressionInterpreter,
