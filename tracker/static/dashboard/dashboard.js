@@ -153,7 +153,8 @@
           },
           y: { ...count, stack: chart.layout === "time-stacked" ? "zero" : null },
           ...(chart.layout === "time-grouped" ? { xOffset: { field: "measure", sort: chart.measures } } : {}),
-          color, order: { field: "order" }, tooltip,
+          color, tooltip, description: { field: "description" },
+          ...(chart.layout === "time-stacked" ? { order: { field: "order" } } : {}),
         },
       };
     }
@@ -166,7 +167,7 @@
         y: { field: "label", type: "nominal", sort: null, title: null, axis: { labelLimit: 280 } },
         x: count,
         ...(grouped ? { yOffset: { field: "measure", sort: chart.measures } } : {}),
-        color, tooltip,
+        color, tooltip, description: { field: "description" },
       },
     };
   }
@@ -267,7 +268,10 @@
       status.textContent = chart.empty;
       return null;
     }
-    for (const bar of bars) bar.order = chart.measures.indexOf(bar.measure);
+    for (const bar of bars) {
+      bar.order = chart.measures.indexOf(bar.measure);
+      bar.description = `${bar.label}: ${bar.count} ${bar.measure}`;
+    }
     if (!window.vegaEmbed) {
       section.dataset.state = "error";
       status.textContent = "The charting library is missing from this server (`make install` builds it); the data links below still work.";
