@@ -34,7 +34,7 @@ $(OBSERVABLE): dashboards/observable/package-lock.json
 	cd dashboards/observable && npm ci --no-audit --no-fund --loglevel=error
 
 dashboard: $(OBSERVABLE)
-	cd dashboards/observable && rm -rf dist && TRACKER_URL=$(TRACKER_URL) npx observable build
+	cd dashboards/observable && rm -rf dist src/.observablehq/cache/data && TRACKER_URL=$(TRACKER_URL) npx observable build
 	@echo "Built dashboards/observable/dist/ from $(TRACKER_URL); serve it with any static server."
 
 # The browser tests drive Debian's Chromium (Playwright's own browser download is not used).

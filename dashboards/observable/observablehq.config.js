@@ -4,6 +4,7 @@
 // `npm:d3-dsv`), and the default theme's web font is left out.
 export default {
   root: "src",
+  output: process.env.OBSERVABLE_OUTPUT || "dist",
   title: "Timeline & claims tracker",
   theme: "air",
   globalStylesheets: [],
