@@ -10,7 +10,7 @@ WORKERS ?= 2
 STAMP := $(VENV)/.installed
 VEGA_BUNDLE := tracker/static/dashboard/vendor/vega-bundle.js
 
-.PHONY: install browser-deps run migrate load test lint format check bench bench-deps clean dashboard
+.PHONY: install browser-deps run migrate load test lint format check bench bench-deps bench-dashboard clean dashboard
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -88,6 +88,10 @@ bench-deps:
 bench: install bench-deps
 	BENCH_EVENTS=$(BENCH_EVENTS) BENCH_CLAIMS=$(BENCH_CLAIMS) BENCH_DURATION=$(BENCH_DURATION) BENCH_ROUNDS=$(BENCH_ROUNDS) \
 		$(BIN)/python bench/run.py
+
+# The dashboard page's first view in headless Chromium over the same data (bench/dashboard.py).
+bench-dashboard: install
+	BENCH_EVENTS=$(BENCH_EVENTS) BENCH_CLAIMS=$(BENCH_CLAIMS) $(BIN)/python bench/dashboard.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
