@@ -10,8 +10,9 @@ WORKERS ?= 2
 STAMP := $(VENV)/.installed
 # Browser libraries the pages serve themselves (TimelineJS3), from npm into vendor/node_modules.
 JS_STAMP := vendor/node_modules/.installed
+VEGA_BUNDLE := tracker/static/dashboard/vendor/vega-bundle.js
 
-.PHONY: install js-deps browser-deps run migrate load test lint format check bench bench-deps lighthouse clean
+.PHONY: install js-deps browser-deps run migrate load test lint format check bench bench-deps bench-dashboard lighthouse clean dashboard
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,7 +20,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP) js-deps
+install: $(STAMP) js-deps $(VEGA_BUNDLE)
 
 $(JS_STAMP): vendor/package.json vendor/package-lock.json
 	@command -v npm >/dev/null 2>&1 || { \
@@ -31,6 +32,23 @@ $(JS_STAMP): vendor/package.json vendor/package-lock.json
 	else echo "npm is missing (apt-get install npm): /embed/timeline/ will have no TimelineJS."; fi
 
 js-deps: $(JS_STAMP)
+
+# The /dashboard/ page's charting libraries (Vega, Vega-Lite, vega-embed, vega-interpreter):
+# npm ci from dashboards/package-lock.json, bundled into a git-ignored static folder. No CDN.
+$(VEGA_BUNDLE): dashboards/package-lock.json dashboards/src/charts.js
+	@command -v npm >/dev/null 2>&1 || { echo "npm is missing (apt-get install npm): /dashboard/ will have no charts."; exit 0; }; \
+	  cd dashboards && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
+
+# The Observable Framework dashboard (dashboards/observable/), built from a running tracker
+# (`make run` in another shell, or TRACKER_URL=...) into dashboards/observable/dist/.
+TRACKER_URL ?= http://$(HOST):$(PORT)
+OBSERVABLE := dashboards/observable/node_modules/.package-lock.json
+$(OBSERVABLE): dashboards/observable/package-lock.json
+	cd dashboards/observable && npm ci --no-audit --no-fund --loglevel=error
+
+dashboard: $(OBSERVABLE)
+	cd dashboards/observable && rm -rf dist src/.observablehq/cache/data && TRACKER_URL=$(TRACKER_URL) npx observable build
+	@echo "Built dashboards/observable/dist/ from $(TRACKER_URL); serve it with any static server."
 
 # The browser tests drive Debian's Chromium (Playwright's own browser download is not used).
 browser-deps:
@@ -107,6 +125,10 @@ bench-deps:
 bench: install bench-deps
 	BENCH_EVENTS=$(BENCH_EVENTS) BENCH_CLAIMS=$(BENCH_CLAIMS) BENCH_DURATION=$(BENCH_DURATION) BENCH_ROUNDS=$(BENCH_ROUNDS) \
 		$(BIN)/python bench/run.py
+
+# The dashboard page's first view in headless Chromium over the same data (bench/dashboard.py).
+bench-dashboard: install
+	BENCH_EVENTS=$(BENCH_EVENTS) BENCH_CLAIMS=$(BENCH_CLAIMS) $(BIN)/python bench/dashboard.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache $(NODE_DIR)

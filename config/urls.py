@@ -16,6 +16,7 @@ from tracker.views import EmbedTimelinePage, TimelinePage
 urlpatterns = [
     path("", TimelinePage.as_view(), name="timeline"),
     path("embed/timeline/", EmbedTimelinePage.as_view(), name="embed-timeline"),
+    path("", include("tracker.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("tracker.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
