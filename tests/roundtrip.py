@@ -32,8 +32,9 @@ def crawl(client) -> dict[str, object]:
     """Every list (all pages), every detail the lists link to and each detail's history."""
     answers: dict[str, object] = {}
     for path in LISTS:
+        # Stats are not paginated (and refuse a page_size they do not take).
         separator = "&" if "?" in path else "?"
-        url = f"{path}{separator}page_size=200"
+        url = path if "/stats/" in path else f"{path}{separator}page_size=200"
         response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)
         body = response.json()

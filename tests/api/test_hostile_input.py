@@ -205,8 +205,19 @@ def test_hostile_ids_are_a_json_404(api, path, key, detail):
         ("q=%ff", 200, None),
         ("q=%ED%A0%80", 200, None),
         ("actor=%ff", 400, {"actor": ["No actor has the slug '\ufffd'."]}),
-        # Parameters the endpoint does not take are ignored, as HTTP caches and tools expect.
-        ("%ff=1&q[]=1&format_=x", 200, None),
+        # Parameters the endpoint does not take are refused, each named: a misspelt filter
+        # must never answer the unfiltered list.
+        (
+            "%ff=1&q[]=1&format_=x",
+            400,
+            {
+                name: [
+                    "Unknown parameter: this endpoint does not take it (see the OpenAPI "
+                    "document for the ones it does)."
+                ]
+                for name in ("\ufffd", "format_", "q[]")
+            },
+        ),
         # A value with %-format directives is shown as given.
         (
             "date_from=%25(x)s%25",
