@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.views.generic import TemplateView
 
-from tracker.models import Actor, Tag
+from tracker.models import Actor, ClaimKind, Tag
 
 FILTERS = ("actor", "tag", "date_from", "date_to", "claim_kind")
 
@@ -22,7 +22,7 @@ class TimelinePage(TemplateView):
             .order_by("name")
             .values("slug", "name"),
             tags=Tag.objects.order_by("name").values("slug", "name"),
-            claim_kinds=[("report", "Reports only"), ("statement", "Statements only")],
+            claim_kinds=[(kind.value, f"{kind.label.capitalize()}s only") for kind in ClaimKind],
             chosen={name: self.request.GET.get(name, "") for name in FILTERS},
             **kwargs,
         )
