@@ -38,6 +38,15 @@ def test_the_chosen_filters_are_filled_in(client):
     assert 'name="date_to" id="filter-to" value=""' in html
 
 
+def test_the_claim_kind_choice(client):
+    html = client.get("/").content.decode()
+    assert options(html, "claim_kind") == [("", ""), ("statement", ""), ("report", "")]
+    assert '<option value="">All claims</option>' in html
+    assert '<option value="report">Reports only</option>' in html
+    html = client.get("/?claim_kind=report").content.decode()
+    assert ("report", " selected") in options(html, "claim_kind")
+
+
 def test_a_chosen_value_is_escaped(client):
     html = client.get('/?date_from="><script>alert(1)</script>').content.decode()
     assert "<script>alert(1)</script>" not in html

@@ -12,7 +12,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.generic import TemplateView
 
 from tracker.api.exceptions import error_body
-from tracker.models import Actor, Event, Tag
+from tracker.models import Actor, ClaimKind, Event, Tag
 
 FILTERS = ("actor", "tag", "date_from", "date_to", "claim_kind")
 
@@ -67,7 +67,7 @@ class TimelinePage(TemplateView):
             .order_by("name")
             .values("slug", "name"),
             tags=Tag.objects.order_by("name").values("slug", "name"),
-            claim_kinds=[("report", "Reports only"), ("statement", "Statements only")],
+            claim_kinds=[(kind.value, f"{kind.label.capitalize()}s only") for kind in ClaimKind],
             chosen={name: self.request.GET.get(name, "") for name in FILTERS},
             **kwargs,
         )

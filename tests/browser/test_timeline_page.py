@@ -356,6 +356,13 @@ def test_the_claim_kind_filter(site, page):
     assert page.input_value("#filter-claim-kind") == ""
 
 
+def test_a_bad_claim_kind_is_explained(site, page):
+    page.goto(f"{site.url}/?claim_kind=rumour")
+    page.wait_for_selector("body[data-state='error']", state="attached")
+    assert page.inner_text("#errors").startswith("Claims: Select a valid choice.")
+    assert page.input_value("#filter-claim-kind") == ""  # no such option to show
+
+
 def test_the_page_works_from_the_keyboard(site, page):
     open_timeline(page, f"{site.url}/?date_from=2022-07&date_to=2022-07")
     focused = "() => [document.activeElement.tagName, document.activeElement.textContent]"
