@@ -12,6 +12,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.generic import TemplateView
 
 from tracker.api.exceptions import error_body
+from tracker.api.filters import EventFilter
 from tracker.models import Actor, ClaimKind, Event, Tag
 
 FILTERS = ("actor", "tag", "date_from", "date_to", "claim_kind")
@@ -84,8 +85,7 @@ class EmbedTimelinePage(TemplateView):
     template_name = "tracker/embed_timeline.html"
 
     def get(self, request, *args, **kwargs):
-        from tracker.api.filters import EventFilter  # the API's rules for the same parameters
-
+        # Checked by the API's own FilterSet, so the page and its data agree on every parameter.
         params = {name: value for name, value in request.GET.items() if name in EMBED_FILTERS}
         checked = EventFilter(data=params, queryset=Event.objects.none())
         if not checked.is_valid():

@@ -3,6 +3,8 @@ rules, for the seed record, the same filters and order as the JSON lists, stream
 
 import datetime
 import json
+import re
+from pathlib import Path
 
 import geojson
 import icalendar
@@ -458,3 +460,41 @@ def test_query_counts_do_not_grow_with_the_rows(api, django_assert_num_queries, 
     query = "date_to=1950" if resource == "events" else "stated_to=1950"
     with django_assert_num_queries(FORMAT_QUERIES[resource, name]):
         body(api.get(f"/api/v1/{resource}/?format={name}&{query}"))
+
+
+# --- docs/api.md ----------------------------------------------------------------------------
+
+API_GUIDE = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text()
+FORMATS_SECTION = API_GUIDE.split("## Formats for other tools", 1)[1]
+MEDIA_TYPES = {
+    "jsonld": "application/ld+json",
+    "annotations": 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"',
+    "timelinejs": "application/vnd.timelinejs+json",
+    "ics": "text/calendar",
+    "geojson": "application/geo+json",
+}
+
+
+def _examples():
+    pattern = r"curl (?:-H '([^']*)' )?'http://127\.0\.0\.1:8000([^']*)'"
+    return re.findall(pattern, FORMATS_SECTION)
+
+
+def test_the_guide_shows_every_format():
+    shown = {
+        re.search(r"format=(\w+)", path).group(1) for _, path in _examples() if "format=" in path
+    }
+    assert shown == set(MEDIA_TYPES)
+
+
+@pytest.mark.parametrize(("header", "path"), _examples())
+def test_every_example_of_the_guide_answers_in_its_format(api, header, path):
+    extra = (
+        {"HTTP_" + header.split(":")[0].upper(): header.split(":", 1)[1].strip()} if header else {}
+    )
+    response = api.get(path, **extra)
+    assert response.status_code == 200, (path, response.content[:300])
+    name = re.search(r"format=(\w+)", path)
+    expected = MEDIA_TYPES[name.group(1)] if name else header.split(":", 1)[1].strip()
+    assert response["Content-Type"] == f"{expected}; charset=utf-8"
+    body(response)

@@ -25,6 +25,35 @@ def uninstall_triggers(apps, schema_editor):
     record_version.uninstall(schema_editor, NEW_TABLES)
 
 
+PLACE_PERMISSIONS = [f"{action}_place" for action in ("add", "change", "delete", "view")]
+
+
+def grant_curators(apps, schema_editor):
+    """Curators keep places as they keep the rest of the record (see 0003_curators_group)."""
+    from django.contrib.auth.management import create_permissions
+
+    tracker = apps.get_app_config("tracker")
+    tracker.models_module = True  # the migration state's app config has no module of its own
+    create_permissions(tracker, apps=apps, verbosity=0)
+    tracker.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    group, _ = Group.objects.get_or_create(name="curators")
+    group.permissions.add(
+        *Permission.objects.filter(content_type__app_label="tracker", codename__in=PLACE_PERMISSIONS)
+    )
+
+
+def revoke_curators(apps, schema_editor):
+    Permission = apps.get_model("auth", "Permission")
+    for group in apps.get_model("auth", "Group").objects.filter(name="curators"):
+        group.permissions.remove(
+            *Permission.objects.filter(
+                content_type__app_label="tracker", codename__in=PLACE_PERMISSIONS
+            )
+        )
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -80,4 +109,5 @@ class Migration(migrations.Migration):
             field=models.ForeignKey(blank=True, db_constraint=False, help_text='Where it happened, on a map; location stays the words of the record.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='tracker.place'),
         ),
         migrations.RunPython(install_triggers, uninstall_triggers),
+        migrations.RunPython(grant_curators, revoke_curators),
     ]
