@@ -191,8 +191,12 @@ class Cast:
         if role is None:  # a pronoun: the nearest preceding person
             return people[-1] if people else None
         fits = ROLE_NOUNS[role.group(1).lower()]
+        # "Russia's envoy": a title that names the country too ("Russian Ambassador to ...").
+        owner = re.match(r"([A-Z]\w+)['\u2019]s ", word)
+        stem = owner.group(1)[:5].lower() if owner else ""
         for speaker in reversed(people[-50:]):  # the persons of the last few paragraphs
-            if any(noun in speaker.title.lower() for noun in fits):
+            title = speaker.title.lower()
+            if stem in title and any(noun in title for noun in fits):
                 return speaker
         return None
 
