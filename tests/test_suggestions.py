@@ -70,6 +70,18 @@ def test_reported_speech_forms():
     ]
 
 
+def test_a_possessive_role_goes_to_the_person_whose_title_names_the_country():
+    minister = Speaker(5, "Ri Son-gwon", "person", "North Korean Foreign Minister")
+    text = (
+        "Alexander Matsegora met Ri Son-gwon.\n\n"
+        "Russia's envoy to North Korea has openly suggested that Moscow could bolster trade."
+    )
+    assert [(s.quote, s.claimant.name) for s in suggest(text, [*CAST, minister])] == [
+        ("Russia's envoy to North Korea has openly suggested that Moscow could bolster trade.",
+         "Alexander Matsegora"),
+    ]  # fmt: skip
+
+
 def test_an_abbreviation_does_not_end_a_sentence():
     text = "That was disputed by Alexander Timonin, the U.S. expert, who said that the sanctions are working well."
     assert found(text) == [("the sanctions are working well.", "reported", "Alexander Timonin")]

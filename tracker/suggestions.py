@@ -50,7 +50,11 @@ ROLE_NOUNS = {
     "spokesman": ("spokes",),
     "spokeswoman": ("spokes",),
 }
-_ROLE = re.compile(r"\b[Tt]he (?:[A-Z][\w'-]* |[a-z]+ ){0,2}(" + "|".join(ROLE_NOUNS) + r")\b")
+_ROLE = re.compile(
+    r"(?:\b[Tt]he|\b[A-Z]\w+['\u2019]s) (?:[A-Z][\w'-]* |[a-z]+ ){0,2}("
+    + "|".join(ROLE_NOUNS)
+    + r")\b"
+)
 # A sentence ends at . ! or ? before a capital or an opening quotation mark, except after an
 # initial or a short abbreviation ("U.S. ambassador", "Mr. Lee", "Feb. 3").
 _PARAGRAPH = re.compile(r"[^\n]+")
@@ -187,8 +191,12 @@ class Cast:
         if role is None:  # a pronoun: the nearest preceding person
             return people[-1] if people else None
         fits = ROLE_NOUNS[role.group(1).lower()]
+        # "Russia's envoy": a title that names the country too ("Russian Ambassador to ...").
+        owner = re.match(r"([A-Z]\w+)['\u2019]s ", word)
+        stem = owner.group(1)[:5].lower() if owner else ""
         for speaker in reversed(people[-50:]):  # the persons of the last few paragraphs
-            if any(noun in speaker.title.lower() for noun in fits):
+            title = speaker.title.lower()
+            if stem in title and any(noun in title for noun in fits):
                 return speaker
         return None
 
@@ -288,7 +296,7 @@ def _reported_clauses(text: str, start: int, end: int, plain: str) -> list[tuple
         if according.start() <= 2:  # "According to X, Y": Y
             comma = plain.find(",", according.end())
             if comma > 0:
-                return [(start + comma + 1, end, start + according.start())]
+                return _split(text, start + comma + 1, end, start + according.start())
             return [(start, end, start + according.start())]
         # "Y, according to X."
         return [(start, start + according.start(), start + according.start())]
@@ -296,7 +304,10 @@ def _reported_clauses(text: str, start: int, end: int, plain: str) -> list[tuple
     words_after = _words(plain[verb:]) - 1
     comma = plain.rfind(",", 0, verb)
     that_follows = re.match(r"\S+(?: \S+)?? that\s", plain[verb:]) is not None
-    if words_after <= 6 and comma > 0 and not that_follows:  # "Y, X said." / "Y, said X."
+    next_comma = plain.find(",", verb)
+    named_after = _words(plain[verb : next_comma if next_comma > 0 else len(plain)]) <= 4
+    if comma > 0 and not that_follows and (words_after <= 6 or named_after):
+        # "Y, X said." / "Y, said X." / "Y, says X, director of ..."
         return [(start, start + comma, start + verb)]
     that = _THAT.search(plain, verb)
     if that is not None and that.start() - verb < 90:  # "X said (on Tuesday) that Y"
@@ -312,17 +323,23 @@ def _reported_clauses(text: str, start: int, end: int, plain: str) -> list[tuple
         last_comma = plain.rfind(",", body, tail[-1].start())
         if last_comma > 0 and _words(plain[tail[-1].start() :]) <= 4:
             clause_end = start + last_comma
-    clauses, cursor = [], start + body
-    # "... that Y, and that Z", "Y and expressed hope for Z", "Y, while also Z": two claims
+    return _split(text, start + body, clause_end, start + verb)
+
+
+def _split(text: str, cursor: int, end: int, verb: int) -> list[tuple[int, int, int]]:
+    """A reported clause cut where it reports two things: "... that Y, and that Z", "Y and
+    expressed hope for Z", "Y, while also Z", '..."wide prospects," with the North keen ...'."""
+    clauses = []
     for split in re.finditer(
-        rf"(?:,\s*|\s)and (?=that\s|(?:{SAID_VERBS})\b)|,\s*while (?:also )?",
-        text[cursor:clause_end],
+        rf"(?:,\s*|\s)and (?=that\s|(?:{SAID_VERBS})\b)|,\s*while (?:also )?"
+        r"|(?<=,[\"\u201d])\s+(?=with\s)",
+        text[cursor:end],
     ):
-        clauses.append((cursor, cursor + split.start(), start + verb))
+        clauses.append((cursor, cursor + split.start(), verb))
         cursor = cursor + split.end()
         if text.startswith("that ", cursor):
             cursor += 5
-    clauses.append((cursor, clause_end, start + verb))
+    clauses.append((cursor, end, verb))
     return clauses
 
 
@@ -386,7 +403,8 @@ def suggest(
         previous_speaker = speaker or previous_speaker
 
     # Reported speech, sentence by sentence, outside the quotations.
-    trimmed = [_trim(text, a, b) for a, b in quoted]
+    # Only the quotations offered above stand in for a clause (a short one is part of it).
+    trimmed = sorted((s.start, s.end) for s in found)
     for s_start, s_end in _sentences(text, quoted):
         plain = _unquoted(text, s_start, s_end, quoted)
         quoted_share = 1 - _words(plain) / max(_words(text[s_start:s_end]), 1)

@@ -13,6 +13,7 @@ made from the title (or name, or claimant and text) on a create.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -37,6 +38,8 @@ from tracker.models import (
     validate_wikidata,
 )
 
+_SLUG = re.compile(r"[-\w]+")
+
 
 @extend_schema_field(
     {"oneOf": [{"type": "string", "format": "slug"}, {"type": "integer"}], "example": "tass"}
@@ -56,6 +59,12 @@ class RefField(serializers.RelatedField):
         if isinstance(data, bool) or not isinstance(data, str | int):
             self.fail("incorrect_type", data_type=type(data).__name__)
         by_id = isinstance(data, int)
+        # What no record can have (a NUL, an id beyond the column) names nothing: PostgreSQL
+        # would refuse the query itself.
+        if by_id and not 0 < data < 2**63:
+            self.fail("no_id", name=name, value=str(data)[:120])
+        if not by_id and not _SLUG.fullmatch(data):
+            self.fail("no_slug", name=name, value=data[:120].replace("\x00", "\\x00"))
         try:
             return queryset.get(**({"pk": data} if by_id else {"slug": data}))
         except queryset.model.DoesNotExist:
