@@ -11,11 +11,21 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from tests.browser.conftest import ROOT, screenshot
+from tests.browser.conftest import ROOT, Site, screenshot
 
 PROJECT = ROOT / "dashboards" / "observable"
 RECORD = json.loads((ROOT / "fixtures" / "record.json").read_text())
 CHARTS = ["timeline", "status", "actors", "publishers"]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """A copy of the site of its own, with the seed record as it is: the shared one is changed
+    by the curation tests, and these compare with fixtures/record.json."""
+    served = Site(tmp_path_factory.mktemp("observable-site"))
+    served.start()
+    yield served
+    served.stop()
 
 
 class QuietHandler(SimpleHTTPRequestHandler):
