@@ -172,6 +172,7 @@ def test_corrected_quotes_keep_their_words(slug, quote):
         ("tass-sanctions-answered-nuclear-test-and-rocket-2016", "report", "tass", "disputed"),
         ("lee-putin-first-took-office-1999-2022", "report", "michael-lee", "disputed"),
         ("lee-vladivostok-summit-caption-2019", "report", "michael-lee", "unverified"),
+        ("lee-north-korea-recognized-dpr-lpr-2022", "report", "michael-lee", "disputed"),
     ],
 )
 def test_kind_claimant_and_status_of_the_corrected_claims(slug, kind, claimant, status):
@@ -268,6 +269,23 @@ def test_relations_the_text_sets_up(from_claim, type_, to_claim):
         from_claim__slug="reuters-eight-tankers-diesel-2017",
         to_claim__slug="us-officials-tanker-sanctions-evasion-2017",
     ).exists()
+
+
+@pytest.mark.parametrize(
+    ("slug", "date", "in_notes"),
+    [
+        ("us-sanctions-threat-russia-buildup-2022", "2022-02?", "December 2021"),
+        ("russia-north-korea-trade-doubles-2017", "2017?", "2017?"),
+        ("north-korean-visa-times-cut-2017", "2017?", "2017?"),
+        ("north-korea-recognizes-dpr-lpr-2022", "2022-07", "13 July 2022"),
+        ("russia-invades-ukraine-2022", "2022-02/2022-07", "24 February 2022"),
+        ("unga-resolution-ukraine-withdrawal-2022", "2022-02/2022-07", "2 March 2022"),
+    ],
+)
+def test_dates_no_more_precise_than_the_text_and_the_real_ones_in_notes(slug, date, in_notes):
+    event = Event.objects.get(slug=slug)
+    assert event.date == date
+    assert in_notes in event.notes
 
 
 def test_the_izvestia_interview_is_only_the_builders_remark():
