@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 SEEDS = Path(settings.BASE_DIR).parent / "shared" / "seeds"
 MODELS = [ClaimRelation, Claim, EventActor, Event, Source, Tag, Actor]
-COUNTS = {Source: 5, Actor: 56, Tag: 15, Event: 34, EventActor: 87, Claim: 139, ClaimRelation: 33}
+COUNTS = {Source: 5, Actor: 56, Tag: 15, Event: 35, EventActor: 83, Claim: 140, ClaimRelation: 39}
 
 
 def empty_the_record():
@@ -146,6 +146,13 @@ def test_quotes_start_and_end_on_word_boundaries():
         ("lee-gorbachev-premiership-2022",
          "beginning with the premiership of the last Soviet leader Mikhail Gorbachev"),
         ("lee-first-nuclear-test-may-2009-2022", "for conducting its first nuclear test in May 2009"),
+        ("timonin-no-military-political-cooperation-2017",
+         '"Russia is not developing military and political cooperation with North Korea now'),
+        ("lee-nuclear-test-may-2009-2022", "nuclear test in May 2009"),
+        ("kortunov-assad-help-middle-east-influence-2017",
+         "Moscow believes that the preservation of the status quo makes it an influential player in"
+         " the geopolitical arena in the conditions of crisis thanks to its close ties with Pyongyang"
+         " – as well as help to Assad to increase its influence in the middle East, said Kortunov"),
     ],
 )  # fmt: skip
 def test_corrected_quotes_keep_their_words(slug, quote):
@@ -161,15 +168,124 @@ def test_corrected_quotes_keep_their_words(slug, quote):
         ("matsegora-korean-builders-donbas-2022", "statement", "alexander-matsegora", "unverified"),
         ("lee-gorbachev-premiership-2022", "report", "michael-lee", "refuted"),
         ("lee-first-nuclear-test-may-2009-2022", "report", "michael-lee", "refuted"),
-        ("tass-sanctions-answered-nuclear-test-and-rocket-2016", "report", "tass", "refuted"),
+        ("lee-nuclear-test-may-2009-2022", "report", "michael-lee", "unverified"),
+        ("tass-sanctions-answered-nuclear-test-and-rocket-2016", "report", "tass", "disputed"),
         ("lee-putin-first-took-office-1999-2022", "report", "michael-lee", "disputed"),
         ("lee-vladivostok-summit-caption-2019", "report", "michael-lee", "unverified"),
+        ("lee-north-korea-recognized-dpr-lpr-2022", "report", "michael-lee", "disputed"),
     ],
 )
 def test_kind_claimant_and_status_of_the_corrected_claims(slug, kind, claimant, status):
     claim = Claim.objects.get(slug=slug)
     assert (claim.kind, claim.claimant.slug, claim.status) == (kind, claimant, status)
     assert status == "unverified" or claim.notes  # a reader is told why
+
+
+def test_paraphrases_say_who_believes_and_who_linked_what():
+    assert Claim.objects.get(slug="kortunov-assad-help-middle-east-influence-2017").text == (
+        "Moscow believes that helping Assad increases its influence in the Middle East."
+    )
+    assert Claim.objects.get(slug="lee-polyanskiy-linked-us-sanctions-threat-2022").text == (
+        "In the reporter's account, Polyanskiy linked the additional sanctions against North Korea"
+        " to the threat of US sanctions against Russia over its military build-up along the border"
+        " with Ukraine."
+    )
+
+
+def test_photo_agencies_credit_photos_and_take_part_in_no_event():
+    credited = ["yonhap", "kcna", "ap", "russian-foreign-ministry-press-service"]
+    assert not EventActor.objects.filter(actor__slug__in=credited).exists()
+    assert set(
+        EventActor.objects.filter(event__slug="vladivostok-summit-2019").values_list(
+            "actor__slug", "role"
+        )
+    ) == {("kim-jong-un", "participant"), ("vladimir-putin", "participant"), ("russia", "host")}
+
+
+def test_timonin_is_quoted_in_the_body_not_the_subheadline():
+    claim = Claim.objects.get(slug="timonin-no-military-political-cooperation-2017")
+    body = claim.source.text.index("SEOUL, February 3")
+    assert claim.quote_start > body
+
+
+def test_the_may_2009_test_has_evidence_that_is_not_refuted():
+    test = Event.objects.get(slug="north-korea-nuclear-test-2009")
+    assert set(test.claims.values_list("slug", "status")) == {
+        ("lee-first-nuclear-test-may-2009-2022", "refuted"),
+        ("lee-nuclear-test-may-2009-2022", "unverified"),
+    }
+
+
+def test_kyivs_statement_is_an_occasion_of_its_own():
+    statement = Event.objects.get(slug="ukrainian-foreign-ministry-statement-2022")
+    assert statement.date == "2022-07" and statement.notes
+    assert set(statement.claims.values_list("slug", flat=True)) == {
+        "kyiv-russia-appealed-for-recognition-2022",
+        "kyiv-russia-lacks-allies-2022",
+        "kyiv-russia-pariah-status-will-grow-2022",
+        "kuleba-russia-isolation-like-dprk-2022",
+    }
+    assert set(statement.participations.values_list("actor__slug", "role")) == {
+        ("ukrainian-foreign-ministry", "speaker"),
+        ("dmytro-kuleba", "speaker"),
+    }
+    severance = Event.objects.get(slug="ukraine-severs-relations-north-korea-2022")
+    assert list(severance.claims.values_list("slug", flat=True)) == [
+        "lee-kyiv-severed-relations-2022"
+    ]
+    assert "statement" not in severance.summary
+
+
+def test_claims_tied_to_no_occasion_are_on_no_occasion():
+    recognition = Event.objects.get(slug="north-korea-recognizes-dpr-lpr-2022")
+    assert not recognition.claims.filter(claimant__slug="alexander-matsegora").exists()
+    proposals = Claim.objects.get(slug="lee-russia-opposed-us-sanctions-proposals-2022")
+    assert not proposals.events.exists()
+
+
+@pytest.mark.parametrize(
+    ("from_claim", "type_", "to_claim"),
+    [
+        ("polyanskiy-sanctions-toxic-atmosphere-2022", "supports",
+         "lee-russia-opposed-us-sanctions-proposals-2022"),
+        ("reuters-tankers-declared-other-ports-2017", "supports",
+         "us-officials-tanker-sanctions-evasion-2017"),
+        ("polyanskiy-unilateral-measures-2022", "supports",
+         "lee-polyanskiy-linked-us-sanctions-threat-2022"),
+        ("tass-timonin-rejected-media-reports-2017", "contradicts",
+         "south-korean-media-pyongyang-unwilling-2017"),
+        ("kortunov-status-quo-influence-2017", "supports", "kortunov-kim-protection-like-assad-2017"),
+        ("kortunov-assad-help-middle-east-influence-2017", "supports",
+         "kortunov-kim-protection-like-assad-2017"),
+        ("kortunov-leverage-loss-if-kim-falls-2017", "supports",
+         "kortunov-kim-protection-like-assad-2017"),
+    ],
+)  # fmt: skip
+def test_relations_the_text_sets_up(from_claim, type_, to_claim):
+    assert ClaimRelation.objects.filter(
+        from_claim__slug=from_claim, type=type_, to_claim__slug=to_claim
+    ).exists()
+    assert not ClaimRelation.objects.filter(
+        from_claim__slug="reuters-eight-tankers-diesel-2017",
+        to_claim__slug="us-officials-tanker-sanctions-evasion-2017",
+    ).exists()
+
+
+@pytest.mark.parametrize(
+    ("slug", "date", "in_notes"),
+    [
+        ("us-sanctions-threat-russia-buildup-2022", "2022-02?", "December 2021"),
+        ("russia-north-korea-trade-doubles-2017", "2017?", "2017?"),
+        ("north-korean-visa-times-cut-2017", "2017?", "2017?"),
+        ("north-korea-recognizes-dpr-lpr-2022", "2022-07", "13 July 2022"),
+        ("russia-invades-ukraine-2022", "2022-02/2022-07", "24 February 2022"),
+        ("unga-resolution-ukraine-withdrawal-2022", "2022-02/2022-07", "2 March 2022"),
+    ],
+)
+def test_dates_no_more_precise_than_the_text_and_the_real_ones_in_notes(slug, date, in_notes):
+    event = Event.objects.get(slug=slug)
+    assert event.date == date
+    assert in_notes in event.notes
 
 
 def test_the_izvestia_interview_is_only_the_builders_remark():
