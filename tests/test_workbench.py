@@ -51,7 +51,7 @@ def test_the_annotate_page_shows_the_text_claims_and_suggestions(
     assert 'src="/static/tracker/workbench.js"' in html
     assert "<script>" not in html and "style=" not in html.split('id="workbench"')[1]  # CSP
     data = page_data(response)
-    assert len(data["claims"]) == source.claims.count() == 10
+    assert len(data["claims"]) == source.claims.count() > 10
     for claim in data["claims"]:
         stored = Claim.objects.get(pk=claim["id"])
         assert (claim["start"], claim["end"]) == (stored.quote_start, stored.quote_end)

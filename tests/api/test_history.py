@@ -280,15 +280,15 @@ def test_a_curator_reads_the_whole_history_with_names(curator, curator_api):
 def test_a_field_made_public_in_the_representation_becomes_readable_in_history(
     api, curator, monkeypatch
 ):
-    from tracker.api.serializers import ClaimSerializer
+    from tracker.api.serializers import EventSerializer
 
-    pk = Claim.objects.get(slug="matsegora-trade-at-lows-2020").pk
-    url = f"/api/v1/claims/{pk}/"
-    write_note(Claim, pk, NOTE, curator)
+    event = Event.objects.get(slug="vladivostok-summit-2019")
+    url = f"/api/v1/events/{event.pk}/"
+    write_note(Event, event.pk, NOTE, curator)
     assert history(api, url)["results"][0]["changes"] == []
-    monkeypatch.setattr(ClaimSerializer.Meta, "fields", [*ClaimSerializer.Meta.fields, "notes"])
+    monkeypatch.setattr(EventSerializer.Meta, "fields", [*EventSerializer.Meta.fields, "notes"])
     assert history(api, url)["results"][0]["changes"] == [
-        {"field": "notes", "old": "", "new": NOTE}
+        {"field": "notes", "old": event.notes, "new": NOTE}
     ]
 
 
@@ -301,11 +301,22 @@ def test_long_texts_come_as_length_and_hash_and_whole_to_curators_on_request(api
     patch(curator_api, url, {"text": old + " Appended."})
     summary = {"length": len(old), "sha256": hashlib.sha256(old.encode()).hexdigest()}
     assert len(old) > 500
+
+    def text_change(body):
+        # The text's hash (text_sha256, 64 characters) changes with it and comes whole.
+        changes = {change["field"]: change for change in body["results"][0]["changes"]}
+        assert set(changes) == {"text", "text_sha256"}
+        assert (
+            changes["text_sha256"]["new"]
+            == hashlib.sha256((old + " Appended.").encode()).hexdigest()
+        )
+        return changes["text"]
+
     for client in (api, curator_api):
-        (change,) = history(client, url)["results"][0]["changes"]
+        change = text_change(history(client, url))
         assert change["old"] == summary
         assert change["new"]["length"] == len(old) + len(" Appended.")
-    (change,) = curator_api.get(f"{url}history/?full=true").json()["results"][0]["changes"]
+    change = text_change(curator_api.get(f"{url}history/?full=true").json())
     assert (change["old"], change["new"]) == (old, old + " Appended.")
     refused = api.get(f"{url}history/?full=true")
     assert refused.status_code == 403

@@ -68,6 +68,10 @@ def _protected_detail(model, error: ProtectedError) -> str:
 class CuratedViewSet(KnownParametersMixin, viewsets.ModelViewSet):
     """The read views plus writes through ``write_serializer_class`` and ``delete_service``."""
 
+    def known_query_parameters(self) -> set[str]:
+        known = super().known_query_parameters()
+        return known | {"full"} if self.action == "history" else known
+
     write_serializer_class = None
     delete_service = None  # services.<kind>_delete, called with <kind>=record, by=user
     history_renames: dict[str, str] = {}  # model field -> API field in history entries
