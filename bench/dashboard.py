@@ -6,7 +6,8 @@ Uses the database of ``bench/run.py`` (``DATABASE_URL``, else ``SQLITE_PATH``, e
 project is served by gunicorn with DASHBOARD_WORKERS sync workers (2, as ``make run``), DEBUG
 off. Each of DASHBOARD_ROUNDS rounds (5) opens the page in a fresh browser context (an empty
 HTTP cache: a first view), then once more in the same context (a repeat view within
-``API_CACHE_MAX_AGE``). Prints the medians, the API requests per view and each one's time.
+``API_CACHE_MAX_AGE``). Prints the medians, the API requests each view made to the server, and
+each request's time, in the page and alone.
 
     .venv/bin/python bench/dashboard.py
 """
@@ -110,9 +111,18 @@ def main() -> None:
             browser.close()
         print(f"first view, median: {statistics.median(first):.2f} s")
         print(f"repeat view, median: {statistics.median(repeat):.2f} s")
+        print("each API request in the first view (median, ms; six at once on the workers):")
         for name in requests[0]:
             ms = statistics.median(timings[name] for timings in requests)
             print(f"  {ms:8.0f} ms  /api/v1/{name}")
+        print("each alone, one after the other (median of 3, ms):")
+        for name in requests[0]:
+            times = []
+            for _ in range(3):
+                started = time.perf_counter()
+                urllib.request.urlopen(f"{base}/api/v1/{name}", timeout=120).read()
+                times.append((time.perf_counter() - started) * 1000)
+            print(f"  {statistics.median(times):8.0f} ms  /api/v1/{name}")
     finally:
         server.terminate()
         server.wait(timeout=10)
