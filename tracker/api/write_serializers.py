@@ -44,6 +44,7 @@ class RefField(serializers.RelatedField):
         "no_slug": "No {name} has the slug '{value}'.",
         "no_id": "No {name} has the id {value}.",
         "incorrect_type": "Expected a slug (string) or an id (integer), got {data_type}.",
+        "null_characters": "Null characters are not allowed.",
     }
 
     def to_internal_value(self, data):
@@ -52,6 +53,8 @@ class RefField(serializers.RelatedField):
         if isinstance(data, bool) or not isinstance(data, str | int):
             self.fail("incorrect_type", data_type=type(data).__name__)
         by_id = isinstance(data, int)
+        if not by_id and "\x00" in data:  # no slug holds one, and PostgreSQL cannot compare it
+            self.fail("null_characters")
         try:
             return queryset.get(**({"pk": data} if by_id else {"slug": data}))
         except queryset.model.DoesNotExist:
