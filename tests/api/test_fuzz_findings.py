@@ -130,3 +130,14 @@ def test_claims_take_several_ordering_keys(api):
     by_date = api.get("/api/v1/claims/?ordering=stated&page_size=200").json()["results"]
     expected = [c["slug"] for c in sorted(by_date, key=lambda c: (c["stated_start"], -c["id"]))]
     assert by_date_then_newest == expected
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [("/api/v1/claims/", "claimant"), ("/api/v1/claims/", "source"), ("/api/v1/events/", "place")],
+)
+def test_a_reference_holding_a_nul_is_a_400_not_a_database_error(curator_api, path, field):
+    # Found on PostgreSQL (which cannot compare text holding NUL): a 500 before.
+    response = curator_api.post(path, {field: "a\x00b"}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"][field] == ["Null characters are not allowed."]

@@ -18,6 +18,9 @@ How nested fields flatten (the JSON field names are kept):
 - ``null`` is an empty cell.
 
 Errors stay JSON whatever was asked for, with their usual status.
+
+The same mixins answer the formats of ``tracker.api.formats`` (ClaimReview, Web Annotation,
+TimelineJS, iCalendar, GeoJSON) that a view names in ``formats``, streamed the same way.
 """
 
 from __future__ import annotations

@@ -51,6 +51,7 @@ class RefField(serializers.RelatedField):
         "no_slug": "No {name} has the slug '{value}'.",
         "no_id": "No {name} has the id {value}.",
         "incorrect_type": "Expected a slug (string) or an id (integer), got {data_type}.",
+        "null_characters": "Null characters are not allowed.",
     }
 
     def to_internal_value(self, data):
@@ -59,12 +60,14 @@ class RefField(serializers.RelatedField):
         if isinstance(data, bool) or not isinstance(data, str | int):
             self.fail("incorrect_type", data_type=type(data).__name__)
         by_id = isinstance(data, int)
-        # What no record can have (a NUL, an id beyond the column) names nothing: PostgreSQL
-        # would refuse the query itself.
+        if not by_id and "\x00" in data:  # no slug holds one, and PostgreSQL cannot compare it
+            self.fail("null_characters")
+        # What no record can have (an id beyond the column, a slug with other characters)
+        # names nothing: PostgreSQL would refuse the query itself.
         if by_id and not 0 < data < 2**63:
             self.fail("no_id", name=name, value=str(data)[:120])
         if not by_id and not _SLUG.fullmatch(data):
-            self.fail("no_slug", name=name, value=data[:120].replace("\x00", "\\x00"))
+            self.fail("no_slug", name=name, value=data[:120])
         try:
             return queryset.get(**({"pk": data} if by_id else {"slug": data}))
         except queryset.model.DoesNotExist:
