@@ -18,12 +18,13 @@ pytestmark = pytest.mark.django_db
         ("claimant=dmytro-kuleba", ["kuleba-russia-isolation-like-dprk-2022"]),
         ("status=disputed", [
             "south-korean-media-pyongyang-unwilling-2017",
+            "tass-sanctions-answered-nuclear-test-and-rocket-2016",
             "lee-putin-first-took-office-1999-2022",
             "zhang-jun-sanctions-humanitarian-consequences-2022",
             "matsegora-ukronazis-2022",
+            "lee-north-korea-recognized-dpr-lpr-2022",
         ]),
         ("status=refuted", [
-            "tass-sanctions-answered-nuclear-test-and-rocket-2016",
             "lee-gorbachev-premiership-2022",
             "lee-first-nuclear-test-may-2009-2022",
         ]),

@@ -43,13 +43,13 @@ def assert_fast_equals_reference():
 
 def test_the_fast_path_equals_the_declared_fields_on_the_seed_record():
     events, claims = assert_fast_equals_reference()
-    assert len(events) == 34 and len(claims) == 139
+    assert len(events) == 35 and len(claims) == 140
 
 
 def test_the_fast_path_equals_the_declared_fields_on_generated_data():
     call_command("generate_data", events=40, claims_per_event=5, seed=3, verbosity=0)
     events, claims = assert_fast_equals_reference()
-    assert len(events) == 74 and len(claims) == 339
+    assert len(events) == 75 and len(claims) == 340
 
 
 def test_the_api_serves_the_fast_path(api):
