@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize(
     ("claimant", "message"),
     [
-        ("tass\x00", "No actor has the slug 'tass\\x00'."),
+        ("tass\x00", "Null characters are not allowed."),
         ("not a slug", "No actor has the slug 'not a slug'."),
         (-63512799816, "No actor has the id -63512799816."),
         (2**70, f"No actor has the id {2**70}."),

@@ -84,7 +84,7 @@ def test_every_chart_drawn_from_the_seed_record(site, page):
     assert all(url.startswith(site.url) or url.startswith("data:") for url in requests), requests
     # The numbers are the record's.
     years = table(page, "timeline")
-    assert sum(row["events"] for row in years.values()) == len(EVENTS) == 31
+    assert sum(row["events"] for row in years.values()) == len(EVENTS)
     assert years["2022"]["events"] == sum(e["date"].startswith("2022") for e in EVENTS)
     kinds = table(page, "kind")
     assert kinds["statement"]["statement"] == sum(c["kind"] == "statement" for c in CLAIMS)
@@ -172,7 +172,7 @@ def test_a_click_on_a_year_opens_the_timeline_of_that_year(site, page):
 def test_a_click_on_a_status_opens_the_claims_list_filtered(site, page):
     open_dashboard(page, f"{site.url}/dashboard/?date_from=2022")
     disputed = sum(c["status"] == "disputed" and c["stated"].startswith("2022") for c in CLAIMS)
-    assert disputed == 1
+    assert disputed >= 1
     page.click(f"#chart-status .mark-rect path[aria-label='2022: {disputed} disputed']")
     page.wait_for_url(f"{site.url}/api/v1/claims/?stated_from=2022&stated_to=2022&status=disputed")
     assert f'"count": {disputed}' in page.inner_text("body")

@@ -55,7 +55,7 @@ def test_the_embedded_timeline_shows_a_slide_per_event(site, page):
     ids = slide_ids(page)
     # The title slide and one slide per event, in the API's order.
     assert ids[1:] == [slide["unique_id"] for slide in expected["events"]]
-    assert len(ids) - 1 == len(expected["events"]) == 7
+    assert len(ids) - 1 == len(expected["events"]) > 0
     assert "north-korea-recognizes-dpr-lpr-2022" in ids
     headline = page.inner_text("#ukraine-severs-relations-north-korea-2022 .tl-headline")
     assert headline.strip() == EVENTS["ukraine-severs-relations-north-korea-2022"]["title"]
