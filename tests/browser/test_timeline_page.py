@@ -298,7 +298,7 @@ def doctor(page, change):
 
 
 def test_a_refuted_report_and_an_unattested_event(site, page):
-    event = "ukraine-severs-relations-north-korea-2022"
+    event = "pushilin-state-tv-interview-2022"  # five claims in the record
     note = "The ministry's website says otherwise; see the corroborated claim."
 
     def change(e):
@@ -306,7 +306,7 @@ def test_a_refuted_report_and_an_unattested_event(site, page):
             e["claims"][0].update(kind="report", status="refuted", notes=note)
             e["claims"][1].update(kind="statement", status="disputed", notes="")
             e["sources"][0]["url"] = e["claims"][0]["source"]["url"] = "https://example.org/doc"
-        elif e["slug"] == "pushilin-state-tv-interview-2022":
+        elif e["slug"] == "matsegora-izvestia-interview-2022":
             e.update(attested=False, sources=[], claims=[])
 
     doctor(page, change)
@@ -329,7 +329,7 @@ def test_a_refuted_report_and_an_unattested_event(site, page):
     assert link.inner_text().endswith("(opens in a new tab)")
     screenshot(page, "timeline-refuted-report")
 
-    unattested = "pushilin-state-tv-interview-2022"
+    unattested = "matsegora-izvestia-interview-2022"
     card = page.locator(f"li.event[data-slug='{unattested}']")
     assert card.locator(".meta").inner_text().endswith("no claims · 0 sources")
     assert card.locator(".flag.unattested").is_visible()
@@ -348,14 +348,16 @@ def test_the_claim_kind_filter(site, page):
     page.wait_for_url(re.compile(r"\?claim_kind=report$"))
     reports = {c["slug"] for c in CLAIMS if c["events"] and kind_of(c) == "report"}
     # Every event stays listed (with its sources); only report claims are embedded.
-    page.wait_for_selector(f"#summary >> text=31 events with {count(len(reports), 'claim')}.")
+    page.wait_for_selector(
+        f"#summary >> text={count(len(EVENTS), 'event')} with {count(len(reports), 'claim')}."
+    )
     assert page.get_attribute("#csv-link", "href") == "/api/v1/events/?format=csv&claim_kind=report"
     page.locator(f"li.event[data-slug='{RICHEST}'] .event-open").click()
     kinds = page.eval_on_selector_all("#panel article.claim", "ns => ns.map(n => n.dataset.kind)")
     assert kinds == ["report"] * sum(1 for c in claims_of(RICHEST) if kind_of(c) == "report")
     assert page.locator("#panel .source-item").count() == len(sources_of(RICHEST))
     page.go_back()
-    page.wait_for_selector("#summary >> text=31 events")
+    page.wait_for_selector(f"#summary >> text={count(len(EVENTS), 'event')}")
     assert page.input_value("#filter-claim-kind") == ""
 
 
