@@ -85,7 +85,7 @@ def places_of(event_slugs):
     return found, unplaced
 
 
-def test_the_map_shows_one_marker_per_place_of_the_events_shown(site, page):
+def test_the_map_shows_one_marker_per_place_of_the_events_shown(site, page, axe_script):
     requests = []
     page.on("request", lambda request: requests.append(request.url))
     open_timeline(page, f"{site.url}/?date_from=2017&date_to=2019")
@@ -119,6 +119,7 @@ def test_the_map_shows_one_marker_per_place_of_the_events_shown(site, page):
     links.first.wait_for()
     popup_events = links.evaluate_all("ns => ns.map(n => n.dataset.event)")
     assert sorted(popup_events) == sorted(places[busiest])
+    assert axe_violations(page, axe_script) == []  # the popup open, focus in it
     links.first.click()
     page.wait_for_url(re.compile(rf"&event={popup_events[0]}$"))
     assert page.locator("#panel h2").inner_text() == EVENTS[popup_events[0]]["title"]

@@ -504,35 +504,61 @@
     if (host.hidden) return;
     if (!map) map = createMap(host);
     else map.invalidateSize();
-    markers.clearLayers();
-    for (const group of groups) {
-      const name = `${group.place.name}: ${count(group.events.length, "event")}`;
-      const marker = L.marker([group.latitude, group.longitude], {
-        icon: L.divIcon({ className: "place-marker", html: `<span>${group.events.length}</span>`, iconSize: [28, 28] }),
-        title: name, keyboard: true, riseOnHover: true,
-      });
-      marker.bindPopup(() => el("div", { class: "place-popup" }, el("p", { class: "place-name" }, name), placeEvents(group)));
-      // Its icon exists once the map has a view: named then, for screen readers and tests.
-      marker.on("add", () => {
-        const icon = marker.getElement();
-        icon.setAttribute("aria-label", `${name} (opens their list)`);
-        icon.setAttribute("data-place", group.place.slug);
-      });
-      // Enter on a focused marker opens its popup; the reader moves into it, to the first event.
-      marker.on("popupopen", (e) => {
-        const first = e.popup.getElement().querySelector("a.place-event");
-        if (first) first.focus({ preventScroll: true });
-      });
-      markers.addLayer(marker);
-    }
+    placed = groups;
     const bounds = L.latLngBounds(groups.map((g) => [g.latitude, g.longitude]));
-    map.fitBounds(bounds, { padding: [28, 28], maxZoom: 6 });
+    map.fitBounds(bounds, { paddingTopLeft: [52, 30], paddingBottomRight: [30, 30], maxZoom: 6, animate: false });
+    drawMarkers();
+  }
+
+  // One marker per place; places too close to tell apart at this zoom (a country's point and its
+  // capital) share one, so every marker is a target of its own (WCAG 2.2 target size). Redrawn
+  // at every zoom.
+  const APART = 32; // pixels between markers' centres
+  let placed = [];
+
+  function drawMarkers() {
+    markers.clearLayers();
+    const clusters = [];
+    for (const group of placed) { // busiest first, so a cluster sits on its busiest place
+      const point = map.latLngToContainerPoint([group.latitude, group.longitude]);
+      const near = clusters.find((cluster) => cluster.point.distanceTo(point) < APART);
+      if (near) near.groups.push(group);
+      else clusters.push({ point, groups: [group] });
+    }
+    for (const cluster of clusters) markers.addLayer(placeMarker(cluster.groups));
+  }
+
+  function placeMarker(groups) {
+    const [anchor] = groups;
+    const events = groups.reduce((n, group) => n + group.events.length, 0);
+    const name = `${groups.map((group) => group.place.name).join(", ")}: ${count(events, "event")}`;
+    const marker = L.marker([anchor.latitude, anchor.longitude], {
+      icon: L.divIcon({ className: "place-marker", html: `<span>${events}</span>`, iconSize: [28, 28] }),
+      title: name, keyboard: true, riseOnHover: true,
+    });
+    marker.bindPopup(() => el("div", { class: "place-popup" }, ...groups.flatMap((group) => [
+      el("p", { class: "place-name" }, `${group.place.name}: ${count(group.events.length, "event")}`),
+      placeEvents(group),
+    ])));
+    // Its icon exists once the marker is on the map: named then, for screen readers and tests.
+    marker.on("add", () => {
+      const icon = marker.getElement();
+      icon.setAttribute("aria-label", `${name} (opens their list)`);
+      icon.setAttribute("data-place", groups.map((group) => group.place.slug).join(" "));
+    });
+    // Enter on a focused marker opens its popup; the reader moves into it, to the first event.
+    marker.on("popupopen", (e) => {
+      const first = e.popup.getElement().querySelector("a.place-event");
+      if (first) first.focus({ preventScroll: true });
+    });
+    return marker;
   }
 
   function createMap(host) {
     const tiles = document.body.dataset.mapTiles;
     const created = L.map(host, {
       minZoom: 1, maxZoom: 12, zoomSnap: 0.5, scrollWheelZoom: false, attributionControl: Boolean(tiles),
+      fadeAnimation: false, // a popup is read at once, at full contrast
       worldCopyJump: false,
     });
     if (tiles) {
@@ -541,6 +567,7 @@
       host.classList.add("plain");
     }
     markers = L.layerGroup().addTo(created);
+    created.on("zoomend", () => { if (placed.length) drawMarkers(); });
     return created;
   }
 
