@@ -8,6 +8,7 @@ import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from corsheaders.defaults import default_headers as default_cors_headers
@@ -193,9 +194,20 @@ STORAGES = {
 }
 
 # Browser libraries from npm (vendor/package.json; `make install` runs npm ci there), served as
-# static files like the project's own, never from a CDN: TimelineJS3 for /embed/timeline/.
+# static files like the project's own, never from a CDN: TimelineJS3 for /embed/timeline/,
+# Leaflet for the timeline page's map.
 TIMELINEJS_DIST = BASE_DIR / "vendor" / "node_modules" / "@knight-lab" / "timelinejs" / "dist"
-STATICFILES_DIRS = [("timelinejs", TIMELINEJS_DIST)] if TIMELINEJS_DIST.is_dir() else []
+LEAFLET_DIST = BASE_DIR / "vendor" / "node_modules" / "leaflet" / "dist"
+STATICFILES_DIRS = [
+    (prefix, path)
+    for prefix, path in [("timelinejs", TIMELINEJS_DIST), ("leaflet", LEAFLET_DIST)]
+    if path.is_dir()
+]
+# The timeline page's map: a tile URL template ("https://tiles.example.org/{z}/{x}/{y}.png")
+# and its attribution. Empty by default: the markers are drawn on a plain background and the
+# page fetches nothing from anywhere else. When set, its origin is added to img-src below.
+MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
+MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "")
 # Who may frame /embed/timeline/ (CSP frame-ancestors; every other page refuses any frame).
 EMBED_FRAME_ANCESTORS = os.environ.get("EMBED_FRAME_ANCESTORS", "*")
 
@@ -270,6 +282,16 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
+
+
+def tile_origin(template: str) -> str:
+    """The CSP source of a tile URL template: its scheme and host, a ``{s}`` subdomain as ``*``."""
+    parts = urlsplit(template.replace("{s}", "*"))
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+if tile_origin(MAP_TILE_URL):
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(tile_origin(MAP_TILE_URL))
 
 # Guessing (django-axes, tracker/lockouts.py): after LOGIN_FAILURE_LIMIT failed admin sign-ins
 # for one user name, or failed sign-ins and bad API tokens from one address, that name or

@@ -50,3 +50,33 @@ def test_the_claim_kind_choice(client):
 def test_a_chosen_value_is_escaped(client):
     html = client.get('/?date_from="><script>alert(1)</script>').content.decode()
     assert "<script>alert(1)</script>" not in html
+
+
+def test_the_map_is_served_by_the_site_with_no_tiles_by_default(client):
+    html = client.get("/").content.decode()
+    assert "/static/leaflet/leaflet.js" in html and "/static/leaflet/leaflet.css" in html
+    assert 'data-map-tiles=""' in html
+    assert 'id="places-title"' in html and 'id="map" class="map" role="region"' in html
+
+
+def test_a_tile_url_is_handed_to_the_page(client, settings):
+    settings.MAP_TILE_URL = "https://tiles.example.org/{z}/{x}/{y}.png"
+    settings.MAP_TILE_ATTRIBUTION = "© Example"
+    html = client.get("/").content.decode()
+    assert 'data-map-tiles="https://tiles.example.org/{z}/{x}/{y}.png"' in html
+    assert 'data-map-attribution="© Example"' in html
+
+
+@pytest.mark.parametrize(
+    ("template", "origin"),
+    [
+        ("", ""),
+        ("https://tiles.example.org/{z}/{x}/{y}.png", "https://tiles.example.org"),
+        ("https://{s}.tile.example.org/{z}/{x}/{y}.png", "https://*.tile.example.org"),
+        ("/tiles/{z}/{x}/{y}.png", ""),  # served by the site itself: 'self' covers it
+    ],
+)
+def test_the_tile_origin_the_policy_allows(template, origin):
+    from config.settings import tile_origin
+
+    assert tile_origin(template) == origin

@@ -70,6 +70,8 @@ class TimelinePage(TemplateView):
             tags=Tag.objects.order_by("name").values("slug", "name"),
             claim_kinds=[(kind.value, f"{kind.label.capitalize()}s only") for kind in ClaimKind],
             chosen={name: self.request.GET.get(name, "") for name in FILTERS},
+            map_tile_url=settings.MAP_TILE_URL,
+            map_tile_attribution=settings.MAP_TILE_ATTRIBUTION,
             **kwargs,
         )
 

@@ -11,11 +11,14 @@ from pathlib import Path
 import pytest
 
 from tests.browser.conftest import axe_violations, screenshot
+from tracker.models import Place
+from tracker.places import place_for_location
 
 RECORD = json.loads((Path(__file__).parents[2] / "fixtures" / "record.json").read_text())
 EVENTS = {o["fields"]["slug"]: o["fields"] for o in RECORD if o["model"] == "tracker.event"}
 ACTORS = {o["fields"]["slug"]: o["fields"] for o in RECORD if o["model"] == "tracker.actor"}
 SOURCES = {o["fields"]["slug"]: o["fields"] for o in RECORD if o["model"] == "tracker.source"}
+PLACES = json.loads((Path(__file__).parents[2] / "fixtures" / "places.json").read_text())
 CLAIMS = [o["fields"] for o in RECORD if o["model"] == "tracker.claim"]
 
 # July 2022: the six events dated inside the month (by date; month-precision events before
@@ -67,6 +70,64 @@ def test_the_whole_record_on_one_axis(site, page):
     assert all(url.startswith(site.url) or url.startswith("data:") for url in requests), requests
     assert any("/api/v1/events/?page_size=200" in url for url in requests)
     screenshot(page, "timeline-all")
+
+
+def places_of(event_slugs):
+    """{place slug: [event slugs]} by the loader's rule, and how many events have no place."""
+    places = [Place(**entry["fields"]) for entry in PLACES]
+    found, unplaced = {}, 0
+    for slug in event_slugs:
+        place = place_for_location(EVENTS[slug]["location"], places)
+        if place is None:
+            unplaced += 1
+        else:
+            found.setdefault(place.slug, []).append(slug)
+    return found, unplaced
+
+
+def test_the_map_shows_one_marker_per_place_of_the_events_shown(site, page, axe_script):
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    open_timeline(page, f"{site.url}/?date_from=2017&date_to=2019")
+    shown = slugs(page, "#events-inside li.event") + slugs(page, "#events-beyond li.event")
+    places, unplaced = places_of(shown)
+    assert len(places) > 1 and unplaced > 1  # the window holds both kinds
+    markers = "#map .place-marker"
+    assert sorted(
+        page.eval_on_selector_all(markers, "ns => ns.map(n => n.dataset.place)")
+    ) == sorted(places)
+    for place, events in places.items():
+        marker = page.locator(f"{markers}[data-place='{place}']")
+        assert marker.inner_text() == str(len(events))
+        assert marker.get_attribute("role") == "button"
+        assert marker.get_attribute("aria-label").endswith(
+            f"{len(events)} event{'s' if len(events) > 1 else ''} (opens their list)"
+        )
+    summary = page.inner_text("#places-summary")
+    assert summary == f"{len(places)} places; {unplaced} events have no place."
+    # The same places as text beside the map, each with links to its events.
+    listed = page.eval_on_selector_all(
+        "#places-list li.place", "ns => ns.map(n => n.dataset.place)"
+    )
+    assert sorted(listed) == sorted(places)
+    assert page.locator("#places-list a.place-event").count() == sum(map(len, places.values()))
+    # From the keyboard: Enter on a marker opens its events; a link opens the evidence.
+    busiest = max(places, key=lambda slug: len(places[slug]))
+    page.focus(f"{markers}[data-place='{busiest}']")
+    page.keyboard.press("Enter")
+    links = page.locator(".leaflet-popup a.place-event")
+    links.first.wait_for()
+    popup_events = links.evaluate_all("ns => ns.map(n => n.dataset.event)")
+    assert sorted(popup_events) == sorted(places[busiest])
+    assert axe_violations(page, axe_script) == []  # the popup open, focus in it
+    links.first.click()
+    page.wait_for_url(re.compile(rf"&event={popup_events[0]}$"))
+    assert page.locator("#panel h2").inner_text() == EVENTS[popup_events[0]]["title"]
+    # No tiles by default: nothing is fetched from anywhere but the site.
+    assert page.locator("#map .leaflet-tile").count() == 0
+    assert all(url.startswith(site.url) or url.startswith("data:") for url in requests), requests
+    assert any("format=geojson" in url and "date_from=2017" in url for url in requests)
+    screenshot(page, "timeline-map")
 
 
 def test_july_2022_through_the_filters(site, page):
@@ -288,6 +349,8 @@ def doctor(page, change):
     """Serve the page a changed copy of the API's answer, for cases the record may not hold."""
 
     def handle(route):
+        if "format=geojson" in route.request.url:  # the map's places, as they are
+            return route.continue_()
         response = route.fetch()
         body = response.json()
         for event in body["results"]:

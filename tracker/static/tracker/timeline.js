@@ -88,9 +88,9 @@
     $("summary").textContent = "Loading events…";
     $("errors").hidden = true;
     $("csv-link").href = `${api}?${query(chosen, { format: "csv" })}`;
-    let events;
+    let events, features;
     try {
-      events = await fetchAll(chosen);
+      [events, features] = await Promise.all([fetchAll(chosen), fetchPlaces(chosen)]);
     } catch (error) {
       if (ticket === loading) showError(error);
       return;
@@ -100,6 +100,7 @@
     const to = chosen.date_to ? bounds(chosen.date_to)[1] : null;
     shown = { events, window: from !== null || to !== null ? { from, to } : null, selected: null };
     render();
+    drawPlaces(features);
     select(chosen.event && events.some((e) => e.slug === chosen.event) ? chosen.event : null, false);
     document.body.dataset.state = "ready";
   }
@@ -118,6 +119,7 @@
     box.hidden = false;
     shown = { events: [], window: null, selected: null };
     render();
+    drawPlaces([]);
     select(null, false);
     $("summary").textContent = "No events shown: the filters need correcting.";
     document.body.dataset.state = "error";
@@ -433,6 +435,140 @@
     for (const node of document.querySelectorAll("[data-slug]")) {
       node.classList.toggle("selected", node.getAttribute("data-slug") === slug);
     }
+  }
+
+  // ---------------------------------------------------------------- the map
+
+  // The places of the events shown, from ?format=geojson with the same filters: one marker per
+  // place (its events grouped in its popup), the events without a place counted, and the same
+  // places as a list beside the map for readers who do not use it. Leaflet (vendor/, served by
+  // this site) draws it; tiles only when MAP_TILE_URL names them, else a plain background, so
+  // the page fetches nothing from anywhere else.
+  let map = null, markers = null;
+
+  async function fetchPlaces(chosen) {
+    const url = `${api}?${query(chosen, { format: "geojson" })}`;
+    const response = await fetch(url, { headers: { Accept: "application/geo+json" } });
+    const body = await response.json();
+    if (!response.ok) throw body;
+    return body.features;
+  }
+
+  // [{place, events: [properties...]}] by the number of events, then the place's name.
+  function byPlace(features) {
+    const places = new Map();
+    for (const feature of features) {
+      if (!feature.geometry) continue;
+      const place = feature.properties.place;
+      const [longitude, latitude] = feature.geometry.coordinates;
+      const key = place.slug || `${longitude},${latitude}`;
+      if (!places.has(key)) places.set(key, { place, latitude, longitude, events: [] });
+      places.get(key).events.push(feature.properties);
+    }
+    return [...places.values()].sort((a, b) => b.events.length - a.events.length || a.place.name.localeCompare(b.place.name));
+  }
+
+  // A link to the event on this page: it opens the event's evidence in the panel.
+  function eventLink(properties) {
+    const params = new URLSearchParams(window.location.search);
+    params.set("event", properties.slug);
+    const link = el("a", { class: "place-event", href: `?${params}`, "data-event": properties.slug }, properties.title);
+    link.addEventListener("click", (e) => {
+      e.preventDefault();
+      if (map) map.closePopup();
+      select(properties.slug, true, true);
+    });
+    return link;
+  }
+
+  function placeEvents(group) {
+    return el("ul", { class: "place-events" }, ...group.events.map((p) => el("li", {}, eventLink(p))));
+  }
+
+  function drawPlaces(features) {
+    const section = $("places");
+    const groups = byPlace(features);
+    const unplaced = features.filter((feature) => !feature.geometry).length;
+    section.hidden = !features.length;
+    const parts = [`${count(groups.length, "place")}`];
+    if (unplaced) parts.push(`${unplaced} ${unplaced === 1 ? "event has" : "events have"} no place`);
+    $("places-summary").textContent = `${parts.join("; ")}.`;
+    $("places-list").replaceChildren(...groups.map((group) => el(
+      "li", { class: "place", "data-place": group.place.slug },
+      el("span", { class: "place-name" }, group.place.name),
+      ` · ${count(group.events.length, "event")}`,
+      placeEvents(group),
+    )));
+    const host = $("map");
+    host.hidden = !groups.length || typeof window.L === "undefined";
+    if (host.hidden) return;
+    if (!map) map = createMap(host);
+    else map.invalidateSize();
+    placed = groups;
+    const bounds = L.latLngBounds(groups.map((g) => [g.latitude, g.longitude]));
+    map.fitBounds(bounds, { paddingTopLeft: [52, 30], paddingBottomRight: [30, 30], maxZoom: 6, animate: false });
+    drawMarkers();
+  }
+
+  // One marker per place; places too close to tell apart at this zoom (a country's point and its
+  // capital) share one, so every marker is a target of its own (WCAG 2.2 target size). Redrawn
+  // at every zoom.
+  const APART = 32; // pixels between markers' centres
+  let placed = [];
+
+  function drawMarkers() {
+    markers.clearLayers();
+    const clusters = [];
+    for (const group of placed) { // busiest first, so a cluster sits on its busiest place
+      const point = map.latLngToContainerPoint([group.latitude, group.longitude]);
+      const near = clusters.find((cluster) => cluster.point.distanceTo(point) < APART);
+      if (near) near.groups.push(group);
+      else clusters.push({ point, groups: [group] });
+    }
+    for (const cluster of clusters) markers.addLayer(placeMarker(cluster.groups));
+  }
+
+  function placeMarker(groups) {
+    const [anchor] = groups;
+    const events = groups.reduce((n, group) => n + group.events.length, 0);
+    const name = `${groups.map((group) => group.place.name).join(", ")}: ${count(events, "event")}`;
+    const marker = L.marker([anchor.latitude, anchor.longitude], {
+      icon: L.divIcon({ className: "place-marker", html: `<span>${events}</span>`, iconSize: [28, 28] }),
+      title: name, keyboard: true, riseOnHover: true,
+    });
+    marker.bindPopup(() => el("div", { class: "place-popup" }, ...groups.flatMap((group) => [
+      el("p", { class: "place-name" }, `${group.place.name}: ${count(group.events.length, "event")}`),
+      placeEvents(group),
+    ])));
+    // Its icon exists once the marker is on the map: named then, for screen readers and tests.
+    marker.on("add", () => {
+      const icon = marker.getElement();
+      icon.setAttribute("aria-label", `${name} (opens their list)`);
+      icon.setAttribute("data-place", groups.map((group) => group.place.slug).join(" "));
+    });
+    // Enter on a focused marker opens its popup; the reader moves into it, to the first event.
+    marker.on("popupopen", (e) => {
+      const first = e.popup.getElement().querySelector("a.place-event");
+      if (first) first.focus({ preventScroll: true });
+    });
+    return marker;
+  }
+
+  function createMap(host) {
+    const tiles = document.body.dataset.mapTiles;
+    const created = L.map(host, {
+      minZoom: 1, maxZoom: 12, zoomSnap: 0.5, scrollWheelZoom: false, attributionControl: Boolean(tiles),
+      fadeAnimation: false, // a popup is read at once, at full contrast
+      worldCopyJump: false,
+    });
+    if (tiles) {
+      L.tileLayer(tiles, { attribution: document.body.dataset.mapAttribution || "" }).addTo(created);
+    } else {
+      host.classList.add("plain");
+    }
+    markers = L.layerGroup().addTo(created);
+    created.on("zoomend", () => { if (placed.length) drawMarkers(); });
+    return created;
   }
 
   // ---------------------------------------------------------------- the evidence panel
