@@ -55,7 +55,21 @@ CHARTS = (
 )
 
 
-class TimelinePage(TemplateView):
+class FilterChoicesMixin:
+    """The choices of the pages' actor and tag filters: actors who take part in an event, and
+    every tag, by name (tracker/templates/tracker/actor_tag_filters.html shows them)."""
+
+    def filter_choices(self) -> dict:
+        return {
+            "actors": Actor.objects.filter(participations__isnull=False)
+            .distinct()
+            .order_by("name")
+            .values("slug", "name"),
+            "tags": Tag.objects.order_by("name").values("slug", "name"),
+        }
+
+
+class TimelinePage(FilterChoicesMixin, TemplateView):
     """The filter form is rendered here (its choices from the record); the events are fetched
     by tracker/static/tracker/timeline.js from /api/v1/events/ with the same parameters."""
 
@@ -63,11 +77,7 @@ class TimelinePage(TemplateView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            actors=Actor.objects.filter(participations__isnull=False)
-            .distinct()
-            .order_by("name")
-            .values("slug", "name"),
-            tags=Tag.objects.order_by("name").values("slug", "name"),
+            **self.filter_choices(),
             claim_kinds=[(kind.value, f"{kind.label.capitalize()}s only") for kind in ClaimKind],
             chosen={name: self.request.GET.get(name, "") for name in FILTERS},
             map_tile_url=settings.MAP_TILE_URL,
@@ -105,7 +115,7 @@ EMBED_FILTERS = (
 )  # fmt: skip
 
 
-class DashboardPage(TemplateView):
+class DashboardPage(FilterChoicesMixin, TemplateView):
     """Charts of the record at /dashboard/, drawn in the browser (tracker/static/dashboard/) from
     the stats endpoints, one request per chart, with the timeline page's filters in the URL."""
 
@@ -115,11 +125,7 @@ class DashboardPage(TemplateView):
         chosen = {name: self.request.GET.get(name, "") for name in FILTERS}
         chosen["bucket"] = "month" if self.request.GET.get("bucket") == "month" else "year"
         return super().get_context_data(
-            actors=Actor.objects.filter(participations__isnull=False)
-            .distinct()
-            .order_by("name")
-            .values("slug", "name"),
-            tags=Tag.objects.order_by("name").values("slug", "name"),
+            **self.filter_choices(),
             chosen=chosen,
             charts=CHARTS,
             endpoints={
