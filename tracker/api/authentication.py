@@ -18,31 +18,30 @@ from rest_framework import authentication, exceptions
 from tracker.lockouts import TOKEN, cool_off_seconds, token_state
 
 
-class LockedOut(exceptions.Throttled):
-    """A 429 with ``Retry-After`` (DRF's handler sets it from ``wait``), in the one error shape."""
+class _Wait(exceptions.Throttled):
+    """A 429 with ``Retry-After`` (DRF's handler sets it from ``wait``), in the one error shape,
+    whose message says how long to wait (not Throttled's own sentence about it)."""
 
+    message = ""  # with {wait}: the seconds
+
+    def __init__(self, wait: int):
+        exceptions.APIException.__init__(self, detail=self.message.format(wait=wait))
+        self.wait = wait
+
+
+class LockedOut(_Wait):
     default_code = "locked_out"
-
-    def __init__(self, wait: int):
-        # Not Throttled.__init__, which appends its own sentence about the wait.
-        exceptions.APIException.__init__(
-            self,
-            detail="Too many failed attempts to authenticate from this address: "
-            f"try again in {wait} seconds.",
-        )
-        self.wait = wait
+    message = (
+        "Too many failed attempts to authenticate from this address: try again in {wait} seconds."
+    )
 
 
-class SlowDown(exceptions.Throttled):
+class SlowDown(_Wait):
     default_code = "slow_down"
-
-    def __init__(self, wait: int):
-        exceptions.APIException.__init__(
-            self,
-            detail="A wrong token was sent from this address a moment ago: "
-            f"send the next one in {wait} seconds.",
-        )
-        self.wait = wait
+    message = (
+        "A wrong token was sent from this address a moment ago: send the next one in {wait} "
+        "seconds."
+    )
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
