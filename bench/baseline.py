@@ -44,7 +44,7 @@ def _rows(sql: str, params=()) -> list[tuple]:
 def _among(column: str, ids: list[int]) -> tuple[str, list]:
     """``column`` is one of ``ids``: on PostgreSQL one array parameter (read through the
     column's index, and the same SQL for any number of ids, so it is prepared), on SQLite a
-    list of parameters. The project does the same (tracker/selectors.py)."""
+    list of parameters. The project does the same (tracker/selectors/embeds.py)."""
     if P == "%s":
         return f"{column} = ANY(%s::bigint[])", ["{" + ",".join(map(str, ids)) + "}"]
     return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)

@@ -7,8 +7,8 @@ shows an index exactly when the query can use one. Skipped on SQLite.
 import pytest
 from django.db import connection
 
-from tracker import selectors
 from tracker.api.filters import ClaimFilter, EventFilter
+from tracker.selectors import querysets
 
 pytestmark = [
     pytest.mark.django_db,
@@ -25,7 +25,7 @@ def plan(queryset, *, bitmaps_only=False) -> str:
 
 
 def events_page(**params):
-    return EventFilter(data=params, queryset=selectors.event_list_queryset()).qs[:50]
+    return EventFilter(data=params, queryset=querysets.event_list_queryset()).qs[:50]
 
 
 def test_the_events_window_range_scans_the_date_index_from_both_sides():
@@ -55,7 +55,7 @@ def test_the_longest_span_is_read_from_its_index():
 )
 def test_q_uses_the_full_text_index(filterset, params, index):
     model_queryset = (
-        selectors.event_list_queryset() if filterset is EventFilter else selectors.claim_queryset()
+        querysets.event_list_queryset() if filterset is EventFilter else querysets.claim_queryset()
     )
     matches = filterset(data=params, queryset=model_queryset).qs.order_by()
     assert f"Bitmap Index Scan on {index}" in plan(matches, bitmaps_only=True)

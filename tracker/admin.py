@@ -16,7 +16,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
-from tracker import history, quotes, selectors, services, workbench
+from tracker import history, quotes, services, workbench
 from tracker.history import CHANGED, CREATED
 from tracker.models import (
     Actor,
@@ -29,6 +29,7 @@ from tracker.models import (
     Source,
     Tag,
 )
+from tracker.selectors import querysets
 
 DELETE = {
     Actor: lambda obj, by: services.actor_delete(actor=obj, by=by),
@@ -348,7 +349,7 @@ class AttestedFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() in ("yes", "no"):
-            return queryset.filter(selectors.attested_events(self.value() == "yes"))
+            return queryset.filter(querysets.attested_events(self.value() == "yes"))
         return queryset
 
 
@@ -365,7 +366,7 @@ class EventAdmin(RecordedAdmin):
     inlines = [EventActorInline, EventClaimInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(attested=selectors.attested_events())
+        return super().get_queryset(request).annotate(attested=querysets.attested_events())
 
     @admin.display(description="attested", boolean=True, ordering="attested")
     def is_attested(self, event):

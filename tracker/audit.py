@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from tracker import quotes, selectors
+from tracker import quotes
 from tracker.models import (
     Claim,
     ClaimKind,
@@ -25,6 +25,7 @@ from tracker.models import (
     Source,
     text_digest,
 )
+from tracker.selectors import querysets
 
 ERROR, REVIEW = "error", "review"
 
@@ -61,7 +62,7 @@ def audit() -> list[Finding]:
 @check
 def unattested_events() -> Iterator[Finding]:
     """An event with no claim whose quote stands in its source: nothing says who reports it."""
-    for slug in Event.objects.filter(selectors.attested_events(False)).values_list(
+    for slug in Event.objects.filter(querysets.attested_events(False)).values_list(
         "slug", flat=True
     ):
         yield Finding(

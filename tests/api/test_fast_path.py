@@ -14,9 +14,9 @@ from django.db import connection
 from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIRequestFactory
 
-from tracker import selectors
 from tracker.api.renderers import ORJSONRenderer
 from tracker.api.serializers import ClaimSerializer, EventSerializer
+from tracker.selectors import embeds, querysets
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ def context(path="/api/v1/events/", **extra):
 
 
 def assert_fast_equals_reference():
-    events = list(selectors.event_queryset().order_by("date_start", "id"))
+    events = list(querysets.event_queryset().order_by("date_start", "id"))
     assert events
     reference = EventSerializer(events, many=True, context=context(reference=True)).data
     fast = EventSerializer(events, many=True, context=context()).data
@@ -34,7 +34,7 @@ def assert_fast_equals_reference():
     # One event alone (a detail) gives the same as within a page.
     assert EventSerializer(events[-1], context=context()).data == fast[-1]
 
-    claims = list(selectors.claim_queryset().order_by("id"))
+    claims = list(querysets.claim_queryset().order_by("id"))
     reference = ClaimSerializer(claims, many=True, context=context(reference=True)).data
     fast = ClaimSerializer(claims, many=True, context=context()).data
     assert json.loads(json.dumps(fast)) == json.loads(json.dumps(reference))
@@ -56,7 +56,7 @@ def test_the_api_serves_the_fast_path(api):
     """Over HTTP too: the list and a detail as the reference renders them."""
     body = api.get("/api/v1/events/?page_size=200").json()
     events = list(
-        selectors.event_queryset().order_by(
+        querysets.event_queryset().order_by(
             *["date_start", "date_precision", "date_end", "title", "id"]
         )
     )
@@ -65,7 +65,7 @@ def test_the_api_serves_the_fast_path(api):
 
 
 def test_urls_follow_the_format_suffix(api):
-    event = selectors.event_queryset().filter(claims__isnull=False).first()
+    event = querysets.event_queryset().filter(claims__isnull=False).first()
     body = api.get(f"/api/v1/events/{event.pk}.json").json()
     assert body["url"] == f"http://testserver/api/v1/events/{event.pk}.json"
     assert body["claims"][0]["url"].endswith(".json")
@@ -85,12 +85,12 @@ def test_the_renderer_gives_drfs_bytes(data):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's DateStyle")
 def test_the_embedded_claim_dates_are_iso_whatever_the_servers_date_style():
-    event = selectors.event_queryset().filter(claims__isnull=False).first()
+    event = querysets.event_queryset().filter(claims__isnull=False).first()
     expected = [(c.stated_start.isoformat(), c.stated_end.isoformat()) for c in event.claims.all()]
     assert expected
-    start = selectors.EMBEDDED_CLAIM_FIELDS.index("stated_start")
-    end = selectors.EMBEDDED_CLAIM_FIELDS.index("stated_end")
+    start = embeds.EMBEDDED_CLAIM_FIELDS.index("stated_start")
+    end = embeds.EMBEDDED_CLAIM_FIELDS.index("stated_end")
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL DateStyle = 'SQL, DMY'")  # e.g. 23/04/2019
-    rows = selectors.event_embeds([event.pk]).claims[event.pk]
+    rows = embeds.event_embeds([event.pk]).claims[event.pk]
     assert [(row[start], row[end]) for row in rows] == expected

@@ -29,8 +29,8 @@ from django.http import HttpResponseNotModified
 from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
 
-from tracker import selectors
 from tracker.api.conditional import etag_for, request_origin
+from tracker.selectors import version
 
 CACHED_FORMATS = {"json", "csv", "jsonld", "annotations", "timelinejs", "ics", "geojson"}
 # Headers a 304 must repeat (RFC 9110, 15.4.5) besides the validators.
@@ -41,12 +41,12 @@ class _NotModified(Exception):
     """Raised once the validators show the client's copy is current; answered with a 304."""
 
 
-def last_modified(version: selectors.Version) -> int | None:
+def last_modified(state: version.Version) -> int | None:
     """The ``Last-Modified`` timestamp, or None while the second of the last write is not over."""
-    if version.changed is None or version.now is None:
+    if state.changed is None or state.now is None:
         return None
-    second = int(version.changed.timestamp())
-    return second if int(version.now.timestamp()) > second else None
+    second = int(state.changed.timestamp())
+    return second if int(state.now.timestamp()) > second else None
 
 
 def not_modified(request, etag: str, modified: int | None, now: int | None) -> bool:
@@ -81,7 +81,7 @@ class CachingMixin:
         if request.accepted_renderer.format not in CACHED_FORMATS:
             return
         # Read before any data, so a write landing in between can only make the tag too old.
-        self.record_version = selectors.record_version()
+        self.record_version = version.record_version()
         if not self._validated_by_representation() and not_modified(
             request, self._version_etag(request), *self._dates()
         ):

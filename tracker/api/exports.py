@@ -36,11 +36,11 @@ from django.http import StreamingHttpResponse
 from django.urls import reverse
 from rest_framework.renderers import JSONRenderer
 
-from tracker import selectors
 from tracker.api.formats import FormatRenderer, ListFormat
 from tracker.api.pagination import Pagination, positive_int
 from tracker.api.renderers import CSVRenderer, csv_lines
 from tracker.models import Actor, Claim, Event, Source
+from tracker.selectors import rows
 
 CHUNK_SIZE = 2000  # rows fetched per round trip while streaming (and per query for their lists)
 _PK = "0000pk0000"  # stands for the primary key in a reversed detail URL
@@ -112,7 +112,7 @@ EVENTS = Export(
     name="events",
     detail_view="event-detail",
     queryset=Event.objects.all,
-    rows=selectors.event_rows,
+    rows=rows.event_rows,
     columns=(
         ("id", itemgetter("id")),
         ("url", URL),
@@ -134,7 +134,7 @@ CLAIMS = Export(
     name="claims",
     detail_view="claim-detail",
     queryset=Claim.objects.all,
-    rows=selectors.claim_rows,
+    rows=rows.claim_rows,
     columns=(
         ("id", itemgetter("id")),
         ("url", URL),
@@ -155,7 +155,7 @@ ACTORS = Export(
     name="actors",
     detail_view="actor-detail",
     queryset=Actor.objects.all,
-    rows=selectors.actor_rows,
+    rows=rows.actor_rows,
     columns=(
         ("id", itemgetter("id")),
         ("url", URL),
@@ -170,7 +170,7 @@ SOURCES = Export(
     name="sources",
     detail_view="source-detail",
     queryset=Source.objects.all,
-    rows=selectors.source_rows,
+    rows=rows.source_rows,
     columns=(
         ("id", itemgetter("id")),
         ("url", URL),

@@ -16,7 +16,7 @@ from django.db.models.functions import Cast, Coalesce
 from django_filters.fields import BaseCSVField
 from drf_spectacular.utils import extend_schema_field
 
-from tracker import dates, search, selectors
+from tracker import dates, search
 from tracker.api.pagination import COUNT_WITH_PAGE
 from tracker.dates import Precision
 from tracker.models import (
@@ -31,6 +31,7 @@ from tracker.models import (
     Tag,
     validate_wikidata,
 )
+from tracker.selectors import querysets
 
 
 class WindowDateField(forms.CharField):
@@ -226,7 +227,7 @@ class EventFilter(filters.FilterSet):
         ]  # fmt: skip
 
     def filter_attested(self, qs, name, value):
-        return qs.filter(selectors.attested_events(value))
+        return qs.filter(querysets.attested_events(value))
 
     def filter_claim_kind(self, qs, name, value):
         return qs  # the serializer embeds only that kind; validated here

@@ -14,8 +14,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from tracker import selectors
 from tracker.models import Actor, Claim, ClaimRelation, Event, EventActor, Place, Source
+from tracker.selectors import embeds, querysets
 
 # A document's address, or null when the capture has none.
 NULLABLE_URI = {"type": "string", "format": "uri", "nullable": True}
@@ -166,10 +166,10 @@ class ClaimSerializer(serializers.HyperlinkedModelSerializer):
 
     def represent(self, claims) -> list[dict]:
         """The claims' JSON: the declared fields' output, built directly from the claims with
-        claimant and source (``selectors.claim_list_queryset``) and ``selectors.claim_links``
+        claimant and source (``querysets.claim_list_queryset``) and ``embeds.claim_links``
         (two queries for the page); tests compare the two on the seed record and on generated
         data."""
-        links = selectors.claim_links(claim.pk for claim in claims)
+        links = embeds.claim_links(claim.pk for claim in claims)
         url = _cached_url(self, "claim-detail")
         return [
             claim_representation(
@@ -190,8 +190,8 @@ class ClaimSerializer(serializers.HyperlinkedModelSerializer):
         ]  # fmt: skip
 
 
-def claim_representation(*, url, row, links: selectors.ClaimLinks) -> dict:
-    """A claim's JSON from a row in the order of ``selectors.EMBEDDED_CLAIM_FIELDS`` and the
+def claim_representation(*, url, row, links: embeds.ClaimLinks) -> dict:
+    """A claim's JSON from a row in the order of ``embeds.EMBEDDED_CLAIM_FIELDS`` and the
     links read for its page."""
     (
         pk, slug, text, quote, quote_start, quote_end,
@@ -246,9 +246,9 @@ class EventSourceSerializer(serializers.Serializer):
 
 def event_evidence(claim_rows) -> tuple[bool, list[dict]]:
     """An event's ``attested`` and ``sources`` from its claims' rows (in the order of
-    ``selectors.EMBEDDED_CLAIM_FIELDS``): attested when a claim has a quote (every claim has a
+    ``embeds.EMBEDDED_CLAIM_FIELDS``): attested when a claim has a quote (every claim has a
     source); the distinct sources in order of publication, each with its count of claims."""
-    fields = selectors.EMBEDDED_CLAIM_FIELDS
+    fields = embeds.EMBEDDED_CLAIM_FIELDS
     quote, source_id = fields.index("quote"), fields.index("source_id")
     brief = slice(source_id, fields.index("source_url") + 1)
     sources: dict[int, dict] = {}
@@ -318,19 +318,19 @@ class EventSerializer(serializers.HyperlinkedModelSerializer):
         return self.represent([event])[0]
 
     def represent(self, events) -> list[dict]:
-        """The events' JSON: the declared fields' output, built from ``selectors.event_embeds``.
+        """The events' JSON: the declared fields' output, built from ``embeds.event_embeds``.
 
         Five queries for the page whatever its size, and no model instance per embedded row.
         """
-        embeds = selectors.event_embeds([event.pk for event in events])
+        page = embeds.event_embeds([event.pk for event in events])
         event_url = _cached_url(self, "event-detail")
         claim_url = _cached_url(self, "claim-detail")
         no_rows = ()
         kind = embedded_claim_kind(self)
-        kind_column = selectors.EMBEDDED_CLAIM_FIELDS.index("kind")
+        kind_column = embeds.EMBEDDED_CLAIM_FIELDS.index("kind")
         pages = []
         for event in events:
-            rows = embeds.claims.get(event.pk, no_rows)
+            rows = page.claims.get(event.pk, no_rows)
             attested, sources = event_evidence(rows)
             if kind is not None:
                 rows = [row for row in rows if row[kind_column] == kind]
@@ -350,13 +350,13 @@ class EventSerializer(serializers.HyperlinkedModelSerializer):
                 "place": place_representation(event.place),
                 "actors": [
                     {"id": pk, "slug": slug, "name": name, "kind": kind, "role": role}
-                    for pk, slug, name, kind, role in embeds.participants.get(event.pk, no_rows)
+                    for pk, slug, name, kind, role in page.participants.get(event.pk, no_rows)
                 ],
-                "tags": embeds.tags.get(event.pk, []),
+                "tags": page.tags.get(event.pk, []),
                 "attested": attested,
                 "sources": sources,
                 "claims": [
-                    claim_representation(url=claim_url, row=row, links=embeds.links) for row in rows
+                    claim_representation(url=claim_url, row=row, links=page.links) for row in rows
                 ],
             }
             for event, rows, attested, sources in pages
@@ -469,7 +469,7 @@ class SourceDetailSerializer(SourceSerializer):
     @extend_schema_field(EventBriefSerializer(many=True))
     def get_events(self, source) -> list[dict]:
         return EventBriefSerializer(
-            selectors.source_events(source), many=True, context=self.context
+            querysets.source_events(source), many=True, context=self.context
         ).data
 
 

@@ -14,13 +14,13 @@ from rest_framework import generics
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from tracker import selectors
 from tracker.api import serializers
 from tracker.api.caching import CachingMixin
 from tracker.api.exports import CSVMixin
 from tracker.api.filters import ClaimFilter, EventStatsFilter
 from tracker.api.parameters import KnownParametersMixin
 from tracker.models import Actor, ActorKind, Claim, Source
+from tracker.selectors import aggregates, querysets
 
 
 def _choices(*values: str) -> list[tuple[str, str]]:
@@ -82,7 +82,7 @@ class TimelineForm(forms.Form):
 class TimelineStatsView(StatsView):
     """Events and the claims about them per year or month; takes the event filters too."""
 
-    queryset = selectors.event_queryset()
+    queryset = querysets.event_queryset()
     filterset_class = EventStatsFilter
     serializer_class = serializers.TimelineBucketSerializer
     form_class = TimelineForm
@@ -90,12 +90,12 @@ class TimelineStatsView(StatsView):
 
     def rows(self, *, bucket):
         events = self.filter_queryset(self.get_queryset())
-        return selectors.timeline(events=events, bucket=bucket or "year")
+        return aggregates.timeline(events=events, bucket=bucket or "year")
 
 
 class ActorStatsForm(forms.Form):
     kind = forms.ChoiceField(choices=ActorKind.choices, required=False)
-    rank = forms.ChoiceField(choices=_choices(*selectors.ACTOR_RANKS), required=False)
+    rank = forms.ChoiceField(choices=_choices(*aggregates.ACTOR_RANKS), required=False)
     limit = LimitField()
 
 
@@ -105,7 +105,7 @@ class ActorStatsForm(forms.Form):
         OpenApiParameter(
             "rank",
             str,
-            enum=list(selectors.ACTOR_RANKS),
+            enum=list(aggregates.ACTOR_RANKS),
             description="Order by events + claims (total, the default), events or claims.",
         ),
         _limit_parameter(),
@@ -122,7 +122,7 @@ class ActorStatsView(StatsView):
     csv_name = "stats-actors"
 
     def rows(self, *, kind, rank, limit):
-        return selectors.actor_activity(kind=kind or None, rank=rank or "total", limit=limit)
+        return aggregates.actor_activity(kind=kind or None, rank=rank or "total", limit=limit)
 
 
 class SourceStatsForm(forms.Form):
@@ -159,8 +159,8 @@ class SourceStatsView(StatsView):
 
     def rows(self, *, by, limit):
         if by == "publisher":
-            return selectors.publisher_claims(limit=limit)
-        return selectors.source_claims(limit=limit)
+            return aggregates.publisher_claims(limit=limit)
+        return aggregates.source_claims(limit=limit)
 
 
 class ClaimStatsForm(forms.Form):
@@ -207,4 +207,4 @@ class ClaimStatsView(StatsView):
 
     def rows(self, *, by):
         claims = self.filter_queryset(self.get_queryset())
-        return selectors.claim_counts(claims=claims, by=by or "year")
+        return aggregates.claim_counts(claims=claims, by=by or "year")

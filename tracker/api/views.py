@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from rest_framework.response import Response
 
-from tracker import selectors, services
+from tracker import services
 from tracker.api import exports, serializers, write_serializers
 from tracker.api.caching import CachingMixin
 from tracker.api.exports import ListExportMixin
@@ -22,13 +22,14 @@ from tracker.api.formats import (
     webannotation,
 )
 from tracker.api.writes import CuratedViewSet, curated_schema
+from tracker.selectors import querysets
 
 
 @curated_schema(write_serializers.EventWriteSerializer, serializers.EventSerializer)
 class EventViewSet(CachingMixin, ListExportMixin, CuratedViewSet):
     """The timeline: events in date order, each with its participants, tags and sourced claims."""
 
-    queryset = selectors.event_list_queryset()  # the serializer reads the embeds per page
+    queryset = querysets.event_list_queryset()  # the serializer reads the embeds per page
     serializer_class = serializers.EventSerializer
     filterset_class = EventFilter
     write_serializer_class = write_serializers.EventWriteSerializer
@@ -41,7 +42,7 @@ class EventViewSet(CachingMixin, ListExportMixin, CuratedViewSet):
 class ClaimViewSet(CachingMixin, ListExportMixin, CuratedViewSet):
     """Claims: who said what, when, where it was reported, and which events it concerns."""
 
-    queryset = selectors.claim_list_queryset()  # the serializer reads the links per page
+    queryset = querysets.claim_list_queryset()  # the serializer reads the links per page
     serializer_class = serializers.ClaimSerializer
     filterset_class = ClaimFilter
     write_serializer_class = write_serializers.ClaimWriteSerializer
@@ -55,7 +56,7 @@ class ClaimViewSet(CachingMixin, ListExportMixin, CuratedViewSet):
 class ActorViewSet(CachingMixin, ListExportMixin, CuratedViewSet):
     """People, states, organisations and media outlets."""
 
-    queryset = selectors.actor_queryset()
+    queryset = querysets.actor_queryset()
     serializer_class = serializers.ActorSerializer
     filterset_class = ActorFilter
     write_serializer_class = write_serializers.ActorWriteSerializer
@@ -67,7 +68,7 @@ class ActorViewSet(CachingMixin, ListExportMixin, CuratedViewSet):
 class SourceViewSet(CachingMixin, ListExportMixin, CuratedViewSet):
     """Captured documents; a detail includes the text and where each claim's quote stands in it."""
 
-    queryset = selectors.source_list_queryset()
+    queryset = querysets.source_list_queryset()
     serializer_class = serializers.SourceSerializer
     filterset_class = SourceFilter
     write_serializer_class = write_serializers.SourceWriteSerializer
@@ -79,7 +80,7 @@ class SourceViewSet(CachingMixin, ListExportMixin, CuratedViewSet):
     # Everything but the list shows (and writes answer with) the detail, text included.
     def get_queryset(self):
         if self.action != "list":
-            return selectors.source_detail_queryset()
+            return querysets.source_detail_queryset()
         return super().get_queryset()
 
     def get_serializer_class(self):

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from django.conf import settings
 from django.db.models import QuerySet
 
-from tracker import dates, selectors
+from tracker import dates
 from tracker.api.formats import (
     JSONLDRenderer,
     ListFormat,
@@ -26,6 +26,7 @@ from tracker.api.formats import (
 )
 from tracker.api.serializers import ClaimSerializer, DetailURL
 from tracker.models import ClaimStatus
+from tracker.selectors import querysets
 
 CONTEXT = "https://schema.org"
 # The verdicts as a rating: 1 (refuted) to 3 (corroborated); alternateName says it in words.
@@ -129,6 +130,6 @@ def write(claims: QuerySet, request) -> Iterator[str]:
 
 CLAIMS = ListFormat(
     renderer=JSONLDRenderer,
-    queryset=selectors.claim_list_queryset,  # claimant and source, without the source's text
+    queryset=querysets.claim_list_queryset,  # claimant and source, without the source's text
     write=write,
 )

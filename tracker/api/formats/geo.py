@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from tracker import selectors
 from tracker.api.formats import GeoJSONRenderer, ListFormat, json_array
 from tracker.api.formats.events import event_json
+from tracker.selectors import querysets
 
 
 def feature(event: dict) -> dict:
@@ -48,4 +48,4 @@ def write(events, request) -> Iterator[str]:
     yield "]}"
 
 
-EVENTS = ListFormat(renderer=GeoJSONRenderer, queryset=selectors.event_list_queryset, write=write)
+EVENTS = ListFormat(renderer=GeoJSONRenderer, queryset=querysets.event_list_queryset, write=write)

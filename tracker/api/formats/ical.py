@@ -15,9 +15,10 @@ from collections.abc import Iterator
 import icalendar
 from django.utils import timezone
 
-from tracker import dates, selectors
+from tracker import dates
 from tracker.api.formats import ICSRenderer, ListFormat
 from tracker.api.formats.events import event_json
+from tracker.selectors import querysets, version
 
 PRODID = "-//Timeline & claims tracker//events//EN"
 
@@ -54,12 +55,12 @@ def write(events, request) -> Iterator[str]:
     calendar.add("x-wr-calname", "Timeline & claims tracker")
     head = calendar.to_ical().decode()
     yield head.removesuffix("END:VCALENDAR\r\n")
-    version = selectors.record_version()
-    stamp = (version.changed or timezone.now()).astimezone(datetime.UTC).replace(microsecond=0)
+    current = version.record_version()
+    stamp = (current.changed or timezone.now()).astimezone(datetime.UTC).replace(microsecond=0)
     host = request.get_host().split(":")[0]
     for event in event_json(events, request):
         yield vevent(event, host=host, stamp=stamp).to_ical().decode()
     yield "END:VCALENDAR\r\n"
 
 
-EVENTS = ListFormat(renderer=ICSRenderer, queryset=selectors.event_list_queryset, write=write)
+EVENTS = ListFormat(renderer=ICSRenderer, queryset=querysets.event_list_queryset, write=write)

@@ -17,9 +17,10 @@ from collections.abc import Iterator
 import orjson
 from django.utils.html import escape, format_html
 
-from tracker import dates, selectors
+from tracker import dates
 from tracker.api.formats import ListFormat, TimelineJSRenderer, json_array
 from tracker.api.formats.events import event_json
+from tracker.selectors import querysets
 
 TITLE = "Timeline & claims tracker"
 
@@ -127,5 +128,5 @@ def write(events, request) -> Iterator[str]:
 
 
 EVENTS = ListFormat(
-    renderer=TimelineJSRenderer, queryset=selectors.event_list_queryset, write=write
+    renderer=TimelineJSRenderer, queryset=querysets.event_list_queryset, write=write
 )

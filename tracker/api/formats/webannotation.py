@@ -18,7 +18,6 @@ from collections.abc import Iterable, Iterator
 import orjson
 from django.db.models import QuerySet
 
-from tracker import selectors
 from tracker.api.formats import (
     AnnotationsRenderer,
     ListFormat,
@@ -29,6 +28,7 @@ from tracker.api.formats import (
 from tracker.api.formats.claimreview import reviewer
 from tracker.api.serializers import ClaimSerializer, DetailURL
 from tracker.models import Source
+from tracker.selectors import querysets
 
 CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 CONTEXT_LENGTH = 32  # characters of prefix and suffix
@@ -146,7 +146,7 @@ def write_claims(claims: QuerySet, request) -> Iterator[str]:
 
 
 CLAIMS = ListFormat(
-    renderer=AnnotationsRenderer, queryset=selectors.claim_list_queryset, write=write_claims
+    renderer=AnnotationsRenderer, queryset=querysets.claim_list_queryset, write=write_claims
 )
 
 
@@ -155,7 +155,7 @@ CLAIMS = ListFormat(
 
 def source_annotations(source: Source, request, *, api_url: str) -> Iterable[dict]:
     """The annotations of a source's quoted claims, in text order; reads what
-    ``selectors.source_detail_queryset`` prefetched."""
+    ``querysets.source_detail_queryset`` prefetched."""
     creator = reviewer(request)
     claim_url = DetailURL("claim-detail", serializer_context(request))
     target = source_target(url=source.url, archive_url=source.archive_url, api_url=api_url)

@@ -1,0 +1,197 @@
+"""Aggregates for the stats endpoints and the dashboards."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import connection
+from django.db.models import (
+    CharField,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import Coalesce, Substr, TruncMonth, TruncYear
+
+from tracker.models import (
+    Actor,
+    Claim,
+    ClaimKind,
+    ClaimStatus,
+    Event,
+    EventActor,
+    Source,
+)
+
+
+def timeline(*, events: QuerySet[Event], bucket: str) -> list[dict]:
+    """Events and the claims about them per year or month, every period in range present.
+
+    ``events`` counts the events whose date starts in the period; ``claims`` counts the claims
+    attached to those events (a claim about two events counts for each). Two queries.
+    """
+    event_rows = (
+        events.order_by()
+        .annotate(period=_period("date_start", bucket))
+        .values("period")
+        .annotate(n=Count("id"))
+    )
+    claim_rows = (
+        Claim.events.through.objects.filter(event__in=events.order_by().values("id"))
+        .annotate(period=_period("event__date_start", bucket))
+        .values("period")
+        .annotate(n=Count("id"))
+    )
+    counts: dict = {}
+    for row in event_rows:
+        counts.setdefault(_as_date(row["period"]), [0, 0])[0] = row["n"]
+    for row in claim_rows:
+        counts.setdefault(_as_date(row["period"]), [0, 0])[1] = row["n"]
+    if not counts:
+        return []
+    periods = _periods(min(counts), max(counts), bucket)
+    return [
+        {
+            "period": _label(day, bucket),
+            "events": counts.get(day, (0, 0))[0],
+            "claims": counts.get(day, (0, 0))[1],
+        }
+        for day in periods
+    ]
+
+
+def _count(queryset: QuerySet, field: str, *, distinct: str = "id") -> Coalesce:
+    """A correlated subquery: how many rows of ``queryset`` point at the outer row by ``field``."""
+    counted = (
+        queryset.filter(**{field: OuterRef("pk")})
+        .order_by()
+        .values(field)
+        .annotate(n=Count(distinct, distinct=True))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+ACTOR_RANKS = {
+    "total": ["-total", "-event_count", "-claim_count"],
+    "events": ["-event_count", "-claim_count"],
+    "claims": ["-claim_count", "-event_count"],
+}
+
+
+def actor_activity(*, kind: str | None = None, rank: str = "total", limit: int = 20) -> list[dict]:
+    """The most active actors: per actor, ``events`` is how many distinct events they take part
+    in (any role), ``claims`` how many claims they made (as claimant). Actors with neither are
+    left out. Ranked by ``rank`` (``total`` is events + claims), then name. One query."""
+    actors = (
+        Actor.objects.annotate(
+            event_count=_count(EventActor.objects.all(), "actor", distinct="event"),
+            claim_count=_count(Claim.objects.all(), "claimant"),
+        )
+        .annotate(total=F("event_count") + F("claim_count"))
+        .filter(total__gt=0)
+    )
+    if kind:
+        actors = actors.filter(kind=kind)
+    actors = actors.order_by(*ACTOR_RANKS[rank], "name", "id")[:limit]
+    return [
+        {"actor": slug, "name": name, "kind": kind, "events": events, "claims": claims}
+        for slug, name, kind, events, claims in actors.values_list(
+            "slug", "name", "kind", "event_count", "claim_count"
+        )
+    ]
+
+
+def source_claims(*, limit: int = 20) -> list[dict]:
+    """Claims per source, most first (then by publication date and title), sources without
+    claims included. One query."""
+    sources = (
+        Source.objects.annotate(claim_count=_count(Claim.objects.all(), "source"))
+        .order_by("-claim_count", "published_start", "title", "id")
+        .values_list("slug", "title", "publisher__name", "published", "claim_count")[:limit]
+    )
+    return [
+        {"source": slug, "title": title, "publisher": publisher, "published": published,
+         "claims": claims}
+        for slug, title, publisher, published, claims in sources
+    ]  # fmt: skip
+
+
+def publisher_claims(*, limit: int = 20) -> list[dict]:
+    """Per publisher: how many sources it published and how many claims those sources report.
+    Sources without a publisher make one row whose ``publisher`` and ``name`` are null. Most
+    claims first, then by name. One query."""
+    rows = (
+        Source.objects.order_by()
+        .values("publisher__slug", "publisher__name")
+        .annotate(sources=Count("id", distinct=True), claims=Count("claims"))
+        .order_by("-claims", "-sources", F("publisher__name").asc(nulls_last=True))[:limit]
+    )
+    return [
+        {"publisher": row["publisher__slug"], "name": row["publisher__name"],
+         "sources": row["sources"], "claims": row["claims"]}
+        for row in rows
+    ]  # fmt: skip
+
+
+def claim_counts(*, claims: QuerySet[Claim], by: str) -> list[dict]:
+    """Claims by ``status`` or ``kind`` (every value, zeros included, in the order of its
+    choices) or per ``year``/``month`` of the day their ``stated`` date starts on, with a column
+    per status and every period between the first and the last present. One query."""
+    claims = claims.order_by()
+    if by in ("status", "kind"):
+        choices = ClaimStatus.values if by == "status" else ClaimKind.values
+        counts = dict(claims.values_list(by).annotate(n=Count("id")))
+        return [{by: value, "claims": counts.get(value, 0)} for value in choices]
+    rows = (
+        claims.annotate(period=_period("stated_start", by))
+        .values_list("period", "status")
+        .annotate(n=Count("id"))
+    )
+    counts: dict = {}
+    for period, status, n in rows:
+        counts.setdefault(_as_date(period), {})[status] = n
+    if not counts:
+        return []
+    return [
+        {
+            "period": _label(day, by),
+            "claims": sum(counts.get(day, {}).values()),
+            **{status: counts.get(day, {}).get(status, 0) for status in ClaimStatus.values},
+        }
+        for day in _periods(min(counts), max(counts), by)
+    ]
+
+
+def _label(day: datetime.date, bucket: str) -> str:
+    return f"{day.year:04d}" if bucket == "year" else f"{day.year:04d}-{day.month:02d}"
+
+
+def _period(column: str, bucket: str):
+    if connection.vendor == "sqlite":
+        # Django's Trunc calls a Python function per row on SQLite (seconds for a million rows);
+        # dates are ISO text there, so the period is a prefix of it.
+        return Substr(column, 1, 4 if bucket == "year" else 7, output_field=CharField())
+    return (TruncYear if bucket == "year" else TruncMonth)(column)
+
+
+def _as_date(value) -> datetime.date:
+    if isinstance(value, str):  # "YYYY" or "YYYY-MM", from _period on SQLite
+        return datetime.date(int(value[:4]), int(value[5:7] or 1), 1)
+    return value.date() if isinstance(value, datetime.datetime) else value
+
+
+def _periods(first: datetime.date, last: datetime.date, bucket: str) -> list[datetime.date]:
+    periods, day = [], first
+    while day <= last:
+        periods.append(day)
+        if day.year == datetime.MAXYEAR and (bucket == "year" or day.month == 12):
+            break  # the calendar's last period: there is no next one to step to
+        if bucket == "year":
+            day = day.replace(year=day.year + 1)
+        else:
+            day = day.replace(year=day.year + day.month // 12, month=day.month % 12 + 1)
+    return periods
