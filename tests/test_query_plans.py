@@ -55,7 +55,9 @@ def test_the_longest_span_is_read_from_its_index():
 )
 def test_q_uses_the_full_text_index(filterset, params, index):
     model_queryset = (
-        querysets.event_list_queryset() if filterset is EventFilter else querysets.claim_queryset()
+        querysets.event_list_queryset()
+        if filterset is EventFilter
+        else querysets.claim_list_queryset()
     )
     matches = filterset(data=params, queryset=model_queryset).qs.order_by()
     assert f"Bitmap Index Scan on {index}" in plan(matches, bitmaps_only=True)

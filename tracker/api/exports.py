@@ -36,6 +36,7 @@ from django.http import StreamingHttpResponse
 from django.urls import reverse
 from rest_framework.renderers import JSONRenderer
 
+from tracker import shapes
 from tracker.api.formats import FormatRenderer, ListFormat
 from tracker.api.pagination import Pagination, positive_int
 from tracker.api.renderers import CSVRenderer, csv_lines
@@ -51,7 +52,8 @@ Row = dict[str, Any]
 @dataclass(frozen=True)
 class Export:
     """One resource's CSV: its file name, the queryset the list's filters apply to, the selector
-    that reads its rows, and its columns in order (a name and a function of a row)."""
+    that reads its rows, and its columns in order (a name and a function of a row), from its
+    shape (``columns_of``)."""
 
     name: str
     detail_view: str
@@ -99,34 +101,62 @@ def _relations(row: Row) -> str:
     return ";".join(outgoing + incoming)
 
 
-def _columns(*names: str, prefix: str = "") -> tuple[tuple[str, Any], ...]:
-    """Columns named like the JSON (``claimant.slug``) read from row keys (``claimant__slug``)."""
-    if not prefix:
-        return tuple((name, itemgetter(name)) for name in names)
-    return tuple((f"{prefix}.{name}", itemgetter(f"{prefix}__{name}")) for name in names)
+Cells = dict[str, tuple[tuple[str, Any], ...]]
 
 
-_BRIEF_ACTOR = ("id", "slug", "name", "kind")
+def columns_of(shape: shapes.Shape, cells: Cells) -> tuple[tuple[str, Any], ...]:
+    """A shape's CSV columns in its order, named like the JSON: one per ``Column`` (an empty
+    optional text is null), one per field of an ``Embedded`` shape (``claimant.slug``), the
+    record's address for its ``Url``; ``Link`` fields are left out. The fields a row cannot hold
+    as one plain value (lists, values computed from them) take the columns ``cells`` gives."""
+    columns: list[tuple[str, Any]] = []
+    for field in shape.fields:
+        if field.name in cells:
+            columns += cells[field.name]
+        elif isinstance(field, shapes.Column):
+            columns.append((field.name, _cell(field.path, field.convert)))
+        elif isinstance(field, shapes.Embedded):
+            columns += [
+                (f"{field.name}.{name}", _cell(f"{field.path}__{path}", column.convert))
+                for name, (path, column) in zip(
+                    field.shape.names, field.shape.flat_columns(), strict=True
+                )
+            ]
+        elif isinstance(field, shapes.Url):
+            columns.append((field.name, URL))
+        elif not isinstance(field, shapes.Link):
+            raise ValueError(f"{shape.name}: the export has no columns for {field.name!r}")
+    if unknown := set(cells) - set(shape.names):
+        raise ValueError(f"{shape.name}: columns for fields it does not have: {sorted(unknown)}")
+    return tuple(columns)
+
+
+def _cell(key: str, convert: str | None) -> Callable[[Row], Any]:
+    return _or_none(key) if convert == shapes.OPTIONAL else itemgetter(key)
+
 
 EVENTS = Export(
     name="events",
     detail_view="event-detail",
     queryset=Event.objects.all,
     rows=rows.event_rows,
-    columns=(
-        ("id", itemgetter("id")),
-        ("url", URL),
-        *_columns("slug", "title", "summary", "date", "date_start", "date_end", "date_precision"),
-        *_columns("location"),
-        *_columns("slug", "name", "latitude", "longitude", prefix="place"),
-        ("place.wikidata", _or_none("place__wikidata")),
-        *_columns("geonames", prefix="place"),
-        ("actors", _joined("actors", lambda actor: f"{actor[0]}:{actor[1]}")),
-        ("tags", _joined("tags")),
-        ("attested", lambda row: any(quoted for _, quoted in row["evidence"])),
-        ("sources", lambda row: ";".join(dict.fromkeys(slug for slug, _ in row["evidence"]))),
-        ("claims", lambda row: len(row["claim_ids"])),
-        ("claim_ids", _joined("claim_ids")),
+    columns=columns_of(
+        shapes.EVENT,
+        {
+            "actors": (("actors", _joined("actors", lambda actor: f"{actor[0]}:{actor[1]}")),),
+            "tags": (("tags", _joined("tags")),),
+            "attested": (("attested", lambda row: any(quoted for _, quoted in row["evidence"])),),
+            "sources": (
+                (
+                    "sources",
+                    lambda row: ";".join(dict.fromkeys(slug for slug, _ in row["evidence"])),
+                ),
+            ),
+            "claims": (
+                ("claims", lambda row: len(row["claim_ids"])),
+                ("claim_ids", _joined("claim_ids")),
+            ),
+        },
     ),
 )
 
@@ -135,19 +165,9 @@ CLAIMS = Export(
     detail_view="claim-detail",
     queryset=Claim.objects.all,
     rows=rows.claim_rows,
-    columns=(
-        ("id", itemgetter("id")),
-        ("url", URL),
-        *_columns("slug", "kind", "text", "quote", "quote_start", "quote_end"),
-        *_columns(*_BRIEF_ACTOR, prefix="claimant"),
-        *_columns("id", "slug", "title", prefix="source"),
-        ("source.publisher", itemgetter("source__publisher__name")),
-        ("source.published", itemgetter("source__published")),
-        ("source.url", _or_none("source__url")),
-        *_columns("stated", "stated_start", "stated_end", "stated_precision", "status"),
-        *_columns("notes"),
-        ("events", _joined("events")),
-        ("relations", _relations),
+    columns=columns_of(
+        shapes.CLAIM,
+        {"events": (("events", _joined("events")),), "relations": (("relations", _relations),)},
     ),
 )
 
@@ -156,14 +176,7 @@ ACTORS = Export(
     detail_view="actor-detail",
     queryset=Actor.objects.all,
     rows=rows.actor_rows,
-    columns=(
-        ("id", itemgetter("id")),
-        ("url", URL),
-        *_columns("slug", "name", "kind", "title"),
-        *_columns(*_BRIEF_ACTOR, prefix="affiliation"),
-        ("aliases", _joined("aliases")),
-        ("wikidata", _or_none("wikidata")),
-    ),
+    columns=columns_of(shapes.ACTOR, {"aliases": (("aliases", _joined("aliases")),)}),
 )
 
 SOURCES = Export(
@@ -171,19 +184,7 @@ SOURCES = Export(
     detail_view="source-detail",
     queryset=Source.objects.all,
     rows=rows.source_rows,
-    columns=(
-        ("id", itemgetter("id")),
-        ("url", URL),
-        *_columns("slug", "title"),
-        *_columns(*_BRIEF_ACTOR, prefix="publisher"),
-        *_columns("author"),
-        ("document_url", _or_none("url")),
-        *_columns("published", "published_start", "published_end", "published_precision"),
-        *_columns("language", "notes", "retrieved"),
-        ("archive_url", _or_none("archive_url")),
-        *_columns("text_sha256"),
-        ("credits", _joined("credits")),
-    ),
+    columns=columns_of(shapes.SOURCE, {"credits": (("credits", _joined("credits")),)}),
 )
 
 

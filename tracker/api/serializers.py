@@ -1,19 +1,27 @@
 """Serializers of the v1 contract: brief forms for embedding, full forms for lists and details.
 
-Every serializer here reads only what the selectors in ``tracker.selectors`` already fetched,
-so nesting never costs a query per row. Events and claims, the hot path, build their JSON
-directly (``to_representation``) rather than field by field; their declared fields remain the
-contract (the OpenAPI schema, and the reference output the tests compare the fast path with,
-rendered when the context has ``reference=True``).
+Each serializer's fields are those of its shape in ``tracker.shapes`` (``Meta.fields``), in its
+order. Serializers never query: they read what the view's queryset joined and prefetched and,
+for events and claims, what the view read for the page (``context["embeds"]``, from
+``tracker.selectors.embeds``). Events and claims, the hot path, build their JSON with their
+shape's builder rather than field by field; their declared fields remain the contract (the
+OpenAPI schema, and the reference output the tests compare the fast path with, rendered when
+the context has ``reference=True``).
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable
+from functools import partial
+
+from django.core.exceptions import ImproperlyConfigured
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
+from tracker import shapes
 from tracker.models import Actor, Claim, ClaimRelation, Event, EventActor, Place, Source
 from tracker.selectors import embeds, querysets
 
@@ -24,7 +32,7 @@ NULLABLE_URI = {"type": "string", "format": "uri", "nullable": True}
 class ActorBriefSerializer(serializers.ModelSerializer):
     class Meta:
         model = Actor
-        fields = ["id", "slug", "name", "kind"]
+        fields = shapes.ACTOR_BRIEF.names
 
 
 class PlaceSerializer(serializers.ModelSerializer):
@@ -34,20 +42,7 @@ class PlaceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Place
-        fields = ["slug", "name", "latitude", "longitude", "wikidata", "geonames"]
-
-    def to_representation(self, place):
-        return place_representation(place)
-
-
-def place_representation(place: Place | None) -> dict | None:
-    if place is None:
-        return None
-    return {
-        "slug": place.slug, "name": place.name, "latitude": place.latitude,
-        "longitude": place.longitude, "wikidata": place.wikidata or None,
-        "geonames": place.geonames,
-    }  # fmt: skip
+        fields = shapes.PLACE.names
 
 
 class ParticipantSerializer(serializers.ModelSerializer):
@@ -60,7 +55,7 @@ class ParticipantSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = EventActor
-        fields = ["id", "slug", "name", "kind", "role"]
+        fields = shapes.PARTICIPANT.names
 
 
 class SourceBriefSerializer(serializers.ModelSerializer):
@@ -69,11 +64,20 @@ class SourceBriefSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Source
-        fields = ["id", "slug", "title", "publisher", "published", "url"]
+        fields = shapes.SOURCE_BRIEF.names
 
     @extend_schema_field(NULLABLE_URI)
     def get_url(self, source) -> str | None:
         return source.url or None
+
+
+class EventSourceSerializer(SourceBriefSerializer):
+    """A source an event's claims come from, and how many of the event's claims it holds."""
+
+    claims = serializers.IntegerField(help_text="How many of the event's claims it holds.")
+
+    class Meta(SourceBriefSerializer.Meta):
+        fields = shapes.EVENT_SOURCE.names
 
 
 class RelationSerializer(serializers.Serializer):
@@ -108,27 +112,32 @@ def _cached_url(serializer, view_name: str) -> DetailURL:
     return cache[view_name]
 
 
-def _iso(day) -> str | None:
-    """A date as DRF's DateField renders it; rows from SQLite hold it as ISO text already."""
-    if day is None or isinstance(day, str):
-        return day
-    return day.isoformat()
-
-
 def _reference(serializer) -> bool:
     """Render through the declared fields: the reference the fast path is tested against."""
     return bool(serializer.context.get("reference"))
 
 
+def page_embeds(serializer):
+    """What the view read for the records shown (``context["embeds"]``): the page's
+    ``embeds.event_embeds`` or ``embeds.claim_links``. Serializers shape; they never query."""
+    try:
+        return serializer.context["embeds"]
+    except KeyError:
+        raise ImproperlyConfigured(
+            f"{type(serializer).__name__} shapes what the view read for its records: pass "
+            "the page's embeds as context['embeds'] (see tracker.api.views.PageEmbedsMixin)."
+        ) from None
+
+
 class PageSerializer(serializers.ListSerializer):
-    """A page of events or claims: the child's ``represent`` reads what they embed for the whole
-    page at once (or, for the reference, each renders through its declared fields)."""
+    """A page of events or claims: the child's ``represent`` shapes them all with what the view
+    read for the page (or, for the reference, each renders through its declared fields)."""
 
     def to_representation(self, data):
         records = list(data.all() if hasattr(data, "all") else data)
         if _reference(self.child):
             return [self.child.to_representation(record) for record in records]
-        return self.child.represent(records)
+        return self.child.represent(records, page_embeds(self.child))
 
 
 class ClaimSerializer(serializers.HyperlinkedModelSerializer):
@@ -140,11 +149,7 @@ class ClaimSerializer(serializers.HyperlinkedModelSerializer):
 
     class Meta:
         model = Claim
-        fields = [
-            "id", "url", "slug", "kind", "text", "quote", "quote_start", "quote_end",
-            "claimant", "source", "stated", "stated_start", "stated_end", "stated_precision",
-            "status", "notes", "events", "relations",
-        ]  # fmt: skip
+        fields = shapes.CLAIM.names
         list_serializer_class = PageSerializer
 
     @extend_schema_field(RelationSerializer(many=True))
@@ -162,106 +167,46 @@ class ClaimSerializer(serializers.HyperlinkedModelSerializer):
     def to_representation(self, claim):
         if _reference(self):
             return super().to_representation(claim)
-        return self.represent([claim])[0]
+        return self.represent([claim], page_embeds(self))[0]
 
-    def represent(self, claims) -> list[dict]:
-        """The claims' JSON: the declared fields' output, built directly from the claims with
-        claimant and source (``querysets.claim_list_queryset``) and ``embeds.claim_links``
-        (two queries for the page); tests compare the two on the seed record and on generated
-        data."""
-        links = embeds.claim_links(claim.pk for claim in claims)
-        url = _cached_url(self, "claim-detail")
+    def represent(self, claims, links: embeds.ClaimLinks) -> list[dict]:
+        """The claims' JSON, from the claims (their claimant and source joined:
+        ``querysets.claim_list_queryset``) and ``links``, their events and relations as the view
+        read them for the page (``embeds.claim_links``); the tests compare it with the declared
+        fields' output on the seed record and on generated data."""
+        build = shapes.CLAIM.builder(records=True)
+        url, lists = _cached_url(self, "claim-detail"), claim_lists(links)
+        return [build(claim, url, **lists) for claim in claims]
+
+
+def claim_lists(links: embeds.ClaimLinks) -> dict[str, Callable[[int], list]]:
+    """The listed fields of a claim (``shapes.CLAIM``), by claim id, from its page's links."""
+
+    def events(pk: int) -> list[str]:
+        return links.events.get(pk, [])
+
+    def relations(pk: int) -> list[dict]:
         return [
-            claim_representation(
-                url=url,
-                row=(
-                    claim.pk, claim.slug, claim.text, claim.quote, claim.quote_start,
-                    claim.quote_end, claim.stated, claim.stated_start, claim.stated_end,
-                    claim.stated_precision, claim.status,
-                    claim.claimant.pk, claim.claimant.slug, claim.claimant.name,
-                    claim.claimant.kind,
-                    claim.source.pk, claim.source.slug, claim.source.title,
-                    claim.source.publisher.name if claim.source.publisher_id else None,
-                    claim.source.published, claim.source.url, claim.kind, claim.notes,
-                ),
-                links=links,
-            )
-            for claim in claims
-        ]  # fmt: skip
-
-
-def claim_representation(*, url, row, links: embeds.ClaimLinks) -> dict:
-    """A claim's JSON from a row in the order of ``embeds.EMBEDDED_CLAIM_FIELDS`` and the
-    links read for its page."""
-    (
-        pk, slug, text, quote, quote_start, quote_end,
-        stated, stated_start, stated_end, stated_precision, status,
-        claimant_id, claimant_slug, claimant_name, claimant_kind,
-        source_id, source_slug, source_title, publisher, published, source_url, kind, notes,
-    ) = row  # fmt: skip
-    return {
-        "id": pk,
-        "url": url(pk),
-        "slug": slug,
-        "kind": kind,
-        "text": text,
-        "quote": quote,
-        "quote_start": quote_start,
-        "quote_end": quote_end,
-        "claimant": {
-            "id": claimant_id, "slug": claimant_slug, "name": claimant_name, "kind": claimant_kind
-        },
-        "source": {
-            "id": source_id, "slug": source_slug, "title": source_title,
-            "publisher": publisher, "published": published, "url": source_url or None,
-        },
-        "stated": stated,
-        "stated_start": _iso(stated_start),
-        "stated_end": _iso(stated_end),
-        "stated_precision": stated_precision,
-        "status": status,
-        "notes": notes,
-        "events": links.events.get(pk, []),
-        "relations": [
             {"type": kind, "claim": other, "direction": "outgoing"}
             for kind, other in links.relations_out.get(pk, ())
         ] + [
             {"type": kind, "claim": other, "direction": "incoming"}
             for kind, other in links.relations_in.get(pk, ())
-        ],
-    }  # fmt: skip
+        ]
+
+    return {"events": events, "relations": relations}
 
 
-class EventSourceSerializer(serializers.Serializer):
-    """A source an event's claims come from, and how many of the event's claims it holds."""
-
-    id = serializers.IntegerField()
-    slug = serializers.SlugField()
-    title = serializers.CharField()
-    publisher = serializers.CharField(allow_null=True, help_text="The publisher's name.")
-    published = serializers.CharField(help_text="EDTF")
-    url = serializers.URLField(allow_null=True, help_text="Where the document was published.")
-    claims = serializers.IntegerField(help_text="How many of the event's claims it holds.")
-
-
-def event_evidence(claim_rows) -> tuple[bool, list[dict]]:
-    """An event's ``attested`` and ``sources`` from its claims' rows (in the order of
-    ``embeds.EMBEDDED_CLAIM_FIELDS``): attested when a claim has a quote (every claim has a
-    source); the distinct sources in order of publication, each with its count of claims."""
-    fields = embeds.EMBEDDED_CLAIM_FIELDS
-    quote, source_id = fields.index("quote"), fields.index("source_id")
-    brief = slice(source_id, fields.index("source_url") + 1)
-    sources: dict[int, dict] = {}
-    for row in claim_rows:
-        if row[source_id] not in sources:
-            pk, slug, title, publisher, published, url = row[brief]
-            sources[pk] = {
-                "id": pk, "slug": slug, "title": title, "publisher": publisher,
-                "published": published, "url": url or None, "claims": 0,
-            }  # fmt: skip
-        sources[row[source_id]]["claims"] += 1
-    ordered = sorted(sources.values(), key=lambda source: (source["published"], source["slug"]))
-    return any(row[quote] for row in claim_rows), ordered
+def event_evidence(claim_rows: list) -> tuple[bool, list[dict]]:
+    """An event's ``attested`` and ``sources`` from its claims' rows (``embeds.ClaimRow``):
+    attested when a claim has a quote (every claim has a source); the distinct sources
+    (``shapes.EVENT_SOURCE``) in order of publication, each with its count of claims."""
+    counts = Counter(row.source__id for row in claim_rows)
+    build = shapes.EVENT_SOURCE.builder(prefix="source__")
+    rows = {row.source__id: row for row in claim_rows}  # any of a source's rows: its columns
+    sources = [build(row, claims=counts.__getitem__) for row in rows.values()]
+    sources.sort(key=lambda source: (source["published"], source["slug"]))
+    return any(row.quote for row in claim_rows), sources
 
 
 def embedded_claim_kind(serializer) -> str | None:
@@ -287,11 +232,7 @@ class EventSerializer(serializers.HyperlinkedModelSerializer):
 
     class Meta:
         model = Event
-        fields = [
-            "id", "url", "slug", "title", "summary",
-            "date", "date_start", "date_end", "date_precision",
-            "location", "place", "actors", "tags", "attested", "sources", "claims",
-        ]  # fmt: skip
+        fields = shapes.EVENT.names
         list_serializer_class = PageSerializer
 
     # The declared fields' output: the reference the fast path is tested against.
@@ -315,63 +256,43 @@ class EventSerializer(serializers.HyperlinkedModelSerializer):
     def to_representation(self, event):
         if _reference(self):
             return super().to_representation(event)
-        return self.represent([event])[0]
+        return self.represent([event], page_embeds(self))[0]
 
-    def represent(self, events) -> list[dict]:
-        """The events' JSON: the declared fields' output, built from ``embeds.event_embeds``.
-
-        Five queries for the page whatever its size, and no model instance per embedded row.
-        """
-        page = embeds.event_embeds([event.pk for event in events])
-        event_url = _cached_url(self, "event-detail")
-        claim_url = _cached_url(self, "claim-detail")
-        no_rows = ()
+    def represent(self, events, page: embeds.EventEmbeds) -> list[dict]:
+        """The events' JSON, from the events (their place joined:
+        ``querysets.event_list_queryset``) and ``page``, what they embed as the view read it
+        for the page (``embeds.event_embeds``): rows, no model instance per embedded record."""
         kind = embedded_claim_kind(self)
-        kind_column = embeds.EMBEDDED_CLAIM_FIELDS.index("kind")
-        pages = []
+        claim = partial(
+            shapes.CLAIM.builder(), url=_cached_url(self, "claim-detail"), **claim_lists(page.links)
+        )
+        participant = shapes.PARTICIPANT.builder()
+        evidence, shown = {}, {}
         for event in events:
-            rows = page.claims.get(event.pk, no_rows)
-            attested, sources = event_evidence(rows)
-            if kind is not None:
-                rows = [row for row in rows if row[kind_column] == kind]
-            pages.append((event, rows, attested, sources))
-        return [
-            {
-                "id": event.pk,
-                "url": event_url(event.pk),
-                "slug": event.slug,
-                "title": event.title,
-                "summary": event.summary,
-                "date": event.date,
-                "date_start": _iso(event.date_start),
-                "date_end": _iso(event.date_end),
-                "date_precision": event.date_precision,
-                "location": event.location,
-                "place": place_representation(event.place),
-                "actors": [
-                    {"id": pk, "slug": slug, "name": name, "kind": kind, "role": role}
-                    for pk, slug, name, kind, role in page.participants.get(event.pk, no_rows)
-                ],
-                "tags": page.tags.get(event.pk, []),
-                "attested": attested,
-                "sources": sources,
-                "claims": [
-                    claim_representation(url=claim_url, row=row, links=page.links) for row in rows
-                ],
-            }
-            for event, rows, attested, sources in pages
-        ]
+            rows = page.claims.get(event.pk, ())
+            evidence[event.pk] = event_evidence(rows)
+            shown[event.pk] = rows if kind is None else [row for row in rows if row.kind == kind]
+        lists = {
+            "actors": lambda pk: [participant(row) for row in page.participants.get(pk, ())],
+            "tags": lambda pk: page.tags.get(pk, []),
+            "attested": lambda pk: evidence[pk][0],
+            "sources": lambda pk: evidence[pk][1],
+            "claims": lambda pk: [claim(row) for row in shown[pk]],
+        }
+        build, url = shapes.EVENT.builder(records=True), _cached_url(self, "event-detail")
+        return [build(event, url, **lists) for event in events]
 
 
 class _LinksMixin:
-    """Links to the lists filtered to this record, so a client can follow them."""
+    """Links to the lists filtered to this record (its shape's ``Link`` fields), so a client
+    can follow them."""
 
-    link_filters: dict[str, tuple[str, str]] = {}
+    shape: shapes.Shape
 
     def _link(self, obj, name: str) -> str:
-        view_name, param = self.link_filters[name]
-        url = reverse(view_name, request=self.context.get("request"))
-        return f"{url}?{param}={obj.slug}"
+        link = self.shape.field(name)
+        url = reverse(link.view, request=self.context.get("request"))
+        return f"{url}?{link.param}={obj.slug}"
 
 
 class ActorSerializer(_LinksMixin, serializers.HyperlinkedModelSerializer):
@@ -380,14 +301,11 @@ class ActorSerializer(_LinksMixin, serializers.HyperlinkedModelSerializer):
     wikidata = serializers.SerializerMethodField(help_text="The Wikidata item, e.g. Q7747.")
     claims_url = serializers.SerializerMethodField()
     events_url = serializers.SerializerMethodField()
-    link_filters = {"claims": ("claim-list", "claimant"), "events": ("event-list", "actor")}
+    shape = shapes.ACTOR
 
     class Meta:
         model = Actor
-        fields = [
-            "id", "url", "slug", "name", "kind", "title", "affiliation", "aliases", "wikidata",
-            "claims_url", "events_url",
-        ]  # fmt: skip
+        fields = shapes.ACTOR.names
 
     @extend_schema_field({"type": "string", "pattern": r"^Q[1-9][0-9]*$", "nullable": True})
     def get_wikidata(self, actor) -> str | None:
@@ -395,11 +313,11 @@ class ActorSerializer(_LinksMixin, serializers.HyperlinkedModelSerializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_claims_url(self, actor) -> str:
-        return self._link(actor, "claims")
+        return self._link(actor, "claims_url")
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_events_url(self, actor) -> str:
-        return self._link(actor, "events")
+        return self._link(actor, "events_url")
 
 
 class SourceSerializer(_LinksMixin, serializers.HyperlinkedModelSerializer):
@@ -411,16 +329,11 @@ class SourceSerializer(_LinksMixin, serializers.HyperlinkedModelSerializer):
         many=True, read_only=True, help_text="Outlets or agencies the document credits."
     )
     claims_url = serializers.SerializerMethodField()
-    link_filters = {"claims": ("claim-list", "source")}
+    shape = shapes.SOURCE
 
     class Meta:
         model = Source
-        fields = [
-            "id", "url", "slug", "title", "publisher", "author", "document_url",
-            "published", "published_start", "published_end", "published_precision",
-            "language", "notes", "retrieved", "archive_url", "text_sha256", "credits",
-            "claims_url",
-        ]  # fmt: skip
+        fields = shapes.SOURCE.names
 
     @extend_schema_field(NULLABLE_URI)
     def get_document_url(self, source) -> str | None:
@@ -433,7 +346,7 @@ class SourceSerializer(_LinksMixin, serializers.HyperlinkedModelSerializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_claims_url(self, source) -> str:
-        return self._link(source, "claims")
+        return self._link(source, "claims_url")
 
 
 class SourceClaimSerializer(serializers.HyperlinkedModelSerializer):
@@ -445,10 +358,7 @@ class SourceClaimSerializer(serializers.HyperlinkedModelSerializer):
 
     class Meta:
         model = Claim
-        fields = [
-            "id", "url", "slug", "kind", "text", "quote", "quote_start", "quote_end",
-            "claimant", "stated", "status", "notes", "events",
-        ]  # fmt: skip
+        fields = shapes.SOURCE_CLAIM.names
 
 
 class EventBriefSerializer(serializers.HyperlinkedModelSerializer):
@@ -456,7 +366,7 @@ class EventBriefSerializer(serializers.HyperlinkedModelSerializer):
 
     class Meta:
         model = Event
-        fields = ["id", "url", "slug", "title", "date"]
+        fields = shapes.EVENT_BRIEF.names
 
 
 class SourceDetailSerializer(SourceSerializer):
@@ -464,7 +374,7 @@ class SourceDetailSerializer(SourceSerializer):
     events = serializers.SerializerMethodField(help_text="The events its claims concern.")
 
     class Meta(SourceSerializer.Meta):
-        fields = [*SourceSerializer.Meta.fields, "text", "claims", "events"]
+        fields = shapes.SOURCE_DETAIL.names
 
     @extend_schema_field(EventBriefSerializer(many=True))
     def get_events(self, source) -> list[dict]:

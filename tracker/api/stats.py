@@ -82,7 +82,7 @@ class TimelineForm(forms.Form):
 class TimelineStatsView(StatsView):
     """Events and the claims about them per year or month; takes the event filters too."""
 
-    queryset = querysets.event_queryset()
+    queryset = querysets.event_list_queryset()
     filterset_class = EventStatsFilter
     serializer_class = serializers.TimelineBucketSerializer
     form_class = TimelineForm

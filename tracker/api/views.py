@@ -1,10 +1,15 @@
 """API views: each a queryset from the selectors, a serializer and a FilterSet; no logic here.
 
-Reads are cached (``CachingMixin``: ETag, Last-Modified, 304s) and lists export CSV
-(``ListExportMixin``); the stats endpoints are in ``tracker.api.stats``.
+Reads flow one way: the view reads (its queryset, and for events and claims what the records
+shown embed, ``PageEmbedsMixin``), the serializer shapes. Reads are cached (``CachingMixin``:
+ETag, Last-Modified, 304s) and lists export CSV (``ListExportMixin``); the stats endpoints are
+in ``tracker.api.stats``.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from rest_framework.response import Response
 
@@ -22,14 +27,40 @@ from tracker.api.formats import (
     webannotation,
 )
 from tracker.api.writes import CuratedViewSet, curated_schema
-from tracker.selectors import querysets
+from tracker.selectors import embeds, querysets
+
+
+class PageEmbedsMixin:
+    """Reads what the records a serializer is about to show embed, once for all of them (a page,
+    or the one record of a detail), and hands it to the serializer as ``context["embeds"]``.
+
+    ``page_embeds`` is the selector, a function of the records' ids. The serializer only shapes
+    what it is given (``tracker.api.serializers.page_embeds``).
+    """
+
+    page_embeds: Callable[[Iterable[int]], Any]
+
+    def get_serializer(self, *args, **kwargs):
+        records = args[0] if args else kwargs.get("instance")
+        if records is None or "data" in kwargs:  # nothing shown, or a write's input
+            return super().get_serializer(*args, **kwargs)
+        kwargs.pop("instance", None)
+        if kwargs.get("many"):
+            records = list(records)  # read once: the ids for the embeds, then the records
+        shown = records if kwargs.get("many") else [records]
+        kwargs["context"] = {
+            **kwargs.get("context", self.get_serializer_context()),
+            "embeds": self.page_embeds([record.pk for record in shown]),
+        }
+        return super().get_serializer(records, *args[1:], **kwargs)
 
 
 @curated_schema(write_serializers.EventWriteSerializer, serializers.EventSerializer)
-class EventViewSet(CachingMixin, ListExportMixin, CuratedViewSet):
+class EventViewSet(PageEmbedsMixin, CachingMixin, ListExportMixin, CuratedViewSet):
     """The timeline: events in date order, each with its participants, tags and sourced claims."""
 
-    queryset = querysets.event_list_queryset()  # the serializer reads the embeds per page
+    queryset = querysets.event_list_queryset()
+    page_embeds = staticmethod(embeds.event_embeds)
     serializer_class = serializers.EventSerializer
     filterset_class = EventFilter
     write_serializer_class = write_serializers.EventWriteSerializer
@@ -39,10 +70,11 @@ class EventViewSet(CachingMixin, ListExportMixin, CuratedViewSet):
 
 
 @curated_schema(write_serializers.ClaimWriteSerializer, serializers.ClaimSerializer)
-class ClaimViewSet(CachingMixin, ListExportMixin, CuratedViewSet):
+class ClaimViewSet(PageEmbedsMixin, CachingMixin, ListExportMixin, CuratedViewSet):
     """Claims: who said what, when, where it was reported, and which events it concerns."""
 
-    queryset = querysets.claim_list_queryset()  # the serializer reads the links per page
+    queryset = querysets.claim_list_queryset()
+    page_embeds = staticmethod(embeds.claim_links)
     serializer_class = serializers.ClaimSerializer
     filterset_class = ClaimFilter
     write_serializer_class = write_serializers.ClaimWriteSerializer

@@ -18,6 +18,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast
 
+from tracker import shapes
 from tracker.models import (
     Claim,
     ClaimRelation,
@@ -25,16 +26,14 @@ from tracker.models import (
     EventActor,
 )
 
-# The columns of an embedded claim, its claimant and its source, in the order of ClaimRow.
-_CLAIM_COLUMNS = (
-    "id", "slug", "text", "quote", "quote_start", "quote_end",
-    "stated", "stated_start", "stated_end", "stated_precision", "status",
-    "claimant_id", "claimant__slug", "claimant__name", "claimant__kind",
-    "source_id", "source__slug", "source__title", "source__publisher__name",
-    "source__published", "source__url", "kind", "notes",
-)  # fmt: skip
-_DATE_COLUMNS = ("claim__stated_start", "claim__stated_end")
-EMBEDDED_CLAIM_FIELDS = tuple(column.replace("__", "_") for column in _CLAIM_COLUMNS)
+# A row of an embedded claim (its claimant and source included) and of a participant: named
+# tuples of the columns their shapes read (``tracker.shapes``).
+ClaimRow = shapes.CLAIM.row_type
+ParticipantRow = shapes.PARTICIPANT.row_type
+# Selected as ISO text (see ``_embed_queries``).
+_DATE_COLUMNS = tuple(
+    path for path, column in shapes.CLAIM.flat_columns() if column.convert == shapes.DATE
+)
 
 
 @dataclass
@@ -51,37 +50,37 @@ class ClaimLinks:
 class EventEmbeds:
     """What a page of events embeds, as plain rows keyed by event id (no model instances).
 
-    ``participants[event_id]``: (actor id, slug, name, kind, role) in participation order;
-    ``tags[event_id]``: tag slugs in slug order; ``claims[event_id]``: claim rows (tuples in
-    the order of ``EMBEDDED_CLAIM_FIELDS``) by stated date then id; ``links``: the events and
-    relations of those claims.
+    ``participants[event_id]``: ``ParticipantRow``s in participation order; ``tags[event_id]``:
+    tag slugs in slug order; ``claims[event_id]``: ``ClaimRow``s by stated date then id;
+    ``links``: the events and relations of those claims.
     """
 
-    participants: dict[int, list[tuple]] = field(default_factory=lambda: defaultdict(list))
+    participants: dict[int, list] = field(default_factory=lambda: defaultdict(list))
     tags: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
-    claims: dict[int, list[tuple]] = field(default_factory=lambda: defaultdict(list))
+    claims: dict[int, list] = field(default_factory=lambda: defaultdict(list))
     links: ClaimLinks = field(default_factory=ClaimLinks)
 
 
-def event_embeds(event_ids: list[int]) -> EventEmbeds:
+def event_embeds(event_ids: Iterable[int]) -> EventEmbeds:
     """Participants, tags and claims (with theirs) of these events: five queries for any page.
 
-    The same rows, in the same order, as ``event_queryset``'s prefetches; read as tuples because
-    building a model instance per row costs more than the query on a page of 50 events and the
-    500 claims about them. Dates in the rows are ``datetime.date`` or ISO text. The queries are
-    compiled once (``_compiled_rows``): building and compiling them took 6 ms of every page.
+    The same rows, in the same order, as the prefetches of the tests' reference queryset
+    (``tests/oracles.py``); read as named tuples rather than model instances, which cost more
+    to build than the query on a page of 50 events and the 500 claims about them. Dates in the
+    rows are ISO text. The queries are compiled once per worker (``_compiled_rows``).
     """
-    embeds = EventEmbeds()
+    embeds, event_ids = EventEmbeds(), list(event_ids)
     if not event_ids:
         return embeds
     for event_id, *participant in _compiled_rows("participants", events=event_ids):
-        embeds.participants[event_id].append(tuple(participant))
+        embeds.participants[event_id].append(ParticipantRow(*participant))
     for event_id, slug in _compiled_rows("tags", events=event_ids):
         embeds.tags[event_id].append(slug)
     claim_ids = set()
-    for event_id, *row in _compiled_rows("claims", events=event_ids):
-        embeds.claims[event_id].append(tuple(row))
-        claim_ids.add(row[0])
+    for event_id, *columns in _compiled_rows("claims", events=event_ids):
+        row = ClaimRow(*columns)
+        embeds.claims[event_id].append(row)
+        claim_ids.add(row.id)
     embeds.links = claim_links(claim_ids)
     return embeds
 
@@ -106,10 +105,12 @@ def _embed_queries() -> dict[str, QuerySet]:
     about = Claim.events.through.objects.filter(_Among("event_id", "events"))
     # Selected as text, the dates come as the ISO text the JSON holds instead of being parsed
     # each into a date that the JSON turns back into the same text.
-    about = about.annotate(**{f"_{column}": _iso_text(column) for column in _DATE_COLUMNS})
+    about = about.annotate(
+        **{f"_claim__{column}": _iso_text(f"claim__{column}") for column in _DATE_COLUMNS}
+    )
     columns = [
-        f"_claim__{column}" if f"claim__{column}" in _DATE_COLUMNS else f"claim__{column}"
-        for column in _CLAIM_COLUMNS
+        f"_claim__{column}" if column in _DATE_COLUMNS else f"claim__{column}"
+        for column in ClaimRow._fields
     ]
     # Each direction through its own index, then merged (an OR of the two would scan the table).
     relation = ("id", "from_claim_id", "to_claim_id", "type")
@@ -119,9 +120,7 @@ def _embed_queries() -> dict[str, QuerySet]:
         "participants": (
             EventActor.objects.filter(_Among("event_id", "events"))
             .order_by("id")
-            .values_list(
-                "event_id", "actor_id", "actor__slug", "actor__name", "actor__kind", "role"
-            )
+            .values_list("event_id", *ParticipantRow._fields)
         ),
         "tags": (
             Event.tags.through.objects.filter(_Among("event_id", "events"))
@@ -197,7 +196,11 @@ def _compiled_rows(name: str, **ids: Iterable[int]) -> list[tuple]:
     """The rows of the embed query ``name`` for these ids, its SQL compiled once per database.
 
     The SQL comes from the ORM (``_embed_queries``) the first time and is kept; the ids are its
-    only parameters. Rows come as the driver gives them (see ``_driver_rows``).
+    only parameters. Rows come as the driver gives them, without the ORM's conversion of each
+    value (on a page's 500 claims it would cost more than the query): the dates the rows hold
+    are selected as ISO text, so no value needs converting. The columns come in the order
+    ``values_list`` names them, annotations included (Django 5.2 selects them so; the fast-path
+    tests would catch a change).
     """
     alias = router.db_for_read(Event)
     if (alias, name) not in _COMPILED:
@@ -211,15 +214,4 @@ def _compiled_rows(name: str, **ids: Iterable[int]) -> list[tuple]:
     ]
     with connections[alias].cursor() as cursor:
         cursor.execute(sql, values)
-        return cursor.fetchall()
-
-
-def _driver_rows(queryset: QuerySet) -> list[tuple]:
-    """A ``values_list`` queryset's rows as the driver gives them, without the ORM's per-value
-    conversion: on a page's 500 claims that costs more than the query. The columns come in the
-    order ``values_list`` names them, annotations included (Django 5.2 selects them so; the
-    fast-path tests would catch a change)."""
-    sql, params = queryset.query.sql_with_params()
-    with connections[queryset.db].cursor() as cursor:
-        cursor.execute(sql, params)
         return cursor.fetchall()

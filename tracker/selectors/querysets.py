@@ -17,47 +17,18 @@ from django.db.models import (
 from tracker.models import (
     Actor,
     Claim,
-    ClaimRelation,
     Event,
-    EventActor,
     Source,
 )
 
 
-def claim_queryset() -> QuerySet[Claim]:
-    """Claims with what a claim's JSON embeds: claimant, source and publisher, events, relations.
-
-    The source's text (the whole document) is left behind: a claim embeds only its brief form.
-    """
-    return (
-        Claim.objects.select_related("claimant", "source__publisher")
-        .defer("source__text", "source__notes", "source__publisher__notes")
-        .prefetch_related(
-            Prefetch("events", queryset=Event.objects.only("id", "slug")),
-            Prefetch("relations_out", queryset=ClaimRelation.objects.order_by("id")),
-            Prefetch("relations_in", queryset=ClaimRelation.objects.order_by("id")),
-        )
-    )
-
-
 def claim_list_queryset() -> QuerySet[Claim]:
-    """Claims with claimant, source and publisher; their events and relations come from
-    ``claim_links`` for the whole page at once (``claim_queryset``'s prefetches build a related
-    manager and a queryset per claim, 10 ms on a page of 50)."""
+    """Claims with what a claim's JSON reads in its row: claimant, source and publisher, without
+    the source's text (the whole document). Their events and relations come from
+    ``embeds.claim_links`` for the whole page at once: prefetches would build a related manager
+    and a queryset per claim (docs/benchmarks.md)."""
     return Claim.objects.select_related("claimant", "source__publisher").defer(
         "source__text", "source__notes", "source__publisher__notes"
-    )
-
-
-def event_queryset() -> QuerySet[Event]:
-    """Events with their participants, tags and their claims embedded, in a constant query count."""
-    return Event.objects.select_related("place").prefetch_related(
-        Prefetch(
-            "participations",
-            queryset=EventActor.objects.select_related("actor").order_by("id"),
-        ),
-        "tags",
-        Prefetch("claims", queryset=claim_queryset().order_by("stated_start", "id")),
     )
 
 
@@ -71,8 +42,8 @@ def attested_events(attested: bool = True) -> Q:
 
 
 def event_list_queryset() -> QuerySet[Event]:
-    """Events alone (and their place): what they embed comes from ``event_embeds`` for the whole
-    page at once."""
+    """Events alone (and their place): what they embed comes from ``embeds.event_embeds`` for
+    the whole page at once."""
     return Event.objects.select_related("place").defer("notes", "created", "updated")
 
 

@@ -1,4 +1,7 @@
-"""Exports (CSV): plain rows, not model instances, so that a list of any size streams quickly."""
+"""Exports (CSV): plain rows, not model instances, so that a list of any size streams quickly.
+
+A row holds the columns of its resource's shape (``tracker.shapes``), keyed by their lookups
+(``claimant__slug``), and the lists the export flattens, keyed by name."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from django.db.models import (
     QuerySet,
 )
 
+from tracker import shapes
 from tracker.models import (
     Actor,
     Claim,
@@ -29,7 +33,7 @@ Related = dict[str, Callable[[list[int]], Iterable[tuple]]]
 
 
 def _rows(
-    records: QuerySet, fields: list[str], related: Related, chunk_size: int
+    records: QuerySet, fields: Iterable[str], related: Related, chunk_size: int
 ) -> Iterator[dict]:
     """``fields`` of every record as a dict, plus, per name in ``related``, the list of items its
     loader returns for the record (a loader takes a chunk's ids, returns (id, item) pairs)."""
@@ -43,13 +47,6 @@ def _rows(
             for row in chunk:
                 row[name] = found.get(row["id"], [])
         yield from chunk
-
-
-EVENT_ROW_FIELDS = [
-    "id", "slug", "title", "summary", "date", "date_start", "date_end", "date_precision",
-    "location", "place__slug", "place__name", "place__latitude", "place__longitude",
-    "place__wikidata", "place__geonames",
-]  # fmt: skip
 
 
 def event_rows(events: QuerySet[Event], *, chunk_size: int) -> Iterator[dict]:
@@ -80,16 +77,7 @@ def event_rows(events: QuerySet[Event], *, chunk_size: int) -> Iterator[dict]:
             .values_list("event_id", "claim__source__slug", "quoted")
         ),
     }
-    return _rows(events, EVENT_ROW_FIELDS, related, chunk_size)
-
-
-CLAIM_ROW_FIELDS = [
-    "id", "slug", "text", "quote", "quote_start", "quote_end",
-    "claimant__id", "claimant__slug", "claimant__name", "claimant__kind",
-    "source__id", "source__slug", "source__title", "source__publisher__name", "source__published",
-    "source__url", "stated", "stated_start", "stated_end", "stated_precision", "status",
-    "kind", "notes",
-]  # fmt: skip
+    return _rows(events, shapes.EVENT.columns, related, chunk_size)
 
 
 def claim_rows(claims: QuerySet[Claim], *, chunk_size: int) -> Iterator[dict]:
@@ -113,23 +101,17 @@ def claim_rows(claims: QuerySet[Claim], *, chunk_size: int) -> Iterator[dict]:
             .values_list("to_claim_id", "type", "from_claim_id")
         ),
     }
-    return _rows(claims, CLAIM_ROW_FIELDS, related, chunk_size)
+    return _rows(claims, shapes.CLAIM.columns, related, chunk_size)
 
 
 def actor_rows(actors: QuerySet[Actor], *, chunk_size: int) -> Iterator[dict]:
     """Actors with their affiliation's columns. One query."""
-    fields = ["id", "slug", "name", "kind", "title", "affiliation__id", "affiliation__slug",
-              "affiliation__name", "affiliation__kind", "aliases", "wikidata"]  # fmt: skip
-    return _rows(actors, fields, {}, chunk_size)
+    return _rows(actors, shapes.ACTOR.columns, {}, chunk_size)
 
 
 def source_rows(sources: QuerySet[Source], *, chunk_size: int) -> Iterator[dict]:
     """Sources with their publisher's columns and credited outlets, without their text. One
     query, and one per chunk."""
-    fields = ["id", "slug", "title", "publisher__id", "publisher__slug", "publisher__name",
-              "publisher__kind", "author", "url", "published", "published_start", "published_end",
-              "published_precision", "language", "notes", "retrieved", "archive_url",
-              "text_sha256"]  # fmt: skip
     related: Related = {
         "credits": lambda ids: (
             Source.credits.through.objects.filter(source_id__in=ids)
@@ -137,4 +119,4 @@ def source_rows(sources: QuerySet[Source], *, chunk_size: int) -> Iterator[dict]
             .values_list("source_id", "actor__slug")
         ),
     }
-    return _rows(sources, fields, related, chunk_size)
+    return _rows(sources, shapes.SOURCE.columns, related, chunk_size)

@@ -31,6 +31,3 @@ def record_version() -> Version:
         .first()
     )
     return Version(*row) if row else Version(0, None, None)
-
-
-# Exports (CSV): plain rows, not model instances, so that a list of any size streams quickly.

@@ -26,7 +26,7 @@ from tracker.api.formats import (
 )
 from tracker.api.serializers import ClaimSerializer, DetailURL
 from tracker.models import ClaimStatus
-from tracker.selectors import querysets
+from tracker.selectors import embeds, querysets
 
 CONTEXT = "https://schema.org"
 # The verdicts as a rating: 1 (refuted) to 3 (corroborated); alternateName says it in words.
@@ -115,7 +115,8 @@ def nodes(claims: QuerySet, request) -> Iterator[dict]:
     serializer = ClaimSerializer(context=context)
     source_url = DetailURL("source-detail", context)
     for chunk in chunks(claims):
-        for claim, model in zip(serializer.represent(chunk), chunk, strict=True):
+        links = embeds.claim_links(claim.pk for claim in chunk)
+        for claim, model in zip(serializer.represent(chunk, links), chunk, strict=True):
             if claim["status"] == ClaimStatus.UNVERIFIED:
                 yield claim_node(claim, model, source_url)
             else:

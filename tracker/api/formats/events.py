@@ -8,10 +8,11 @@ from django.db.models import QuerySet
 
 from tracker.api.formats import chunks, serializer_context
 from tracker.api.serializers import EventSerializer
+from tracker.selectors import embeds
 
 
 def event_json(events: QuerySet, request) -> Iterator[dict]:
     """Each event's JSON, as the list gives it (``claim_kind`` included): five queries a chunk."""
     serializer = EventSerializer(context=serializer_context(request))
     for chunk in chunks(events):
-        yield from serializer.represent(chunk)
+        yield from serializer.represent(chunk, embeds.event_embeds(event.pk for event in chunk))

@@ -28,7 +28,7 @@ from tracker.api.formats import (
 from tracker.api.formats.claimreview import reviewer
 from tracker.api.serializers import ClaimSerializer, DetailURL
 from tracker.models import Source
-from tracker.selectors import querysets
+from tracker.selectors import embeds, querysets
 
 CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 CONTEXT_LENGTH = 32  # characters of prefix and suffix
@@ -116,7 +116,8 @@ def _claim_annotations(claims: QuerySet, request) -> Iterator[dict]:
                 "pk", "text"
             )
         )
-        for claim, model in zip(serializer.represent(chunk), chunk, strict=True):
+        links = embeds.claim_links(claim.pk for claim in chunk)
+        for claim, model in zip(serializer.represent(chunk, links), chunk, strict=True):
             yield annotation(
                 claim_url=claim["url"],
                 text=texts[model.source_id],
