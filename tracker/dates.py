@@ -158,10 +158,6 @@ def days_after(day: datetime.date, days: int) -> datetime.date:
     return day + datetime.timedelta(days=days)
 
 
-def validate_edtf(value: str) -> None:
-    parse(value)
-
-
 def window(value: str) -> tuple[datetime.date, datetime.date]:
     """First and last day of a filter value ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``."""
     parts = value.split("-") if isinstance(value, str) else []
