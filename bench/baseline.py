@@ -4,7 +4,9 @@ A WSGI app that answers ``GET /api/v1/events/?date_from=...&date_to=...&page_siz
 the same JSON as the project (the benchmark checks that they agree) over the same database,
 using the DB-API driver directly: the same bounded window query, the embeds read for the whole
 page, rows turned straight into dicts. Whatever the project costs beyond this is the framework.
-It reads ``DATABASE_URL`` (PostgreSQL) or ``SQLITE_PATH``; it knows nothing of ``tracker``.
+It reads ``DATABASE_URL`` (PostgreSQL) or ``SQLITE_PATH``. Of ``tracker`` it knows only the
+shapes (``tracker/shapes.py``, plain Python without Django): the columns it selects and the
+JSON it builds from them are theirs, so a field added there is served here too.
 
     gunicorn bench.baseline:app --bind 127.0.0.1:8001
 """
@@ -14,28 +16,32 @@ from __future__ import annotations
 import datetime
 import os
 import sqlite3
-from collections import defaultdict
+from collections import Counter, defaultdict
 from urllib.parse import parse_qs, urlencode
 
 import orjson
 
+from tracker import shapes
+
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
+POSTGRESQL = DATABASE_URL.startswith(("postgres://", "postgresql://"))
+P = "%s" if POSTGRESQL else "?"  # the driver's placeholder
+_connection = None  # opened on the first request (tests/test_baseline.py lends it Django's)
 
 
 def _connect():
-    if DATABASE_URL.startswith(("postgres://", "postgresql://")):
+    if POSTGRESQL:
         import psycopg
 
         # Prepared after five runs, as the project's connections are (config/settings.py).
-        return psycopg.connect(DATABASE_URL, autocommit=True, prepare_threshold=5), "%s"
-    connection = sqlite3.connect(os.environ["SQLITE_PATH"], check_same_thread=False)
-    return connection, "?"
-
-
-_connection, P = _connect()
+        return psycopg.connect(DATABASE_URL, autocommit=True, prepare_threshold=5)
+    return sqlite3.connect(os.environ["SQLITE_PATH"], check_same_thread=False)
 
 
 def _rows(sql: str, params=()) -> list[tuple]:
+    global _connection
+    if _connection is None:
+        _connection = _connect()
     cursor = _connection.cursor()
     cursor.execute(sql.replace("%s", P), params)
     return cursor.fetchall()
@@ -48,10 +54,6 @@ def _among(column: str, ids: list[int]) -> tuple[str, list]:
     if P == "%s":
         return f"{column} = ANY(%s::bigint[])", ["{" + ",".join(map(str, ids)) + "}"]
     return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
-
-
-def _day(value) -> str:
-    return value if isinstance(value, str) else value.isoformat()
 
 
 def _window(value: str, last: bool) -> datetime.date:
@@ -68,6 +70,32 @@ def _window(value: str, last: bool) -> datetime.date:
     return datetime.date(parts[0], 12, 31) if last else datetime.date(parts[0], 1, 1)
 
 
+# The tables the shapes' columns come from, by the lookup that reaches them (see the joins).
+EVENT_TABLES = {"": "e", "place": "pl"}
+PARTICIPANT_TABLES = {"": "ea", "actor": "a"}
+CLAIM_TABLES = {"": "c", "claimant": "a", "source": "s", "source__publisher": "p"}
+
+
+def _select(shape: shapes.Shape, tables: dict[str, str]) -> str:
+    """The SQL columns of a shape's columns, in order (``source__publisher__name``: ``p.name``)."""
+    selected = []
+    for path in shape.columns:
+        relation, _, name = path.rpartition("__")
+        selected.append(f"{tables[relation]}.{name}")
+    return ", ".join(selected)
+
+
+EventRow, ParticipantRow, ClaimRow = (
+    shapes.EVENT.row_type,
+    shapes.PARTICIPANT.row_type,
+    shapes.CLAIM.row_type,
+)
+EVENT_COLUMNS = _select(shapes.EVENT, EVENT_TABLES)
+PARTICIPANT_COLUMNS = _select(shapes.PARTICIPANT, PARTICIPANT_TABLES)
+CLAIM_COLUMNS = _select(shapes.CLAIM, CLAIM_TABLES)
+participant_json = shapes.PARTICIPANT.builder()
+
+
 def events_page(query: dict[str, str], base_url: str) -> dict:
     date_from = _window(query["date_from"], last=False)
     date_to = _window(query["date_to"], last=True)
@@ -78,17 +106,17 @@ def events_page(query: dict[str, str], base_url: str) -> dict:
     earliest = date_from - datetime.timedelta(days=longest or 0)
     params = (date_from.isoformat(), earliest.isoformat(), date_to.isoformat())
     (count,) = _rows(f"SELECT COUNT(*) FROM tracker_event WHERE {where}", params)[0]
-    events = _rows(
-        "SELECT e.id, e.slug, e.title, e.summary, e.date, e.date_start, e.date_end, "
-        "e.date_precision, e.location, pl.slug, pl.name, pl.latitude, pl.longitude, "
-        "pl.wikidata, pl.geonames FROM tracker_event e "
-        f"LEFT JOIN tracker_place pl ON pl.id = e.place_id WHERE {where} "
-        "ORDER BY date_start, date_precision, date_end, e.title, e.id LIMIT %s OFFSET %s",
-        (*params, page_size, (page - 1) * page_size),
-    )
-    ids = [row[0] for row in events]
-    participants, tags, claims = defaultdict(list), defaultdict(list), defaultdict(list)
-    attested, sources = defaultdict(bool), defaultdict(dict)  # per event, from its claims
+    events = [
+        EventRow._make(row)
+        for row in _rows(
+            f"SELECT {EVENT_COLUMNS} FROM tracker_event e "
+            f"LEFT JOIN tracker_place pl ON pl.id = e.place_id WHERE {where} "
+            "ORDER BY date_start, date_precision, date_end, e.title, e.id LIMIT %s OFFSET %s",
+            (*params, page_size, (page - 1) * page_size),
+        )
+    ]
+    ids = [event.id for event in events]
+    participants, tags, claim_rows = defaultdict(list), defaultdict(list), defaultdict(list)
     claim_events, relations_out, relations_in = (
         defaultdict(list),
         defaultdict(list),
@@ -96,15 +124,13 @@ def events_page(query: dict[str, str], base_url: str) -> dict:
     )
     if ids:
         where, where_params = _among("ea.event_id", ids)
-        for event_id, pk, slug, name, kind, role in _rows(
-            "SELECT ea.event_id, a.id, a.slug, a.name, a.kind, ea.role "
+        for row in _rows(
+            f"SELECT ea.event_id, {PARTICIPANT_COLUMNS} "
             "FROM tracker_eventactor ea JOIN tracker_actor a ON a.id = ea.actor_id "
             f"WHERE {where} ORDER BY ea.id",
             where_params,
         ):
-            participants[event_id].append(
-                {"id": pk, "slug": slug, "name": name, "kind": kind, "role": role}
-            )
+            participants[row[0]].append(participant_json(ParticipantRow._make(row[1:])))
         where, where_params = _among("et.event_id", ids)
         for event_id, slug in _rows(
             "SELECT et.event_id, t.slug FROM tracker_event_tags et "
@@ -114,19 +140,17 @@ def events_page(query: dict[str, str], base_url: str) -> dict:
         ):
             tags[event_id].append(slug)
         where, where_params = _among("ce.event_id", ids)
-        claim_rows = _rows(
-            "SELECT ce.event_id, c.id, c.slug, c.text, c.quote, c.quote_start, c.quote_end, "
-            "c.stated, c.stated_start, c.stated_end, c.stated_precision, c.status, "
-            "a.id, a.slug, a.name, a.kind, s.id, s.slug, s.title, p.name, s.published, s.url, "
-            "c.kind, c.notes "
+        for row in _rows(
+            f"SELECT ce.event_id, {CLAIM_COLUMNS} "
             "FROM tracker_claim_events ce JOIN tracker_claim c ON c.id = ce.claim_id "
             "JOIN tracker_actor a ON a.id = c.claimant_id "
             "JOIN tracker_source s ON s.id = c.source_id "
             "LEFT JOIN tracker_actor p ON p.id = s.publisher_id "
             f"WHERE {where} ORDER BY c.stated_start, c.id",
             where_params,
-        )
-        claim_ids = list({row[1] for row in claim_rows})
+        ):
+            claim_rows[row[0]].append(ClaimRow._make(row[1:]))
+        claim_ids = list({row.id for rows in claim_rows.values() for row in rows})
         if claim_ids:
             where, where_params = _among("ce.claim_id", claim_ids)
             for claim_id, slug in _rows(
@@ -151,50 +175,35 @@ def events_page(query: dict[str, str], base_url: str) -> dict:
                 relations_in[to_id].append(
                     {"type": kind, "claim": from_id, "direction": "incoming"}
                 )
-        for row in claim_rows:
-            (event_id, pk, slug, text, quote, q_start, q_end, stated, s_start, s_end, s_prec,
-             status, a_id, a_slug, a_name, a_kind, s_id, s_slug, s_title, publisher,
-             published, url, kind, notes) = row  # fmt: skip
-            attested[event_id] = attested[event_id] or bool(quote)
-            source = sources[event_id].setdefault(s_id, {
-                "id": s_id, "slug": s_slug, "title": s_title, "publisher": publisher,
-                "published": published, "url": url or None, "claims": 0,
-            })  # fmt: skip
-            source["claims"] += 1
-            claims[event_id].append(
-                {
-                    "id": pk, "url": f"{base_url}claims/{pk}/", "slug": slug, "kind": kind,
-                    "text": text,
-                    "quote": quote, "quote_start": q_start, "quote_end": q_end,
-                    "claimant": {"id": a_id, "slug": a_slug, "name": a_name, "kind": a_kind},
-                    "source": {"id": s_id, "slug": s_slug, "title": s_title,
-                               "publisher": publisher, "published": published, "url": url or None},
-                    "stated": stated, "stated_start": _day(s_start), "stated_end": _day(s_end),
-                    "stated_precision": s_prec, "status": status, "notes": notes,
-                    "events": claim_events[pk],
-                    "relations": relations_out[pk] + relations_in[pk],
-                }
-            )  # fmt: skip
-    results = [
-        {
-            "id": pk, "url": f"{base_url}events/{pk}/", "slug": slug, "title": title,
-            "summary": summary, "date": date, "date_start": _day(start), "date_end": _day(end),
-            "date_precision": precision, "location": location,
-            "place": None if place_slug is None else {
-                "slug": place_slug, "name": place_name, "latitude": latitude,
-                "longitude": longitude, "wikidata": wikidata or None, "geonames": geonames,
-            },
-            "actors": participants[pk],
-            "tags": tags[pk], "attested": attested[pk],
-            "sources": sorted(sources[pk].values(), key=lambda s: (s["published"], s["slug"])),
-            "claims": claims[pk],
-        }
-        for (pk, slug, title, summary, date, start, end, precision, location, place_slug,
-             place_name, latitude, longitude, wikidata, geonames) in events
-    ]  # fmt: skip
+
+    claim_json = shapes.CLAIM.builder(
+        url=lambda pk: f"{base_url}claims/{pk}/",
+        events=claim_events.__getitem__,
+        relations=lambda pk: relations_out[pk] + relations_in[pk],
+    )
+
+    def sources(event_id):
+        rows = claim_rows[event_id]
+        counts = Counter(row.source__id for row in rows)
+        source_json = shapes.EVENT_SOURCE.builder(prefix="source__", claims=counts.__getitem__)
+        briefs = [source_json(row) for row in {row.source__id: row for row in rows}.values()]
+        return sorted(briefs, key=lambda source: (source["published"], source["slug"]))
+
+    event_json = shapes.EVENT.builder(
+        url=lambda pk: f"{base_url}events/{pk}/",
+        actors=participants.__getitem__,
+        tags=tags.__getitem__,
+        attested=lambda pk: any(row.quote for row in claim_rows[pk]),
+        sources=sources,
+        claims=lambda pk: [claim_json(row) for row in claim_rows[pk]],
+    )
+    results = [event_json(event) for event in events]
 
     def link(number):
-        return f"{base_url}events/?{urlencode(sorted({**query, 'page': number}.items()))}"
+        # As DRF's page links: the first page's has no ``page``.
+        linked = {key: value for key, value in query.items() if key != "page"}
+        linked.update({"page": number} if number > 1 else {})
+        return f"{base_url}events/?{urlencode(sorted(linked.items()))}"
 
     return {
         "count": count,

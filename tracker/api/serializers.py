@@ -11,9 +11,8 @@ the context has ``reference=True``).
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable
-from functools import partial
 
 from django.core.exceptions import ImproperlyConfigured
 from drf_spectacular.types import OpenApiTypes
@@ -174,27 +173,26 @@ class ClaimSerializer(serializers.HyperlinkedModelSerializer):
         ``querysets.claim_list_queryset``) and ``links``, their events and relations as the view
         read them for the page (``embeds.claim_links``); the tests compare it with the declared
         fields' output on the seed record and on generated data."""
-        build = shapes.CLAIM.builder(records=True)
-        url, lists = _cached_url(self, "claim-detail"), claim_lists(links)
-        return [build(claim, url, **lists) for claim in claims]
+        build = shapes.CLAIM.builder(
+            records=True, url=_cached_url(self, "claim-detail"), **claim_lists(links)
+        )
+        return [build(claim) for claim in claims]
 
 
 def claim_lists(links: embeds.ClaimLinks) -> dict[str, Callable[[int], list]]:
-    """The listed fields of a claim (``shapes.CLAIM``), by claim id, from its page's links."""
-
-    def events(pk: int) -> list[str]:
-        return links.events.get(pk, [])
-
-    def relations(pk: int) -> list[dict]:
-        return [
-            {"type": kind, "claim": other, "direction": "outgoing"}
-            for kind, other in links.relations_out.get(pk, ())
-        ] + [
-            {"type": kind, "claim": other, "direction": "incoming"}
-            for kind, other in links.relations_in.get(pk, ())
+    """The listed fields of a claim (``shapes.CLAIM``), by claim id, from its page's links: its
+    events' slugs, and its relations, outgoing then incoming, each made once for the page."""
+    relations: defaultdict[int, list[dict]] = defaultdict(list)
+    for pk, items in links.relations_out.items():
+        relations[pk] += [
+            {"type": kind, "claim": other, "direction": "outgoing"} for kind, other in items
         ]
-
-    return {"events": events, "relations": relations}
+    for pk, items in links.relations_in.items():
+        relations[pk] += [
+            {"type": kind, "claim": other, "direction": "incoming"} for kind, other in items
+        ]
+    events: defaultdict[int, list[str]] = defaultdict(list, links.events)
+    return {"events": events.__getitem__, "relations": relations.__getitem__}
 
 
 def event_evidence(claim_rows: list) -> tuple[bool, list[dict]]:
@@ -202,9 +200,9 @@ def event_evidence(claim_rows: list) -> tuple[bool, list[dict]]:
     attested when a claim has a quote (every claim has a source); the distinct sources
     (``shapes.EVENT_SOURCE``) in order of publication, each with its count of claims."""
     counts = Counter(row.source__id for row in claim_rows)
-    build = shapes.EVENT_SOURCE.builder(prefix="source__")
+    build = shapes.EVENT_SOURCE.builder(prefix="source__", claims=counts.__getitem__)
     rows = {row.source__id: row for row in claim_rows}  # any of a source's rows: its columns
-    sources = [build(row, claims=counts.__getitem__) for row in rows.values()]
+    sources = [build(row) for row in rows.values()]
     sources.sort(key=lambda source: (source["published"], source["slug"]))
     return any(row.quote for row in claim_rows), sources
 
@@ -263,8 +261,8 @@ class EventSerializer(serializers.HyperlinkedModelSerializer):
         ``querysets.event_list_queryset``) and ``page``, what they embed as the view read it
         for the page (``embeds.event_embeds``): rows, no model instance per embedded record."""
         kind = embedded_claim_kind(self)
-        claim = partial(
-            shapes.CLAIM.builder(), url=_cached_url(self, "claim-detail"), **claim_lists(page.links)
+        claim = shapes.CLAIM.builder(
+            url=_cached_url(self, "claim-detail"), **claim_lists(page.links)
         )
         participant = shapes.PARTICIPANT.builder()
         evidence, shown = {}, {}
@@ -272,15 +270,16 @@ class EventSerializer(serializers.HyperlinkedModelSerializer):
             rows = page.claims.get(event.pk, ())
             evidence[event.pk] = event_evidence(rows)
             shown[event.pk] = rows if kind is None else [row for row in rows if row.kind == kind]
-        lists = {
-            "actors": lambda pk: [participant(row) for row in page.participants.get(pk, ())],
-            "tags": lambda pk: page.tags.get(pk, []),
-            "attested": lambda pk: evidence[pk][0],
-            "sources": lambda pk: evidence[pk][1],
-            "claims": lambda pk: [claim(row) for row in shown[pk]],
-        }
-        build, url = shapes.EVENT.builder(records=True), _cached_url(self, "event-detail")
-        return [build(event, url, **lists) for event in events]
+        build = shapes.EVENT.builder(
+            records=True,
+            url=_cached_url(self, "event-detail"),
+            actors=lambda pk: [participant(row) for row in page.participants.get(pk, ())],
+            tags=lambda pk: page.tags.get(pk, []),
+            attested=lambda pk: evidence[pk][0],
+            sources=lambda pk: evidence[pk][1],
+            claims=lambda pk: [claim(row) for row in shown[pk]],
+        )
+        return [build(event) for event in events]
 
 
 class _LinksMixin:

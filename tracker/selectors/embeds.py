@@ -72,15 +72,17 @@ def event_embeds(event_ids: Iterable[int]) -> EventEmbeds:
     embeds, event_ids = EventEmbeds(), list(event_ids)
     if not event_ids:
         return embeds
-    for event_id, *participant in _compiled_rows("participants", events=event_ids):
-        embeds.participants[event_id].append(ParticipantRow(*participant))
+    # Named tuples made from a slice (``_make``): called with 23 arguments, one costs several
+    # times more (docs/benchmarks.md).
+    participant, claim = ParticipantRow._make, ClaimRow._make
+    for row in _compiled_rows("participants", events=event_ids):
+        embeds.participants[row[0]].append(participant(row[1:]))
     for event_id, slug in _compiled_rows("tags", events=event_ids):
         embeds.tags[event_id].append(slug)
     claim_ids = set()
-    for event_id, *columns in _compiled_rows("claims", events=event_ids):
-        row = ClaimRow(*columns)
-        embeds.claims[event_id].append(row)
-        claim_ids.add(row.id)
+    for row in _compiled_rows("claims", events=event_ids):
+        embeds.claims[row[0]].append(named := claim(row[1:]))
+        claim_ids.add(named.id)
     embeds.links = claim_links(claim_ids)
     return embeds
 
