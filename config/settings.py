@@ -138,9 +138,9 @@ if env_bool("DATABASE_POOL") and DATABASES["default"]["ENGINE"].endswith("postgr
     }
 # PostgreSQL binds query parameters itself and plans a statement that a connection runs again
 # and again once (psycopg prepares it on its 6th run; Django leaves preparing off by default): a
-# page of events runs the same eight queries every time, and planning them cost about 4 ms of
-# each request. DATABASE_PREPARED=0 turns this off, e.g. behind PgBouncer in transaction mode
-# without max_prepared_statements.
+# page of events runs the same eight queries every time, and planning them was a noticeable part
+# of each request (docs/benchmarks.md). DATABASE_PREPARED=0 turns this off, e.g. behind
+# PgBouncer in transaction mode without max_prepared_statements.
 if DATABASES["default"]["ENGINE"].endswith("postgresql") and env_bool("DATABASE_PREPARED", True):
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         server_side_binding=True, prepare_threshold=5

@@ -14,17 +14,17 @@ PostgreSQL only, so the models do not declare it). A stored vector rather than a
 expression it underestimates re-parsing every row's text and picks plans hundreds of times
 slower (measured on a million claims).
 
-A term is a prefix, but PostgreSQL matches a prefix (``'railway':*``) by gathering, for each
-indexed word that begins with it, every row holding it into a bitmap before intersecting: with
-common words over a million claims that is 165 ms where the same words matched exactly take
-14 ms, and the bitmaps turn lossy past ``work_mem``, so the matches are then rechecked against
-the table's pages. So the words that begin with each prefix are looked up first in a lexicon,
-``tracker_searchword``: every word that any search document holds, kept by statement triggers
-on the two tables (migration 0006), in a ``"C"``-collated primary key that a prefix reads as a
-range. A prefix that begins at most ``EXPANSION_LIMIT`` words becomes their alternation
-(``'railway' | 'railways'``), matched exactly (21 ms); one that begins more, or none, stays a
-prefix. The lexicon only grows (a word no longer in any document costs an alternative that
-matches nothing), so it always holds every indexed word, and both forms find the same rows.
+A term is a prefix, but PostgreSQL matches a prefix (``'railway':*``) by gathering, for each indexed
+word that begins with it, every row holding it into a bitmap before intersecting: with common words
+over a million claims that is ten times slower than the same words matched exactly
+(docs/benchmarks.md), and the bitmaps turn lossy past ``work_mem``, so the matches are then
+rechecked against the table's pages. So the words that begin with each prefix are looked up first in
+a lexicon, ``tracker_searchword``: every word that any search document holds, kept by statement
+triggers on the two tables (migration 0006), in a ``"C"``-collated primary key that a prefix reads
+as a range. A prefix that begins at most ``EXPANSION_LIMIT`` words becomes their alternation
+(``'railway' | 'railways'``), matched exactly; one that begins more, or none, stays a prefix. The
+lexicon only grows (a word no longer in any document costs an alternative that matches nothing), so
+it always holds every indexed word, and both forms find the same rows.
 """
 
 from __future__ import annotations

@@ -269,8 +269,8 @@ def _ordered(queryset, ordering: list[str], q: str | None):
 
     The first key becomes an expression no index gives: otherwise PostgreSQL may walk the date
     index in order, testing each row against the search until a page is full, which it expects
-    to be quick and which reads thousands of rows for a selective search (35 ms against 5 ms
-    measured for ~500 matches in 100,000 events); an order no index provides leaves it the GIN
+    to be quick and which reads thousands of rows for a selective search (several times slower,
+    docs/benchmarks.md); an order no index provides leaves it the GIN
     index, then a sort of the matches. Since the page reads every match anyway, it counts them
     too (``pagination.COUNT_WITH_PAGE``), rather than a count running the search a second time.
     """

@@ -33,10 +33,10 @@ class Paginator(DjangoPaginator):
     This is for queries that must read every match to sort them anyway (a full-text search: see
     ``tracker.api.filters``): the first step reads them once, narrowly (the sort key and the id,
     nothing joined), where a separate count would read them a second time and a page query would
-    sort them with every column and join (for 5,100 matching claims: 12.5 + 32 ms as a count and
-    a page, 20 + 2 ms in these two steps). The second step finds its rows by primary key. An
-    empty page costs the separate count after all when it is not the first (Django's checks then
-    say whether it lies past the end); an empty first page means there is nothing to count.
+    sort them with every column and join (figures in docs/benchmarks.md). The second step finds its
+    rows by primary key. An empty page costs the separate count after all when it is not the first
+    (Django's checks then say whether it lies past the end); an empty first page means there is
+    nothing to count.
     """
 
     def page(self, number):

@@ -166,9 +166,8 @@ class _Among(Func):
 
     One parameter whatever the number of ids, so the SQL stays the same and is compiled once;
     on PostgreSQL an array (``= ANY``), which the planner reads through the column's index where
-    for ``IN (subquery)`` it hashed the subquery and scanned the whole table (relations: 12 ms
-    against 1.3 ms for a page's 550 claims among 30,000 relations); on SQLite a JSON list, which
-    it also reads through the index.
+    for ``IN (subquery)`` it hashed the subquery and scanned the whole table (docs/benchmarks.md);
+    on SQLite a JSON list, which it also reads through the index.
     """
 
     output_field = BooleanField()
@@ -186,7 +185,7 @@ class _Among(Func):
 
 def _ids_parameter(vendor: str, ids: Iterable[int]) -> str:
     """The ids as the one parameter ``_Among`` takes: text, which the driver passes as it is
-    (psycopg adapts a Python list element by element, 2 ms for a page's 1,100 ids)."""
+    (psycopg adapts a Python list element by element, through a regular expression)."""
     listed = ",".join(str(int(pk)) for pk in sorted(ids))
     return "{" + listed + "}" if vendor == "postgresql" else "[" + listed + "]"
 
