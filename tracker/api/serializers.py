@@ -58,14 +58,16 @@ class ParticipantSerializer(serializers.ModelSerializer):
 
 
 class SourceBriefSerializer(serializers.ModelSerializer):
-    publisher = serializers.CharField(source="publisher.name", default=None, allow_null=True)
+    publisher = serializers.CharField(
+        source="publisher.name", allow_null=True, help_text="The publisher's name."
+    )
     url = serializers.SerializerMethodField()
 
     class Meta:
         model = Source
         fields = shapes.SOURCE_BRIEF.names
 
-    @extend_schema_field(NULLABLE_URI)
+    @extend_schema_field({**NULLABLE_URI, "description": "Where the document was published."})
     def get_url(self, source) -> str | None:
         return source.url or None
 
@@ -283,10 +285,9 @@ class EventSerializer(serializers.HyperlinkedModelSerializer):
 
 
 class _LinksMixin:
-    """Links to the lists filtered to this record (its shape's ``Link`` fields), so a client
-    can follow them."""
+    """Links to the lists filtered to this record, so a client can follow them."""
 
-    shape: shapes.Shape
+    shape: shapes.Shape  # its ``Link`` fields name each list and the parameter to filter it by
 
     def _link(self, obj, name: str) -> str:
         link = self.shape.field(name)
