@@ -170,6 +170,9 @@ class OrderingFilter(filters.OrderingFilter):
     ``default``. The ``tie_break`` columns follow, each once, so that equal rows never trade
     places between two pages; with ``tie_break_follows_first`` they take the first key's
     direction (under ``-stated``, the newest claim of a day first).
+
+    django-filter's rather than DRF's ``OrderingFilter``, which ignores a key it does not know
+    (the contract refuses it) and maps a key to one column only.
     """
 
     base_field_class = KeysField
@@ -203,7 +206,7 @@ class OrderingFilter(filters.OrderingFilter):
 
     def filter(self, qs, value):
         columns = self.columns(value)
-        if not getattr(self.parent, "sorts_every_match", False):
+        if not self.parent.sorts_every_match:  # the RecordFilterSet applying this order
             return qs.order_by(*columns)
         # A full-text search: the first key becomes an expression no index gives. Otherwise
         # PostgreSQL may walk the date index in order, testing each row against the search until
