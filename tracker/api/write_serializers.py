@@ -339,30 +339,3 @@ class ClaimWriteSerializer(RecordWriteSerializer):
         return self.call(
             services.claim_update, instance=instance, claim=instance, data=validated_data
         )
-
-
-class HistoryChangeSerializer(serializers.Serializer):
-    field = serializers.CharField()
-    old = serializers.JSONField(allow_null=True)
-    new = serializers.JSONField(allow_null=True)
-
-
-class HistoryEntrySerializer(serializers.Serializer):
-    """One entry of a record's history: when, who and what changed (newest first)."""
-
-    id = serializers.IntegerField()
-    when = serializers.DateTimeField()
-    who = serializers.CharField(
-        allow_null=True,
-        help_text="The user's login name for curators, a public label (HISTORY_PUBLIC_LABEL) "
-        "for other readers; null for a script.",
-    )
-    type = serializers.ChoiceField(choices=["created", "changed", "deleted"])
-    changes = HistoryChangeSerializer(many=True)
-
-
-class HistoryPageSerializer(serializers.Serializer):
-    count = serializers.IntegerField()
-    next = serializers.URLField(allow_null=True)
-    previous = serializers.URLField(allow_null=True)
-    results = HistoryEntrySerializer(many=True)

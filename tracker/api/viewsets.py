@@ -1,4 +1,7 @@
-"""Writes over the API: create, replace, update and delete, each guarded against lost updates.
+"""The base viewset of every record: reads, and writes guarded against lost updates.
+
+``CuratedViewSet`` serves a record's list and detail, its writes (create, replace, update and
+delete through ``write_serializer_class``, which calls ``tracker.services``) and its history.
 
 A detail carries an ``ETag`` (``tracker.api.conditional.etag_for`` of its representation).
 ``PUT``, ``PATCH`` and ``DELETE`` must send it back in ``If-Match``: without it the answer is
@@ -40,10 +43,10 @@ from tracker.api.conditional import (
     request_origin,
 )
 from tracker.api.exceptions import PermissionDeniedFor
+from tracker.api.history_serializers import HistoryEntrySerializer, HistoryPageSerializer
 from tracker.api.pagination import HistoryPagination
 from tracker.api.parameters import KnownParametersMixin
 from tracker.api.schema import ErrorSerializer
-from tracker.api.write_serializers import HistoryEntrySerializer, HistoryPageSerializer
 
 POSITIVE = {"type": "integer", "minimum": 1}
 # What the browsable API's forms post besides the fields: the CSRF token, and the raw-data
