@@ -155,7 +155,7 @@ def test_sql_and_script_in_free_text_are_stored_as_text(curator_api):
 @pytest.mark.parametrize(
     ("change", "errors"),
     [
-        ({"name": 42}, {"name": ["Not a valid string."]}),
+        ({"name": 42}, {"name": ["Not a valid string: got a number."]}),
         ({"kind": 1.5}, {"kind": ['"1.5" is not a valid choice.']}),
         ({"stauts": "x", "aliasses": []}, {
             "aliasses": ["Unknown field: this API does not take it."],

@@ -77,6 +77,18 @@ class RefField(serializers.RelatedField):
         return value.slug
 
 
+def _json_type(value) -> str:
+    """What a JSON value is, as an error names it: "a number", "a list"..."""
+    names = {
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        list: "a list",
+        dict: "an object",
+    }
+    return names.get(type(value), type(value).__name__)
+
+
 class ParticipantWriteSerializer(serializers.Serializer):
     """An event's participant: ``{"actor": "kim-jong-un", "role": "host"}``, or just the actor."""
 
@@ -96,6 +108,10 @@ class RelationWriteSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=RelationType.choices)
     claim = RefField(queryset=Claim.objects.all())
     direction = serializers.ChoiceField(choices=["outgoing", "incoming"], default="outgoing")
+    note = serializers.CharField(
+        required=False, allow_blank=True,
+        help_text="The curator's note on the relation; left out, a stored relation keeps its own.",
+    )  # fmt: skip
 
 
 class LinkPermissionDenied(PermissionDeniedFor):
@@ -116,7 +132,11 @@ def _changes(current: list, wanted: list, model: str) -> list[str]:
 
 
 class RecordWriteSerializer(serializers.Serializer):
-    """Calls a service on save; its validation errors become this serializer's, by field."""
+    """Calls a service on save; its validation errors become this serializer's, by field.
+
+    The services record who wrote (the request's user) and why: ``reason`` in the context
+    (the importer gives its file), else ``api``.
+    """
 
     # Model field name -> API field name, where they differ.
     renames: dict[str, str] = {}
@@ -135,16 +155,16 @@ class RecordWriteSerializer(serializers.Serializer):
                     {name: ["Unknown field: this API does not take it."] for name in unknown}
                 )
             # DRF turns a number into text (42 -> "42"); a text field here takes text only.
-            wrong = [
-                name
+            wrong = {
+                name: f"Not a valid string: got {_json_type(data[name])}."
                 for name, field in self.fields.items()
                 if isinstance(field, serializers.CharField)
                 and not field.read_only
                 and data.get(name) is not None
                 and not isinstance(data.get(name), str)
-            ]
+            }
             if wrong:
-                raise serializers.ValidationError({name: ["Not a valid string."] for name in wrong})
+                raise serializers.ValidationError({name: [error] for name, error in wrong.items()})
         return super().to_internal_value(data)
 
     @property
@@ -180,7 +200,7 @@ class RecordWriteSerializer(serializers.Serializer):
     def call(self, service, *, instance=None, **kwargs):
         self.check_link_permissions(instance, kwargs.get("data", kwargs))
         try:
-            return service(**kwargs, by=self.by)
+            return service(**kwargs, by=self.by, reason=self.context.get("reason", "api"))
         except DjangoValidationError as error:
             detail = serializers.as_serializer_error(error)
             raise serializers.ValidationError(
