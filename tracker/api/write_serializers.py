@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.relations import MANY_RELATION_KWARGS
 
 from tracker import services
 from tracker.api.exceptions import PermissionDeniedFor
@@ -76,6 +77,29 @@ class RefField(serializers.RelatedField):
     def to_representation(self, value):
         return value.slug
 
+    @classmethod
+    def many_init(cls, *args, **kwargs):
+        """A list of references (``many=True``) that names each record once."""
+        list_kwargs = {"child_relation": cls(*args, **kwargs)}
+        list_kwargs.update({key: kwargs[key] for key in kwargs if key in MANY_RELATION_KWARGS})
+        return DistinctRefsField(**list_kwargs)
+
+
+class DistinctRefsField(serializers.ManyRelatedField):
+    """References, each given once: a list naming the same record twice is a mistake."""
+
+    default_error_messages = {"repeated": "Lists '{value}' twice."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, list):  # anything else gets ManyRelatedField's own message
+            seen = set()
+            for item in data:
+                if isinstance(item, str | int) and not isinstance(item, bool):
+                    if item in seen:
+                        self.fail("repeated", value=str(item)[:120])
+                    seen.add(item)
+        return super().to_internal_value(data)
+
 
 def _json_type(value) -> str:
     """What a JSON value is, as an error names it: "a number", "a list"..."""
@@ -89,7 +113,37 @@ def _json_type(value) -> str:
     return names.get(type(value), type(value).__name__)
 
 
-class ParticipantWriteSerializer(serializers.Serializer):
+class TextOnlySerializer(serializers.Serializer):
+    """Text fields take text only: DRF would turn a number into text (42 -> "42"), and a write
+    must not pass for one that meant something else."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            wrong: dict = {}
+            for name, field in self.fields.items():
+                value = data.get(name)
+                if field.read_only or value is None:
+                    continue
+                if isinstance(field, serializers.CharField) and not isinstance(value, str):
+                    wrong[name] = [f"Not a valid string: got {_json_type(value)}."]
+                elif (
+                    isinstance(field, serializers.ListField)
+                    and isinstance(field.child, serializers.CharField)
+                    and isinstance(value, list)
+                ):
+                    items = {
+                        index: [f"Not a valid string: got {_json_type(item)}."]
+                        for index, item in enumerate(value)
+                        if not isinstance(item, str)
+                    }
+                    if items:
+                        wrong[name] = items
+            if wrong:
+                raise serializers.ValidationError(wrong)
+        return super().to_internal_value(data)
+
+
+class ParticipantWriteSerializer(TextOnlySerializer):
     """An event's participant: ``{"actor": "kim-jong-un", "role": "host"}``, or just the actor."""
 
     actor = RefField(queryset=Actor.objects.all())
@@ -101,7 +155,7 @@ class ParticipantWriteSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
-class RelationWriteSerializer(serializers.Serializer):
+class RelationWriteSerializer(TextOnlySerializer):
     """``{"type": "contradicts", "claim": 9}``; ``direction`` ``incoming`` means the other claim
     supports or contradicts this one (as the read representation lists it)."""
 
@@ -131,7 +185,7 @@ def _changes(current: list, wanted: list, model: str) -> list[str]:
     return perms
 
 
-class RecordWriteSerializer(serializers.Serializer):
+class RecordWriteSerializer(TextOnlySerializer):
     """Calls a service on save; its validation errors become this serializer's, by field.
 
     The services record who wrote (the request's user) and why: ``reason`` in the context
@@ -154,17 +208,6 @@ class RecordWriteSerializer(serializers.Serializer):
                 raise serializers.ValidationError(
                     {name: ["Unknown field: this API does not take it."] for name in unknown}
                 )
-            # DRF turns a number into text (42 -> "42"); a text field here takes text only.
-            wrong = {
-                name: f"Not a valid string: got {_json_type(data[name])}."
-                for name, field in self.fields.items()
-                if isinstance(field, serializers.CharField)
-                and not field.read_only
-                and data.get(name) is not None
-                and not isinstance(data.get(name), str)
-            }
-            if wrong:
-                raise serializers.ValidationError({name: [error] for name, error in wrong.items()})
         return super().to_internal_value(data)
 
     @property
