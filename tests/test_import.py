@@ -8,11 +8,11 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.apps import apps
 from django.core.management import CommandError, call_command
 
+from tests.records import entries, snapshot
 from tracker.imports import import_source
-from tracker.models import Claim, ClaimRelation, Source
+from tracker.models import Actor, Claim, ClaimRelation, Source
 
 pytestmark = pytest.mark.django_db
 
@@ -25,14 +25,6 @@ SLUG = "tass-2017-02-03-timonin-seoul"
 @pytest.fixture
 def document():
     return json.loads(EXAMPLE.read_text(encoding="utf-8"))
-
-
-def snapshot() -> dict[str, list[dict]]:
-    """Every row of every tracker table, timestamps included: equal snapshots, nothing changed."""
-    return {
-        model._meta.label: list(model._default_manager.order_by("pk").values())
-        for model in apps.get_app_config("tracker").get_models(include_auto_created=True)
-    }
 
 
 def without_ids(value):
@@ -88,13 +80,25 @@ def test_an_import_recreates_the_document_exactly_and_a_second_one_changes_nothi
         ("timonin-rejects-media-reports-2017", "south-korean-media-pyongyang-unwilling-2017"),
     ]
 
-    # One history entry per new record, made by no one, with its links.
+    # One history entry per new record, made by no one, with its links and the file's name:
+    # a claim is created, linked to its events, then related to others, and still has one.
     claim = Claim.objects.get(slug="timonin-rejects-media-reports-2017")
-    entries = api.get(f"/api/v1/claims/{claim.pk}/history/").json()["results"]
-    assert [(entry["who"], entry["type"]) for entry in entries] == [(None, "created")]
-    assert Claim.history.filter(id=claim.pk).get().links["events"] == [
-        "timonin-seoul-briefing-2017"
-    ]
+    listed = api.get(f"/api/v1/claims/{claim.pk}/history/").json()["results"]
+    assert [(entry["who"], entry["type"]) for entry in listed] == [(None, "created")]
+    assert Claim.history.filter(id=claim.pk).get().links == {
+        "events": ["timonin-seoul-briefing-2017"],
+        "relations": [
+            {"type": "contradicts", "claim": "south-korean-media-pyongyang-unwilling-2017"}
+        ],
+    }
+    created = [source, *source.claims.all()]
+    assert len(created) == 23
+    reason = "import tass-2017-02-03-timonin-seoul.json"
+    assert {record.slug: entries(record) for record in created} == {
+        record.slug: [("+", None, reason)] for record in created
+    }
+    # The relations' notes are the file's.
+    assert ClaimRelation.objects.get(from_claim=claim).note.startswith("001: ")
 
     before = snapshot()
     out, _ = run(EXAMPLE)
@@ -103,6 +107,8 @@ def test_an_import_recreates_the_document_exactly_and_a_second_one_changes_nothi
 
 
 def test_declared_actors_are_created_with_their_affiliations(document, without_the_source):
+    """Actors of one file may name each other: each is created, then given its affiliation,
+    and has one history entry all the same."""
     document["actors"] = [
         {
             "slug": "new-envoy",
@@ -123,6 +129,8 @@ def test_declared_actors_are_created_with_their_affiliations(document, without_t
     claim = Claim.objects.get(slug=document["claims"][0]["slug"])
     assert (claim.claimant.slug, claim.claimant.affiliation.slug) == ("new-envoy", "new-ministry")
     assert claim.claimant.affiliation.aliases == ["NM"]
+    assert entries(claim.claimant) == [("+", None, "import")]
+    assert Actor.history.get(id=claim.claimant.pk).affiliation_id == claim.claimant.affiliation_id
 
 
 def test_dry_run_reports_what_would_be_created_and_writes_nothing(without_the_source):
@@ -267,6 +275,34 @@ NOT_IN_TEXT = (
         (
             _set("actors.1.kind", "alien"),
             ["actors[1] 'tass', kind: \"alien\" is not a valid choice."],
+        ),
+        (
+            _set("actors.1.kind", "state"),
+            [
+                'actors[1] \'tass\', kind: the stored record has "media", the file "state"; the import never changes a stored record (edit it in the admin).'
+            ],
+        ),
+        (
+            _set("actors.1.aliases", ["TASS", 7]),
+            ["actors[1] 'tass', aliases[1]: Not a valid string: got a number."],
+        ),
+        (
+            _set("claims.7.relations", "south-korean-media-pyongyang-unwilling-2017"),
+            [f'{C7}, relations: Expected a list of items but got type "str".'],
+        ),
+        (
+            _set("claims.7.relations.0.note", 5),
+            [f"{C7} relations[0], note: Not a valid string: got a number."],
+        ),
+        (
+            _set("claims.3.source", "tass"),
+            [
+                f"{C3}, source: unknown field (expected: slug, kind, text, quote, claimant, stated, status, notes, events, relations)."
+            ],
+        ),
+        (
+            _set("source.url", "not an address"),
+            ["source, url: Enter a valid URL."],
         ),
         (
             _set("actors", [{"slug": "new-one", "name": "New", "kind": "alien"}]),

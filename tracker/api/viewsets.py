@@ -76,7 +76,7 @@ class CuratedViewSet(KnownParametersMixin, viewsets.ModelViewSet):
         return known | {"full"} if self.action == "history" else known
 
     write_serializer_class = None
-    delete_service = None  # services.<kind>_delete, called with <kind>=record, by=user
+    delete_service = None  # services.<kind>_delete, called with <kind>=record, by=user, reason
     history_renames: dict[str, str] = {}  # model field -> API field in history entries
 
     # --- reads ------------------------------------------------------------------------------
@@ -151,7 +151,7 @@ class CuratedViewSet(KnownParametersMixin, viewsets.ModelViewSet):
         instance = self._current(request)
         model = type(instance)
         try:
-            self.delete_service(**{model._meta.model_name: instance}, by=request.user)
+            self.delete_service(**{model._meta.model_name: instance}, by=request.user, reason="api")
         except ProtectedError as error:
             raise Conflict(_protected_detail(model, error)) from None
         return Response(status=status.HTTP_204_NO_CONTENT)
