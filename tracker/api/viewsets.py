@@ -100,6 +100,7 @@ class CuratedViewSet(KnownParametersMixin, viewsets.ModelViewSet):
 
     def get_write_serializer(self, *args, **kwargs):
         context = kwargs.setdefault("context", self.get_serializer_context())
+        context["reason"] = "api"  # the change reason the history records
         # A client may send back what it read (GET, edit, PUT): those names are not unknown.
         context["read_fields"] = set(self.get_serializer_class()().fields)
         return self.write_serializer_class(*args, **kwargs)

@@ -9,6 +9,9 @@ errors come back as a 400 naming the field. A write answers with the read repres
 ``PUT`` replaces: an optional field left out goes back to its default (``""``, ``[]``,
 ``null``). ``PATCH`` changes only the fields given. A ``slug`` left out is kept on a replace and
 made from the title (or name, or claimant and text) on a create.
+
+The importer (``tracker.imports``) checks and writes each record of a file with these too, so
+a file and the API accept and refuse the same input.
 """
 
 from __future__ import annotations
@@ -189,7 +192,7 @@ class RecordWriteSerializer(TextOnlySerializer):
     """Calls a service on save; its validation errors become this serializer's, by field.
 
     The services record who wrote (the request's user) and why: ``reason`` in the context
-    (the importer gives its file), else ``api``.
+    (``api`` from the API's views, ``import FILE`` from the importer).
     """
 
     # Model field name -> API field name, where they differ.
@@ -243,7 +246,7 @@ class RecordWriteSerializer(TextOnlySerializer):
     def call(self, service, *, instance=None, **kwargs):
         self.check_link_permissions(instance, kwargs.get("data", kwargs))
         try:
-            return service(**kwargs, by=self.by, reason=self.context.get("reason", "api"))
+            return service(**kwargs, by=self.by, reason=self.context.get("reason", ""))
         except DjangoValidationError as error:
             detail = serializers.as_serializer_error(error)
             raise serializers.ValidationError(
