@@ -55,6 +55,7 @@ CLAIM_FIELDS = {
 CLAIM_LINKS = {"events", "relations"}
 
 T = TypeVar("T")
+Record = TypeVar("Record", bound=models.Model)
 
 
 def unique_slug(model: type[models.Model], text: str, *, max_length: int = 80) -> str:
@@ -117,11 +118,11 @@ def batch(*, by=None, reason: str = "") -> Iterator[None]:
 
 def record_save(
     *,
-    record: T,
+    record: Record,
     by=None,
     reason: str = "",
     links: Callable[[], Iterable[models.Model]] | None = None,
-) -> T:
+) -> Record:
     """Save a record whose fields a form has set (the admin's change form and its inlines).
 
     Like every write here: full validation, one transaction, one history entry (created for a
