@@ -307,7 +307,7 @@ AXES_RESET_ON_SUCCESS = True  # a successful sign-in clears its user name's fail
 # (a revert would bypass the services that keep quotes and links consistent).
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
-# History over the API (tracker/api/writes.py): readers who may not change a record see people
+# History over the API (tracker/api/viewsets.py): readers who may not change a record see people
 # as this label, not their login names; text values longer than HISTORY_TEXT_INLINE_MAX come as
 # their length and SHA-256 (curators may ask for them whole with ?full=true); smaller pages.
 HISTORY_PUBLIC_LABEL = os.environ.get("HISTORY_PUBLIC_LABEL", "curator")

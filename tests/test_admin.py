@@ -6,7 +6,8 @@ import re
 import pytest
 
 from tests.factories import ActorFactory, ClaimFactory, EventFactory, SourceFactory
-from tracker.models import Actor, Claim, ClaimRelation, Event, Source
+from tests.records import entries, snapshot
+from tracker.models import Actor, Claim, ClaimRelation, Event, Source, Tag
 
 pytestmark = pytest.mark.django_db
 
@@ -386,3 +387,96 @@ def test_the_claim_list_filters_by_kind(admin_client):
     listed = {claim.slug for claim in page.context["cl"].result_list}
     assert "a-report" in listed
     assert listed == set(Claim.objects.filter(kind="report").values_list("slug", flat=True))
+
+
+# --- One write path: every admin write through the services, one history entry each -------
+
+
+def test_a_change_form_save_is_one_entry_by_the_curator_for_the_admin(admin_client):
+    actor = Actor.objects.get(slug="ri-son-gwon")
+    before = entries(actor)
+    form = _form_values(admin_client.get(f"/admin/tracker/actor/{actor.pk}/change/"))
+    form["title"] = "Foreign Minister"
+    response = admin_client.post(f"/admin/tracker/actor/{actor.pk}/change/", form)
+    assert response.status_code == 302, _errors(response)
+    assert entries(actor) == [("~", "curie", "admin"), *before]
+    latest = actor.history.first()
+    assert latest.title == "Foreign Minister"
+
+
+def test_a_source_added_with_a_claim_inline_is_one_entry_each(admin_client):
+    response = admin_client.post("/admin/tracker/source/add/", source_form())
+    assert response.status_code == 302, _errors(response)
+    source = Source.objects.get(slug="minister-on-the-talks")
+    (claim,) = source.claims.all()
+    assert entries(source) == [("+", "curie", "admin")]
+    assert entries(claim) == [("+", "curie", "admin")]
+
+
+def test_an_event_saved_with_its_inlines_is_one_entry_and_one_for_the_linked_claim(admin_client):
+    event = Event.objects.get(slug="vladivostok-summit-2019")
+    claim = Claim.objects.get(slug="matsegora-trade-at-lows-2020")
+    event_before, claim_before = entries(event), entries(claim)
+    form = _form_values(admin_client.get(f"/admin/tracker/event/{event.pk}/change/"))
+    form.update(
+        {
+            "Claim_events-TOTAL_FORMS": "1",
+            "Claim_events-INITIAL_FORMS": "0",
+            "Claim_events-MIN_NUM_FORMS": "0",
+            "Claim_events-MAX_NUM_FORMS": "1000",
+            "Claim_events-0-claim": claim.pk,
+            "Claim_events-0-id": "",
+            "Claim_events-0-event": event.pk,
+            "tags": [*form.get("tags", []), Tag.objects.create(slug="t-new", name="t-new").pk],
+        }
+    )
+    response = admin_client.post(f"/admin/tracker/event/{event.pk}/change/", form)
+    assert response.status_code == 302, _errors(response)
+    # Tags (a many-to-many field) and the claim inline: still one entry for the event, and the
+    # claim's history shows the link made from the event's page.
+    assert entries(event) == [("~", "curie", "admin"), *event_before]
+    assert "t-new" in event.history.first().links["tags"]
+    assert entries(claim) == [("~", "curie", "admin"), *claim_before]
+
+
+def test_a_claim_deleted_inline_from_its_source_is_recorded(admin_client):
+    source = Source.objects.get(slug="tass-2020-02-07-matsegora-interview")
+    page = admin_client.get(f"/admin/tracker/source/{source.pk}/change/")
+    form = _form_values(page)
+    claim = Claim.objects.get(slug="matsegora-trade-at-lows-2020")
+    index = next(
+        index
+        for index in range(int(form["claims-TOTAL_FORMS"]))
+        if form[f"claims-{index}-id"] == claim.pk
+    )
+    form[f"claims-{index}-DELETE"] = "on"
+    response = admin_client.post(f"/admin/tracker/source/{source.pk}/change/", form)
+    assert response.status_code == 302, _errors(response)
+    assert not Claim.objects.filter(pk=claim.pk).exists()
+    assert entries(claim)[0] == ("-", "curie", "admin")
+    assert entries(source)[0] == ("~", "curie", "admin")
+
+
+def test_bulk_actions_and_deletes_name_their_reason(admin_client):
+    claim = Claim.objects.get(slug="matsegora-trade-at-lows-2020")
+    admin_client.post(
+        "/admin/tracker/claim/", {"action": "mark_disputed", "_selected_action": [claim.pk]}
+    )
+    assert entries(claim)[0] == ("~", "curie", "admin: mark disputed")
+    admin_client.post(f"/admin/tracker/claim/{claim.pk}/delete/", {"post": "yes"})
+    assert entries(claim)[0] == ("-", "curie", "admin")
+    # The admin's history page shows who and why.
+    html = admin_client.get(f"/admin/tracker/claim/{claim.pk}/history/").content.decode()
+    assert "admin: mark disputed" in html
+
+
+def test_a_refused_admin_write_leaves_the_database_as_it_was(admin_client):
+    source = Source.objects.get(slug="tass-2020-02-07-matsegora-interview")
+    form = _form_values(admin_client.get(f"/admin/tracker/source/{source.pk}/change/"))
+    form["title"] = "A new title"
+    form["claims-0-quote"] = "Words nobody wrote."
+    before = snapshot()
+    response = admin_client.post(f"/admin/tracker/source/{source.pk}/change/", form)
+    assert response.status_code == 200
+    assert "This quote does not appear in the text of the source" in response.content.decode()
+    assert snapshot() == before

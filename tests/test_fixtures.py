@@ -6,6 +6,7 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
+from tests.records import entries, snapshot
 from tracker import quotes
 from tracker.models import Actor, Claim, ClaimRelation, Event, EventActor, Source, Tag
 
@@ -74,13 +75,52 @@ def test_source_texts_are_the_documents_exactly_as_captured():
 def test_a_fixture_with_a_quote_not_in_its_source_is_refused(tmp_path):
     fixture = tmp_path / "bad.json"
     fixture.write_text(
-        '[{"model": "tracker.claim", "fields": {"slug": "invented", "text": "Invented.",'
+        '[{"model": "tracker.actor", "fields": {"slug": "new-envoy", "name": "N",'
+        ' "kind": "person"}},'
+        ' {"model": "tracker.claim", "fields": {"slug": "invented", "text": "Invented.",'
         ' "quote": "Relations have never been better.", "claimant": ["alexander-matsegora"],'
         ' "source": ["tass-2020-02-07-matsegora-interview"], "stated": "2020-02-07"}}]'
     )
-    with pytest.raises(CommandError, match="quote"):
+    before = snapshot()
+    with pytest.raises(CommandError, match="tracker.Claim 'invented' is invalid: {'quote'"):
         call_command("loaddata", str(fixture), verbosity=0)
-    assert not Claim.objects.filter(slug="invented").exists()
+    assert snapshot() == before  # the actor before it too, and no history entry
+
+
+def test_a_load_is_one_history_entry_per_record_with_its_links(tmp_path):
+    """Through the services: an event is saved, then its participants and tags are loaded;
+    it has one entry, made by no one, that names the load and holds its links."""
+    fixture = tmp_path / "extra.json"
+    fixture.write_text(
+        '[{"model": "tracker.actor", "fields": {"slug": "new-envoy", "name": "A New Envoy",'
+        ' "kind": "person", "affiliation": ["russia"]}},'
+        ' {"model": "tracker.event", "fields": {"slug": "new-talks", "title": "Talks",'
+        ' "date": "2023-05", "tags": [["summit"]]}},'
+        ' {"model": "tracker.eventactor", "fields": {"event": ["new-talks"],'
+        ' "actor": ["new-envoy"], "role": "host"}}]'
+    )
+    call_command("loaddata", str(fixture), verbosity=0)
+    actor, event = Actor.objects.get(slug="new-envoy"), Event.objects.get(slug="new-talks")
+    reason = f"loaddata {fixture}"
+    assert (entries(actor), entries(event)) == ([("+", None, reason)], [("+", None, reason)])
+    assert event.history.get().links == {
+        "actors": [{"actor": "new-envoy", "role": "host"}],
+        "tags": ["summit"],
+    }
+    # Loaded again: nothing changed, nothing recorded.
+    before = {label: rows for label, rows in snapshot().items() if "Historical" in label}
+    call_command("loaddata", str(fixture), verbosity=0)
+    assert {label: rows for label, rows in snapshot().items() if "Historical" in label} == before
+    # A changed record: one "changed" entry.
+    fixture.write_text(fixture.read_text().replace('"Talks"', '"The talks"'))
+    call_command("loaddata", str(fixture), verbosity=0)
+    assert entries(event) == [("~", None, reason), ("+", None, reason)]
+    assert entries(actor) == [("+", None, reason)]
+
+
+def test_the_seed_record_names_its_load():
+    claim = Claim.objects.get(slug="matsegora-trade-at-lows-2020")
+    assert entries(claim) == [("+", None, "loaddata places record")]
 
 
 def test_a_fixture_with_an_invalid_date_is_refused(tmp_path):

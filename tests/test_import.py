@@ -8,11 +8,11 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.apps import apps
 from django.core.management import CommandError, call_command
 
+from tests.records import entries, snapshot
 from tracker.imports import import_source
-from tracker.models import Claim, ClaimRelation, Source
+from tracker.models import Actor, Claim, ClaimRelation, Source
 
 pytestmark = pytest.mark.django_db
 
@@ -25,14 +25,6 @@ SLUG = "tass-2017-02-03-timonin-seoul"
 @pytest.fixture
 def document():
     return json.loads(EXAMPLE.read_text(encoding="utf-8"))
-
-
-def snapshot() -> dict[str, list[dict]]:
-    """Every row of every tracker table, timestamps included: equal snapshots, nothing changed."""
-    return {
-        model._meta.label: list(model._default_manager.order_by("pk").values())
-        for model in apps.get_app_config("tracker").get_models(include_auto_created=True)
-    }
 
 
 def without_ids(value):
@@ -88,13 +80,25 @@ def test_an_import_recreates_the_document_exactly_and_a_second_one_changes_nothi
         ("timonin-rejects-media-reports-2017", "south-korean-media-pyongyang-unwilling-2017"),
     ]
 
-    # One history entry per new record, made by no one, with its links.
+    # One history entry per new record, made by no one, with its links and the file's name:
+    # a claim is created, linked to its events, then related to others, and still has one.
     claim = Claim.objects.get(slug="timonin-rejects-media-reports-2017")
-    entries = api.get(f"/api/v1/claims/{claim.pk}/history/").json()["results"]
-    assert [(entry["who"], entry["type"]) for entry in entries] == [(None, "created")]
-    assert Claim.history.filter(id=claim.pk).get().links["events"] == [
-        "timonin-seoul-briefing-2017"
-    ]
+    listed = api.get(f"/api/v1/claims/{claim.pk}/history/").json()["results"]
+    assert [(entry["who"], entry["type"]) for entry in listed] == [(None, "created")]
+    assert Claim.history.filter(id=claim.pk).get().links == {
+        "events": ["timonin-seoul-briefing-2017"],
+        "relations": [
+            {"type": "contradicts", "claim": "south-korean-media-pyongyang-unwilling-2017"}
+        ],
+    }
+    created = [source, *source.claims.all()]
+    assert len(created) == 23
+    reason = "import tass-2017-02-03-timonin-seoul.json"
+    assert {record.slug: entries(record) for record in created} == {
+        record.slug: [("+", None, reason)] for record in created
+    }
+    # The relations' notes are the file's.
+    assert ClaimRelation.objects.get(from_claim=claim).note.startswith("001: ")
 
     before = snapshot()
     out, _ = run(EXAMPLE)
@@ -103,6 +107,8 @@ def test_an_import_recreates_the_document_exactly_and_a_second_one_changes_nothi
 
 
 def test_declared_actors_are_created_with_their_affiliations(document, without_the_source):
+    """Actors of one file may name each other: each is created, then given its affiliation,
+    and has one history entry all the same."""
     document["actors"] = [
         {
             "slug": "new-envoy",
@@ -123,6 +129,8 @@ def test_declared_actors_are_created_with_their_affiliations(document, without_t
     claim = Claim.objects.get(slug=document["claims"][0]["slug"])
     assert (claim.claimant.slug, claim.claimant.affiliation.slug) == ("new-envoy", "new-ministry")
     assert claim.claimant.affiliation.aliases == ["NM"]
+    assert entries(claim.claimant) == [("+", None, "import")]
+    assert Actor.history.get(id=claim.claimant.pk).affiliation_id == claim.claimant.affiliation_id
 
 
 def test_dry_run_reports_what_would_be_created_and_writes_nothing(without_the_source):
@@ -191,25 +199,28 @@ NOT_IN_TEXT = (
         ),
         (
             _set("claims.3.status", "true-ish"),
-            [f"{C3}, status: Value 'true-ish' is not a valid choice."],
+            [f'{C3}, status: "true-ish" is not a valid choice.'],
         ),
-        (_set("claims.3.claimant", "nobody"), [f"{C3}, claimant: no actor has the slug 'nobody'."]),
+        (_set("claims.3.claimant", "nobody"), [f"{C3}, claimant: No actor has the slug 'nobody'."]),
         (
             _set("claims.3.events", ["never-happened"]),
-            [f"{C3}, events: no event has the slug 'never-happened'."],
+            [f"{C3}, events: No event has the slug 'never-happened'."],
         ),
         (
             _set("claims.3.events", "timonin-seoul-briefing-2017"),
-            [f"{C3}, events: must be a list of texts, not a text."],
+            [f'{C3}, events: Expected a list of items but got type "str".'],
         ),
-        (_set("claims.3.events", ["x", "x"]), [f"{C3}, events: lists the same item twice."]),
-        (_set("claims.3.text", 42), [f"{C3}, text: must be text, not a number."]),
-        (_set("claims.3.text", "bad\x00byte"), [f"{C3}, text: must not contain NUL characters."]),
-        (_set("claims.3.text", ""), [f"{C3}, text: This field cannot be blank."]),
+        (
+            _set("claims.3.events", ["timonin-seoul-briefing-2017"] * 2),
+            [f"{C3}, events: Lists 'timonin-seoul-briefing-2017' twice."],
+        ),
+        (_set("claims.3.text", 42), [f"{C3}, text: Not a valid string: got a number."]),
+        (_set("claims.3.text", "bad\x00byte"), [f"{C3}, text: Null characters are not allowed."]),
+        (_set("claims.3.text", ""), [f"{C3}, text: This field may not be blank."]),
         (
             _set("claims.3.slug", "not a slug!"),
             [
-                "claims[3] 'not a slug!', slug: Enter a valid “slug” consisting of letters, numbers, underscores or hyphens."
+                "claims[3] 'not a slug!', slug: Enter a valid \"slug\" consisting of letters, numbers, underscores or hyphens."
             ],
         ),
         (
@@ -221,28 +232,31 @@ NOT_IN_TEXT = (
         (
             _set("claims.3.confidence", "high"),
             [
-                f"{C3}, confidence: unknown field (expected: slug, kind, text, quote, claimant, stated, status, events, relations, notes)."
+                f"{C3}, confidence: unknown field (expected: slug, kind, text, quote, claimant, stated, status, notes, events, relations)."
             ],
         ),
-        (_drop("claims.3.stated"), [f"{C3}, stated: this field is required."]),
-        (_set("claims.3", "a claim"), ["claims[3]: must be a JSON object, not a text."]),
+        (_drop("claims.3.stated"), [f"{C3}, stated: This field is required."]),
+        (
+            _set("claims.3", "a claim"),
+            ["claims[3]: Invalid data. Expected a dictionary, but got str."],
+        ),
         (
             _set(
                 "claims.7.relations",
                 [{"type": "refutes", "claim": "south-korean-media-pyongyang-unwilling-2017"}],
             ),
-            [f"{C7} relations[0], type: Value 'refutes' is not a valid choice."],
+            [f'{C7} relations[0], type: "refutes" is not a valid choice.'],
         ),
         (
             _set(
                 "claims.7.relations",
                 [{"type": "supports", "claim": "timonin-rejects-media-reports-2017"}],
             ),
-            [f"{C7} relations[0], to_claim: A claim cannot relate to itself."],
+            [f"{C7} relations[0]: A claim cannot relate to itself."],
         ),
         (
             _set("claims.7.relations", [{"type": "supports", "claim": "no-such-claim"}]),
-            [f"{C7} relations[0], claim: no claim has the slug 'no-such-claim'."],
+            [f"{C7} relations[0], claim: No claim has the slug 'no-such-claim'."],
         ),
         (
             _set("source.published", "2017-13"),
@@ -252,24 +266,50 @@ NOT_IN_TEXT = (
         ),
         (
             _set("source.publisher", "nobody"),
-            ["source, publisher: no actor has the slug 'nobody'."],
+            ["source, publisher: No actor has the slug 'nobody'."],
         ),
         (
             _set("source.credits", ["never-heard-of"]),
-            ["source, credits: no actor has the slug 'never-heard-of'."],
+            ["source, credits: No actor has the slug 'never-heard-of'."],
         ),
         (
             _set("actors.1.kind", "alien"),
+            ["actors[1] 'tass', kind: \"alien\" is not a valid choice."],
+        ),
+        (
+            _set("actors.1.kind", "state"),
             [
-                'actors[1] \'tass\', kind: the stored record has "media", the file "alien"; the import never changes a stored record (edit it in the admin).'
+                'actors[1] \'tass\', kind: the stored record has "media", the file "state"; the import never changes a stored record (edit it in the admin).'
             ],
         ),
         (
-            _set("actors", [{"slug": "new-one", "name": "New", "kind": "alien"}]),
-            ["actors[0] 'new-one', kind: Value 'alien' is not a valid choice."],
+            _set("actors.1.aliases", ["TASS", 7]),
+            ["actors[1] 'tass', aliases[1]: Not a valid string: got a number."],
         ),
-        (_set("claims", []), ["claims: a file must hold at least one claim."]),
-        (_drop("source"), ["file, source: this field is required."]),
+        (
+            _set("claims.7.relations", "south-korean-media-pyongyang-unwilling-2017"),
+            [f'{C7}, relations: Expected a list of items but got type "str".'],
+        ),
+        (
+            _set("claims.7.relations.0.note", 5),
+            [f"{C7} relations[0], note: Not a valid string: got a number."],
+        ),
+        (
+            _set("claims.3.source", "tass"),
+            [
+                f"{C3}, source: unknown field (expected: slug, kind, text, quote, claimant, stated, status, notes, events, relations)."
+            ],
+        ),
+        (
+            _set("source.url", "not an address"),
+            ["source, url: Enter a valid URL."],
+        ),
+        (
+            _set("actors", [{"slug": "new-one", "name": "New", "kind": "alien"}]),
+            ["actors[0] 'new-one', kind: \"alien\" is not a valid choice."],
+        ),
+        (_set("claims", []), ["file, claims: This list may not be empty."]),
+        (_drop("source"), ["file, source: This field is required."]),
     ],
 )
 def test_one_bad_claim_and_nothing_is_written(without_the_source, document, change, problems):
@@ -290,10 +330,10 @@ def test_every_problem_is_reported_at_once(without_the_source, document):
     assert snapshot() == before
     # With the source itself refused, quotes are still checked against the file's text.
     assert [str(problem) for problem in report.problems] == [
-        "source, language: must be text, not a number.",
+        "source, language: Not a valid string: got a number.",
         f"{C0}, quote: this quote does not appear in the source's text.",
         f"{C3}, stated: '2017-02-30' is not a valid EDTF date (expected e.g. 2019-04-25, 2020-01, 2022, 2022-07~ or 2017?).",
-        f"{C7} relations[0], claim: no claim has the slug 'no-such-claim'.",
+        f"{C7} relations[0], claim: No claim has the slug 'no-such-claim'.",
     ]
 
 
@@ -365,5 +405,5 @@ def test_a_missing_file_is_refused(tmp_path):
 def test_a_json_file_of_the_wrong_shape_is_refused():
     report = import_source(document=[copy.deepcopy({"source": {}})])
     assert [str(problem) for problem in report.problems] == [
-        "file: must be a JSON object, not a list."
+        "file: Invalid data. Expected a dictionary, but got list."
     ]

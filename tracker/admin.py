@@ -1,9 +1,9 @@
 """The curators' admin: paste a source, mark its claims inline, see every quote in its text.
 
-Writes keep the record's rules and its history: each save of a source, actor, event or claim
-(with its inlines and links) leaves one history entry naming the curator; deletes and the bulk
-status actions go through ``tracker.services``. List pages select their relations up front, so
-a page costs the same number of queries whatever its length.
+Writes keep the record's rules and its history: every save of a source, actor, event or claim
+(with its inlines and links), every delete and the bulk status actions go through
+``tracker.services``, and each leaves one history entry naming the curator. List pages select
+their relations up front, so a page costs the same number of queries whatever its length.
 """
 
 import datetime
@@ -17,7 +17,6 @@ from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
 from tracker import history, quotes, services, workbench
-from tracker.history import CHANGED, CREATED
 from tracker.models import (
     Actor,
     Claim,
@@ -30,13 +29,6 @@ from tracker.models import (
     Tag,
 )
 from tracker.selectors import querysets
-
-DELETE = {
-    Actor: lambda obj, by: services.actor_delete(actor=obj, by=by),
-    Source: lambda obj, by: services.source_delete(source=obj, by=by),
-    Event: lambda obj, by: services.event_delete(event=obj, by=by),
-    Claim: lambda obj, by: services.claim_delete(claim=obj, by=by),
-}
 
 
 class CalendarEndChangeList(ChangeList):
@@ -59,39 +51,51 @@ class CalendarEndChangeList(ChangeList):
 
 
 class RecordedAdmin(SimpleHistoryAdmin):
-    """One history entry per save, made after the inlines and links are saved too."""
+    """Every save and delete through ``tracker.services``: a record with its links and inlines
+    is one write (one transaction, one history entry naming the curator, reason "admin")."""
+
+    reason = "admin"
 
     def get_changelist(self, request, **kwargs):
         return CalendarEndChangeList
 
     def save_model(self, request, obj, form, change):
-        obj.skip_history_when_saving = True
-        super().save_model(request, obj, form, change)
+        """Nothing yet: the record is saved with its links and inlines in save_related."""
 
     def save_related(self, request, form, formsets, change):
-        obj = form.instance
-        super().save_related(request, form, formsets, change)
-        self.after_related(request, obj)
-        del obj.skip_history_when_saving
-        history.record(obj, CHANGED if change else CREATED, by=request.user)
+        def links():
+            form.save_m2m()
+            others = []
+            for formset in formsets:
+                others += self.save_formset(request, form, formset, change=change) or []
+            self.after_related(request, form.instance)
+            return others
+
+        services.record_save(record=form.instance, by=request.user, reason=self.reason, links=links)
 
     def after_related(self, request, obj):
         """Hook: derived state to bring up to date once the inlines are saved."""
 
     def save_formset(self, request, form, formset, change):
-        instances = formset.save(commit=False)
+        """An inline's rows, within the write of the record they belong to. A row that is a
+        record itself (a claim marked under its source) is a write of its own, with its own
+        entry; a row that is a link (a participant, a relation) is part of the parent's. Returns
+        the records on the other side whose links changed (the claims linked to an event)."""
+        formset.save(commit=False)
         for obj in formset.deleted_objects:
-            DELETE.get(type(obj), lambda obj, by: obj.delete())(obj, request.user)
-        recorded = [obj for obj in instances if history.tracker_of(type(obj))]
-        for obj in instances:
-            if obj in recorded:
-                obj.skip_history_when_saving = True
-            obj.save()
-        formset.save_m2m()
-        for obj in recorded:
-            del obj.skip_history_when_saving
-            created = obj in formset.new_objects
-            history.record(obj, CREATED if created else CHANGED, by=request.user)
+            if history.tracker_of(type(obj)):
+                services.record_delete(record=obj, by=request.user, reason=self.reason)
+            else:
+                obj.delete()
+        for inline_form in formset.saved_forms:
+            obj = inline_form.instance
+            if history.tracker_of(type(obj)):
+                services.record_save(
+                    record=obj, by=request.user, reason=self.reason, links=_no_others(inline_form)
+                )
+            else:
+                obj.save()
+                inline_form.save_m2m()
         if formset.model is Claim.events.through:
             # Linking an event to a claim changes the claim: its own history shows it.
             rows = [
@@ -99,16 +103,15 @@ class RecordedAdmin(SimpleHistoryAdmin):
                 *(obj for obj, _ in formset.changed_objects),
                 *formset.deleted_objects,
             ]
-            claims = Claim.objects.filter(pk__in={row.claim_id for row in rows}).order_by("pk")
-            for claim in claims:
-                history.record(claim, CHANGED, by=request.user)
+            return list(Claim.objects.filter(pk__in={row.claim_id for row in rows}).order_by("pk"))
+        return []
 
     def delete_model(self, request, obj):
-        DELETE[type(obj)](obj, request.user)
+        services.record_delete(record=obj, by=request.user, reason=self.reason)
 
     def delete_queryset(self, request, queryset):
         for obj in queryset:
-            DELETE[type(obj)](obj, request.user)
+            services.record_delete(record=obj, by=request.user, reason=self.reason)
 
     def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
         """The changes the API's history lists, with long values (a text) cut short."""
@@ -122,6 +125,16 @@ class RecordedAdmin(SimpleHistoryAdmin):
                 }
                 for change in entry["changes"]
             ]
+
+
+def _no_others(inline_form):
+    """The links of a record saved inline: its own many-to-many fields, none on the other side."""
+
+    def links():
+        inline_form.save_m2m()
+        return []
+
+    return links
 
 
 def _brief(value):
@@ -400,7 +413,9 @@ class RelationInline(admin.TabularInline):
 
 def _status_action(status: str):
     def set_status(modeladmin, request, queryset):
-        count = services.claims_set_status(claims=queryset, status=status, by=request.user)
+        count = services.claims_set_status(
+            claims=queryset, status=status, by=request.user, reason=f"admin: mark {status}"
+        )
         modeladmin.message_user(request, f"{count} claim(s) marked {status}.", messages.SUCCESS)
 
     set_status.__name__ = f"mark_{status}"

@@ -1,11 +1,17 @@
-"""Audit history of sources, actors, events and claims: who changed what, and when.
+"""Audit history of sources, actors, events and claims: who changed what, when, and why.
 
 django-simple-history keeps a historical table per model (one row per change, with its type,
-date and user). Two things are added here:
+date, user and change reason). This module is the one place that writes those rows; the
+services (``tracker.services``), through which the API, the admin, the importer and
+``loaddata`` all write, call it. Three things are added to simple-history:
 
 - **One entry per write.** A write that saves a record and then sets its links (a claim's
-  events, an event's participants) would otherwise leave an entry per step; services and the
-  admin wrap the whole write in :func:`one_entry`, which records once at the end.
+  events, an event's participants) would otherwise leave an entry per step; a write is wrapped
+  in :func:`one_entry`, which records once at the end. A write of many records (an import file,
+  a fixture) is a :func:`batch`: each record it creates or changes gets one entry when the batch
+  is done, however many steps touched it.
+- **Who and why.** Every entry names its user (``by``; None from a script) and its change
+  reason (``reason``: ``api``, ``admin``, ``import FILE``, ``loaddata LABELS``...).
 - **Links as slugs.** Each entry also keeps the record's links at that moment in ``links``
   (e.g. ``{"events": ["vladivostok-summit-2019"], "relations": [...]}``), so an entry says
   that a claim was attached to an event as plainly as that its status changed.
@@ -19,6 +25,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.db import models
 from django.db.models.signals import m2m_changed
@@ -30,6 +37,10 @@ from tracker.dates import EDTFField
 
 CREATED, CHANGED, DELETED = "+", "~", "-"
 TYPE_NAMES = {CREATED: "created", CHANGED: "changed", DELETED: "deleted"}
+REASON_MAX_LENGTH = 100  # simple-history's history_change_reason column
+
+# The records the current batch has written so far, by (model, pk): see batch().
+_batch: ContextVar[dict | None] = ContextVar("history_batch", default=None)
 
 
 class HistoryLinks(models.Model):
@@ -83,14 +94,32 @@ def _snapshot_links(sender, instance, history_instance, **kwargs):
     history_instance.links = stashed if stashed is not None else links_of(instance)
 
 
-def record(instance: models.Model, history_type: str, *, by=None) -> None:
-    """Add one history entry for ``instance`` as it stands now, made by the user ``by``."""
+def _write(instance: models.Model, history_type: str, *, by, reason: str) -> None:
     instance._history_user = by if getattr(by, "is_authenticated", False) else None
+    instance._change_reason = reason[:REASON_MAX_LENGTH] or None
     tracker_of(type(instance)).create_historical_record(instance, history_type)
 
 
+def record(instance: models.Model, history_type: str | None, *, by=None, reason: str = "") -> None:
+    """Add one history entry for ``instance`` as it stands now, made by ``by`` for ``reason``.
+
+    ``history_type`` None: created or changed as its latest entry says, nothing if it is
+    unchanged (a record loaded from a file). Within a :func:`batch` the entry waits for the
+    batch's end, where the batch's user and reason are written.
+    """
+    pending = _batch.get()
+    if pending is not None:
+        pending[(type(instance), instance.pk)] = instance
+    elif history_type is None:
+        record_if_changed([instance], by=by, reason=reason)
+    else:
+        _write(instance, history_type, by=by, reason=reason)
+
+
 @contextmanager
-def one_entry(instance: models.Model, *, by, history_type: str) -> Iterator[None]:
+def one_entry(
+    instance: models.Model, *, by, history_type: str | None, reason: str = ""
+) -> Iterator[None]:
     """Everything done to ``instance`` in the block (fields, then links) becomes one entry.
 
     Nothing is recorded if the block raises (its transaction is rolled back anyway).
@@ -100,19 +129,54 @@ def one_entry(instance: models.Model, *, by, history_type: str) -> Iterator[None
         yield
     finally:
         del instance.skip_history_when_saving
-    record(instance, history_type, by=by)
+    record(instance, history_type, by=by, reason=reason)
 
 
-def delete(instance: models.Model, *, by) -> None:
+@contextmanager
+def batch(*, by=None, reason: str = "") -> Iterator[None]:
+    """Many writes as one: each record they create or change gets one entry, made by ``by`` for
+    ``reason``, written when the block ends (with the record's fields and links as they are
+    then) if it differs from its latest entry. So a record created in one step and linked in
+    another has one "created" entry, and writing what is already stored records nothing.
+
+    Deletions are recorded as they happen. Nothing is recorded if the block raises. A batch
+    inside a batch adds its records to the outer one. Run it inside the write's transaction.
+    """
+    if _batch.get() is not None:
+        yield
+        return
+    pending: dict = {}
+    token = _batch.set(pending)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    by_model: dict = {}
+    for model, pk in pending:
+        by_model.setdefault(model, []).append(pk)
+    # As stored now, whichever copy a step held; a record deleted since is left out.
+    written = [
+        instance
+        for model, pks in by_model.items()
+        for instance in model._default_manager.filter(pk__in=pks).order_by("pk")
+    ]
+    record_if_changed(written, by=by, reason=reason)
+
+
+def delete(instance: models.Model, *, by, reason: str = "") -> None:
     """Delete ``instance``, leaving a "deleted" entry that keeps its last fields and links."""
+    pending = _batch.get()
+    if pending is not None:
+        pending.pop((type(instance), instance.pk), None)
     instance._history_links = links_of(instance)
     instance._history_user = by if getattr(by, "is_authenticated", False) else None
+    instance._change_reason = reason[:REASON_MAX_LENGTH] or None
     instance.delete()
 
 
-def record_if_changed(instances: Sequence[models.Model], *, by=None) -> int:
+def record_if_changed(instances: Sequence[models.Model], *, by=None, reason: str = "") -> int:
     """Record each instance whose fields or links differ from its latest entry (or that has
-    none); returns how many were recorded. For loads that save outside the services."""
+    none); returns how many were recorded. What :func:`batch` does at its end."""
     recorded = 0
     by_model: dict = {}
     for instance in instances:
@@ -135,7 +199,7 @@ def record_if_changed(instances: Sequence[models.Model], *, by=None) -> int:
             instance._history_links = links
             try:
                 created = row is None or row.history_type == DELETED
-                record(instance, CREATED if created else CHANGED, by=by)
+                _write(instance, CREATED if created else CHANGED, by=by, reason=reason)
             finally:
                 del instance._history_links
             recorded += 1

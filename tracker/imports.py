@@ -4,6 +4,13 @@ The format is documented in ``docs/import.md``. Every problem in a file is colle
 report (each named by where it stands, e.g. ``claims[3] 'slug' quote``) before anything is kept:
 one bad claim and the transaction is rolled back, so a file is imported whole or not at all.
 
+Each record is checked by the API's write serializer for its kind
+(``tracker.api.write_serializers``: its fields, their types, choices and references, as for a
+``POST``) and written through it, so through ``tracker.services``, all within one
+``services.batch``: the model's own rules apply as for every write, and each record the file
+creates gets one history entry (made by no one, with the change reason ``import FILE``), written
+once the whole file is in so that it holds the record's links too.
+
 Records are matched by slug. A record the database already holds is never changed: it must
 agree with the file on every field the file gives (and hold every link the file lists), in
 which case it is reported ``unchanged``; otherwise that is a conflict the report names. So
@@ -13,43 +20,42 @@ importing the same file twice changes nothing, and an import never overwrites cu
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db.models import Q
+from rest_framework import serializers
+from rest_framework.settings import api_settings
 
-from tracker import history, quotes
-from tracker.models import Actor, Claim, ClaimRelation, Event, Source
+from tracker import quotes, services
+from tracker.api.write_serializers import (
+    ActorWriteSerializer,
+    ClaimWriteSerializer,
+    RelationWriteSerializer,
+    SourceWriteSerializer,
+)
+from tracker.models import Actor, Claim, ClaimRelation, Source
 
-# Each section's fields: name -> (expected JSON type, required). A reference is a slug (str).
-_TEXT, _LIST, _OBJECTS, _OPTIONAL_TEXT = "text", "list of texts", "list of objects", "text or null"
-SOURCE_FIELDS = {
-    "slug": (_TEXT, True), "title": (_TEXT, True), "publisher": (_OPTIONAL_TEXT, False),
-    "author": (_TEXT, False), "url": (_TEXT, False), "published": (_TEXT, True),
-    "language": (_TEXT, False), "text": (_TEXT, True), "notes": (_TEXT, False),
-    "retrieved": (_TEXT, False), "archive_url": (_TEXT, False), "credits": (_LIST, False),
-}  # fmt: skip
-ACTOR_FIELDS = {
-    "slug": (_TEXT, True), "name": (_TEXT, True), "kind": (_TEXT, True), "title": (_TEXT, False),
-    "affiliation": (_OPTIONAL_TEXT, False), "aliases": (_LIST, False), "notes": (_TEXT, False),
-}  # fmt: skip
-CLAIM_FIELDS = {
-    "slug": (_TEXT, True), "kind": (_TEXT, False), "text": (_TEXT, True), "quote": (_TEXT, False),
-    "claimant": (_TEXT, True), "stated": (_TEXT, True), "status": (_TEXT, False),
-    "events": (_LIST, False), "relations": (_OBJECTS, False), "notes": (_TEXT, False),
-}  # fmt: skip
-RELATION_FIELDS = {"type": (_TEXT, True), "claim": (_TEXT, True), "note": (_TEXT, False)}
-DOCUMENT_FIELDS = {
-    "source": ("object", True),
-    "actors": (_OBJECTS, False),
-    "claims": (_OBJECTS, True),
-}
-# Fields that name another record by its slug, and the model they name.
-SOURCE_REFERENCES = {"publisher": Actor}
-ACTOR_REFERENCES = {"affiliation": Actor}
-CLAIM_REFERENCES = {"claimant": Actor}
 _LINKED = {"events": "the event", "credits": "the credited actor"}  # links, named in problems
+CLAIM_LINKS = {"events", "relations"}
+
+
+class ActorImportSerializer(ActorWriteSerializer):
+    """An actor as a file declares it: the API's fields, and the curator's notes (which the
+    API's representation of an actor does not carry, so its writes do not take them)."""
+
+    notes = serializers.CharField(allow_blank=True, default="")
+
+
+class FileSerializer(serializers.Serializer):
+    """The file around the records: its source, the actors it declares and its claims (each
+    checked by the write serializer of its kind)."""
+
+    source = serializers.DictField()
+    actors = serializers.ListField(default=list)
+    claims = serializers.ListField(allow_empty=False)
 
 
 @dataclass(frozen=True)
@@ -128,41 +134,33 @@ def parse_document(raw: bytes | str) -> Any:
         ) from None
 
 
-def import_source(*, document: Any, dry_run: bool = False) -> ImportReport:
+def import_source(*, document: Any, dry_run: bool = False, reason: str = "import") -> ImportReport:
     """Import one source and its claims (and the actors it declares), all or nothing.
 
-    ``document`` is the parsed JSON of the file. The report lists every problem found; when
-    there is any (or ``dry_run`` is set), nothing is written.
+    ``document`` is the parsed JSON of the file; ``reason`` the change reason its history
+    entries carry (the command gives ``import FILE``). The report lists every problem found;
+    when there is any (or ``dry_run`` is set), nothing is written.
     """
-    importer = _Importer(dry_run=dry_run)
+    importer = _Importer(dry_run=dry_run, reason=reason)
     try:
-        with transaction.atomic():
+        with services.batch(reason=reason):
             importer.run(document)
             if importer.report.problems or dry_run:
                 raise _Rollback
-            history.record_if_changed(importer.saved)
     except _Rollback:
         pass
     return importer.report
 
 
 class _Importer:
-    def __init__(self, *, dry_run: bool):
+    def __init__(self, *, dry_run: bool, reason: str):
         self.report = ImportReport(dry_run=dry_run)
+        self.reason = reason
         self.source: Source | None = None
         # slug -> claim for relations: saved, or valid but unsaved because the source was refused
         self.claims: dict[str, Claim] = {}
         self.invalid_claims: dict[str, str] = {}  # slug -> where it stands, for relations
         self.duplicates: set[str] = set()  # where the entries that repeat a slug stand
-        self.saved: list[models.Model] = []  # records with a history, to record at the end
-
-    def save(self, instance: models.Model) -> None:
-        # History is written once the whole file is in, so that each new record's entry holds
-        # its links (events, relations) too, as the validating loaddata does.
-        if history.tracker_of(type(instance)) is not None:
-            instance.skip_history_when_saving = True
-            self.saved.append(instance)
-        instance.save()
 
     def problem(self, where: str, field_name: str, message: str) -> None:
         self.report.problems.append(Problem(where, field_name, message))
@@ -170,33 +168,81 @@ class _Importer:
     def outcome(self, kind: str, label: str, action: str) -> None:
         self.report.outcomes.append(Outcome(kind, label, action))
 
-    # The shape of the file --------------------------------------------------------------
+    # Checking and writing through the write serializers ---------------------------------
 
-    def check_shape(self, where: str, entry: Any, fields: dict) -> bool:
-        """Types, required and unknown fields of one object; True when it may go further."""
-        if not isinstance(entry, dict):
-            self.problem(where, "", f"must be a JSON object, not {_json_type(entry)}.")
-            return False
-        ok = True
-        for name in sorted(entry.keys() - fields.keys(), key=str):
-            self.problem(where, str(name), f"unknown field (expected: {', '.join(fields)}).")
-            ok = False
-        for name, (expected, required) in fields.items():
-            if name not in entry:
-                if required:
-                    self.problem(where, name, "this field is required.")
-                    ok = False
-                continue
-            message = _type_problem(entry[name], expected)
-            if message:
+    def check(
+        self,
+        where: str,
+        serializer_class: type[serializers.Serializer],
+        entry: Any,
+        *,
+        instance=None,
+        extra: dict | None = None,
+        renames: dict[str, str] | None = None,
+        without: tuple[str, ...] = (),
+        required: tuple[str, ...] = (),
+    ) -> serializers.Serializer | None:
+        """Validate one entry of the file with the write serializer of its kind, as the API
+        validates a POST (or a PATCH of ``instance``), reporting every problem by field; the
+        valid serializer, else None.
+
+        ``extra``: fields the importer gives, not the file (a claim's source). ``renames``: the
+        file's names that the API spells otherwise (a source's ``url`` is ``document_url``).
+        ``without``: fields left out of this check (checked otherwise). ``required``: fields
+        the file must give although the API would make them (the slug, which matches records).
+        """
+        renames = renames or {}
+        back = {api: name for name, api in renames.items()}
+        serializer = serializer_class(
+            instance, data=entry, partial=instance is not None, context={"reason": self.reason}
+        )
+        if isinstance(entry, dict):
+            expected = [
+                back.get(name, name)
+                for name, api_field in serializer.fields.items()
+                if not api_field.read_only and name not in (extra or {})
+            ]
+            problems = [
+                (str(name), f"unknown field (expected: {', '.join(expected)}).")
+                for name in sorted(entry.keys() - set(expected), key=str)
+            ] + [(name, "This field is required.") for name in required if name not in entry]
+            for name, message in problems:
                 self.problem(where, name, message)
-                ok = False
-        return ok
+            if problems:
+                return None
+            serializer.initial_data = {
+                renames.get(name, name): value
+                for name, value in entry.items()
+                if name not in without
+            }
+        for name in (*without, *(extra or {})):
+            serializer.fields.pop(name, None)
+        if not serializer.is_valid():
+            self.report_errors(where, serializer.errors, back)
+            return None
+        serializer.validated_data.update(extra or {})
+        return serializer
+
+    def save(self, where: str, serializer: serializers.Serializer, *, renames=None):
+        """Write what ``serializer`` holds through the services; None, with the problems the
+        record's own rules found reported, if they refused it."""
+        try:
+            return serializer.save()
+        except serializers.ValidationError as error:
+            self.report_errors(where, error.detail, renames or {})
+            return None
+
+    def report_errors(self, where: str, detail: Any, renames: dict[str, str]) -> None:
+        for name, message in _flat(detail):
+            head, dot, rest = name.partition(".")
+            head, bracket, index = head.partition("[")
+            name = renames.get(head, head) + bracket + index + dot + rest
+            self.problem(where, name, message)
 
     # The records ----------------------------------------------------------------------
 
     def run(self, document: Any) -> None:
-        if not self.check_shape("file", document, DOCUMENT_FIELDS):
+        if self.check("file", FileSerializer, document) is None:
             return
         actors = document.get("actors", [])
         claims = document["claims"]
@@ -205,25 +251,21 @@ class _Importer:
         )
         self.import_actors(actors)
         source_data = document["source"]
-        source_ok = self.check_shape("source", source_data, SOURCE_FIELDS)
-        if source_ok:
-            self.import_source(source_data)
-        if not claims:
-            self.problem("claims", "", "a file must hold at least one claim.")
+        self.import_source(source_data)
         entries = []
         for index, entry in enumerate(claims):
             where = _where("claims", index, entry)
             if where in self.duplicates:
                 continue
-            if self.check_shape(where, entry, CLAIM_FIELDS):
+            if self.import_claim(where, entry, source_data):
                 entries.append((where, entry))
-                self.import_claim(
-                    where, entry, source_data if isinstance(source_data, dict) else {}
-                )
-            elif isinstance(entry, dict) and isinstance(entry.get("slug"), str):
-                self.invalid_claims[entry["slug"]] = where
         for where, entry in entries:
-            for index, relation in enumerate(entry.get("relations", [])):
+            relations = entry.get("relations", [])
+            if not isinstance(relations, list):
+                kind = type(relations).__name__
+                self.problem(where, "relations", f'Expected a list of items but got type "{kind}".')
+                continue
+            for index, relation in enumerate(relations):
                 self.import_relation(f"{where} relations[{index}]", entry["slug"], relation)
 
     def report_duplicates(self, section: str, entries: list) -> set[str]:
@@ -246,64 +288,69 @@ class _Importer:
 
     def import_actors(self, entries: list) -> None:
         """Declared actors: created when missing, without affiliations first, so that actors
-        of the same file may name each other; affiliations are set in a second pass."""
+        of the same file may name each other; affiliations are set in a second pass (within
+        the batch, each new actor still gets one history entry)."""
         pending = []
         for index, entry in enumerate(entries):
             where = _where("actors", index, entry)
-            if where in self.duplicates or not self.check_shape(where, entry, ACTOR_FIELDS):
+            if where in self.duplicates:
+                continue
+            serializer = self.check(
+                where, ActorImportSerializer, _without(entry, "affiliation"), required=("slug",)
+            )
+            if serializer is None:
                 continue
             stored = Actor.objects.filter(slug=entry["slug"]).first()
             if stored is not None:
-                if self.agrees(where, stored, entry, ACTOR_REFERENCES):
+                if self.agrees(where, stored, entry, {"affiliation"}):
                     self.outcome("actor", entry["slug"], "unchanged")
                 continue
-            actor = Actor(**_plain(entry, ACTOR_REFERENCES))
-            if self.validate(where, actor, exclude=["affiliation"]):
-                self.save(actor)
+            actor = self.save(where, serializer)
+            if actor is not None:
                 pending.append((where, actor, entry))
         for where, actor, entry in pending:
-            if not self.resolve(where, actor, entry, ACTOR_REFERENCES) and self.validate(
-                where, actor
-            ):
-                self.save(actor)
-                self.outcome("actor", actor.slug, "created")
+            if entry.get("affiliation") is not None:
+                data = {"affiliation": entry["affiliation"]}
+                serializer = self.check(where, ActorImportSerializer, data, instance=actor)
+                if serializer is None or self.save(where, serializer) is None:
+                    continue
+            self.outcome("actor", actor.slug, "created")
 
     def import_source(self, entry: dict) -> None:
-        credit_slugs = entry.get("credits", [])
-        credits = self.find(Actor, "source", "credits", credit_slugs)
+        renames = {"url": "document_url"}  # the API's "url" is its own address
+        serializer = self.check(
+            "source", SourceWriteSerializer, entry, renames=renames, required=("slug",)
+        )
+        if serializer is None:
+            return
         stored = Source.objects.filter(slug=entry["slug"]).first()
         if stored is not None:
-            if self.agrees("source", stored, entry, SOURCE_REFERENCES) and self.links_agree(
-                "source", "credits", stored.credits, credit_slugs
+            if self.agrees("source", stored, entry, {"publisher"}) and self.links_agree(
+                "source", "credits", stored.credits, entry.get("credits", [])
             ):
                 self.source = stored
                 self.outcome("source", stored.slug, "unchanged")
             return
-        source = Source(**_plain(entry, SOURCE_REFERENCES))
-        missing = self.resolve("source", source, entry, SOURCE_REFERENCES)
-        valid = self.validate("source", source, exclude=missing)
-        if valid and not missing and len(credits) == len(credit_slugs):
-            self.save(source)
-            source.credits.set(credits)
+        source = self.save("source", serializer, renames={"document_url": "url"})
+        if source is not None:
             self.source = source
             self.outcome("source", source.slug, "created")
 
-    def find(self, model, where: str, field_name: str, slugs: list[str]) -> list:
-        """The records named by slug, in the file's order; each missing one is a problem."""
-        found = {record.slug: record for record in model._default_manager.filter(slug__in=slugs)}
-        label = model._meta.verbose_name
-        for slug in slugs:
-            if slug not in found:
-                self.problem(where, field_name, f"no {label} has the slug '{slug}'.")
-        return [found[slug] for slug in slugs if slug in found]
-
-    def find_events(self, where: str, slugs: list[str]) -> list[Event]:
-        return self.find(Event, where, "events", slugs)
-
-    def import_claim(self, where: str, entry: dict, source_entry: dict) -> None:
+    def import_claim(self, where: str, entry: Any, source_entry: dict) -> bool:
+        """Check one claim and write it if it is new; True when its relations may be checked."""
+        serializer = self.check(
+            where,
+            ClaimWriteSerializer,
+            _without(entry, "relations"),  # once all the file's claims are in: they name each other
+            extra={"source": self.source} if self.source is not None else None,
+            without=("source",),  # the file's own, or none if it was refused
+            required=("slug",),
+        )
+        if serializer is None:
+            if isinstance(entry, dict) and isinstance(entry.get("slug"), str):
+                self.invalid_claims[entry["slug"]] = where
+            return False
         slug = entry["slug"]
-        event_slugs = entry.get("events", [])
-        events = self.find_events(where, event_slugs)
         stored = Claim.objects.select_related("source", "claimant").filter(slug=slug).first()
         if stored is not None:
             if stored.source.slug != source_entry.get("slug", stored.source.slug):
@@ -312,34 +359,40 @@ class _Importer:
                     f"a stored claim has this slug and belongs to the source "
                     f"'{stored.source.slug}', not to this one.",
                 )  # fmt: skip
-            elif self.agrees(where, stored, entry, CLAIM_REFERENCES, links=event_slugs):
+            elif self.agrees(where, stored, entry, {"claimant"}, links=entry.get("events", [])):
                 self.claims[slug] = stored
                 self.outcome("claim", slug, "unchanged")
-                return
+                return True
             self.invalid_claims[slug] = where
-            return
-        claim = Claim(**_plain(entry, CLAIM_REFERENCES))
-        missing = self.resolve(where, claim, entry, CLAIM_REFERENCES)
-        valid = self.validate_claim(where, claim, source_entry, exclude=missing)
-        if not valid or missing or len(events) != len(event_slugs):
-            self.invalid_claims[slug] = where
-            return
-        self.claims[slug] = claim
+            return True
         if self.source is None:
-            return  # valid on its own; the source's problems keep it out
-        self.save(claim)
-        claim.events.set(events)
+            if self.validate_without_source(where, serializer.validated_data, source_entry):
+                self.claims[slug] = Claim(slug=slug)  # valid on its own; the source keeps it out
+            else:
+                self.invalid_claims[slug] = where
+            return True
+        claim = self.save(where, serializer)
+        if claim is None:
+            self.invalid_claims[slug] = where
+            return True
+        self.claims[slug] = claim
         self.outcome("claim", slug, "created")
+        return True
 
-    def validate_claim(
-        self, where: str, claim: Claim, source_entry: dict, exclude: list[str]
-    ) -> bool:
-        if self.source is not None:
-            claim.source = self.source
-            return self.validate(where, claim, exclude=exclude)
-        # The source could not be kept, so the model cannot check the quote against it; check
-        # it against the file's text instead, so the report still names every bad quote.
-        valid = self.validate(where, claim, exclude=[*exclude, "source"])
+    def validate_without_source(self, where: str, data: dict, source_entry: dict) -> bool:
+        """The source could not be kept, so no service can write the claim: check it with the
+        model's own rules all the same, and its quote against the file's text, so that the
+        report still names every bad claim."""
+        fields = {name: value for name, value in data.items() if name not in CLAIM_LINKS}
+        claim = Claim(**fields)
+        valid = True
+        try:
+            claim.full_clean(exclude=["source"])
+        except ValidationError as error:
+            for name, messages in error.message_dict.items():
+                for message in messages:
+                    self.problem(where, "" if name == "__all__" else name, message)
+            valid = False
         text = source_entry.get("text")
         if claim.quote and isinstance(text, str) and quotes.locate(claim.quote, text) is None:
             self.problem(where, "quote", "this quote does not appear in the source's text.")
@@ -347,76 +400,67 @@ class _Importer:
         return valid
 
     def import_relation(self, where: str, from_slug: str, entry: Any) -> None:
-        if not self.check_shape(where, entry, RELATION_FIELDS):
-            return
-        from_claim = self.claims.get(from_slug)
-        target = entry["claim"]
-        to_claim = self.claims.get(target) or Claim.objects.filter(slug=target).first()
-        if to_claim is None:
-            if target in self.invalid_claims:
-                message = (
-                    f"the claim '{target}' is not imported: see {self.invalid_claims[target]}."
-                )
+        target = entry.get("claim") if isinstance(entry, dict) else None
+        data, without = entry, ()
+        if isinstance(target, str) and target in self.claims:
+            other = self.claims[target]
+            if other.pk is None:
+                without = ("claim",)  # unsaved: the source was refused
             else:
-                message = f"no claim has the slug '{target}'."
+                data = {**entry, "claim": other.pk}  # this file's: found by its id
+        elif (
+            isinstance(target, str)
+            and target in self.invalid_claims
+            and not Claim.objects.filter(slug=target).exists()  # a stored one is found by slug
+        ):
+            message = f"the claim '{target}' is not imported: see {self.invalid_claims[target]}."
             self.problem(where, "claim", message)
-            return
-        if from_claim is None:
-            return  # its own problems are reported already
-        if from_claim.pk is None or to_claim.pk is None:
-            # An end is unsaved (the source was refused): check what can be checked without it.
-            relation = ClaimRelation(type=entry["type"], note=entry.get("note", ""))
-            self.validate(where, relation, exclude=["from_claim", "to_claim"])
-            return
-        label = f"{from_slug} {entry['type']} {target}"
+            without = ("claim",)
+        serializer = self.check(
+            where, RelationWriteSerializer, data, without=without, required=("claim",)
+        )
+        from_claim = self.claims.get(from_slug)
+        if serializer is None or without or from_claim is None or from_claim.pk is None:
+            return  # its problems are reported, or an end is not written
+        relation = serializer.validated_data
+        other, type_ = relation["claim"], relation["type"]
+        outgoing = relation["direction"] == "outgoing"
+        ends = (from_claim, other) if outgoing else (other, from_claim)
+        label = f"{from_slug} {type_} {target}"
         stored = ClaimRelation.objects.filter(
-            from_claim=from_claim, to_claim=to_claim, type=entry["type"]
+            from_claim=ends[0], to_claim=ends[1], type=type_
         ).first()
         if stored is not None:
-            if "note" in entry and stored.note != entry["note"]:
-                self.conflict(where, "note", stored.note, entry["note"])
+            if "note" in relation and stored.note != relation["note"]:
+                self.conflict(where, "note", stored.note, relation["note"])
             else:
                 self.outcome("relation", label, "unchanged")
             return
-        relation = ClaimRelation(
-            from_claim=from_claim, to_claim=to_claim, type=entry["type"], note=entry.get("note", "")
+        # Added as a PATCH of the claim's relations adds it: the ones it has, and this one.
+        current = [
+            {
+                "type": row.type,
+                "claim": row.to_claim_id
+                if row.from_claim_id == from_claim.pk
+                else row.from_claim_id,
+                "direction": "outgoing" if row.from_claim_id == from_claim.pk else "incoming",
+            }
+            for row in ClaimRelation.objects.filter(
+                Q(from_claim=from_claim) | Q(to_claim=from_claim)
+            ).order_by("pk")
+        ]
+        new = {**relation, "claim": other.pk}
+        update = self.check(
+            where, ClaimWriteSerializer, {"relations": [*current, new]}, instance=from_claim
         )
-        if self.validate(where, relation):
-            self.save(relation)
+        # The claim's rules on its relations (none to itself) name this relation, not a field.
+        if update is not None and self.save(where, update, renames={"relations": ""}):
             self.outcome("relation", label, "created")
 
-    # Shared steps ---------------------------------------------------------------------
-
-    def resolve(self, where: str, instance, entry: dict, references: dict) -> list[str]:
-        """Set each slug reference the entry gives to the record it names; returns the names
-        that name nothing (reported here, so validation leaves them out)."""
-        missing = []
-        for name, model in references.items():
-            slug = entry.get(name)
-            if slug is None:
-                continue
-            target = model.objects.filter(slug=slug).first()
-            if target is None:
-                label = model._meta.verbose_name
-                self.problem(where, name, f"no {label} has the slug '{slug}'.")
-                missing.append(name)
-            else:
-                setattr(instance, name, target)
-        return missing
-
-    def validate(self, where: str, instance: models.Model, exclude=None) -> bool:
-        """Full model validation (EDTF dates, quotes, choices, uniqueness), problems reported."""
-        try:
-            instance.full_clean(exclude=exclude)
-        except ValidationError as error:
-            for name, messages in error.message_dict.items():
-                for message in messages:
-                    self.problem(where, "" if name == "__all__" else name, message)
-            return False
-        return True
+    # Records already stored -----------------------------------------------------------
 
     def agrees(
-        self, where: str, stored, entry: dict, references: dict, links: list[str] = ()
+        self, where: str, stored, entry: dict, references: set[str], links: list[str] = ()
     ) -> bool:
         """A stored record agrees with the file when every field the file gives is equal and
         every link it lists is stored; each disagreement is a conflict in the report."""
@@ -464,51 +508,33 @@ def _where(section: str, index: int, entry: Any) -> str:
     return f"{section}[{index}] '{slug}'" if isinstance(slug, str) else f"{section}[{index}]"
 
 
-def _plain(entry: dict, references: dict) -> dict:
-    """The entry's own field values for the model constructor (references and links apart)."""
-    return {
-        name: value
-        for name, value in entry.items()
-        if name not in references and name not in ("events", "relations", "credits")
-    }
+def _without(entry: Any, *names: str) -> Any:
+    """The entry less ``names`` (checked in a later pass); anything else as it is."""
+    if not isinstance(entry, dict):
+        return entry
+    return {name: value for name, value in entry.items() if name not in names}
 
 
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    return {
-        bool: "a boolean", int: "a number", float: "a number", str: "a text",
-        list: "a list", dict: "an object",
-    }.get(type(value), type(value).__name__)  # fmt: skip
-
-
-def _text_problem(value: str) -> str | None:
-    # PostgreSQL cannot store NUL in text; refuse it everywhere so both databases agree.
-    if "\x00" in value:
-        return "must not contain NUL characters."
-    return None
-
-
-def _type_problem(value: Any, expected: str) -> str | None:
-    if expected == _OPTIONAL_TEXT and value is None:
-        return None
-    if expected in (_TEXT, _OPTIONAL_TEXT):
-        if not isinstance(value, str):
-            return f"must be {expected}, not {_json_type(value)}."
-        return _text_problem(value)
-    if expected == "object":
-        return None if isinstance(value, dict) else f"must be an object, not {_json_type(value)}."
-    if not isinstance(value, list):
-        return f"must be a {expected}, not {_json_type(value)}."
-    if expected == _LIST:
-        for index, item in enumerate(value):
-            if not isinstance(item, str):
-                return f"item {index} must be a text, not {_json_type(item)}."
-            if _text_problem(item):
-                return f"item {index} {_text_problem(item)}"
-        if len(set(value)) != len(value):
-            return "lists the same item twice."
-    return None
+def _flat(detail: Any, name: str = "") -> Iterator[tuple[str, str]]:
+    """A serializer's errors as (field, message) pairs: ``aliases[0]``, ``actors[1].role``;
+    errors of the record as a whole under ""."""
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            key = str(key)
+            if key == api_settings.NON_FIELD_ERRORS_KEY:
+                yield from _flat(value, name)
+            elif key.isdigit():
+                yield from _flat(value, f"{name}[{key}]")
+            else:
+                yield from _flat(value, f"{name}.{key}" if name else key)
+    elif isinstance(detail, list):
+        for index, item in enumerate(detail):
+            if isinstance(item, dict | list):
+                yield from _flat(item, f"{name}[{index}]")
+            else:
+                yield name, str(item)
+    else:
+        yield name, str(detail)
 
 
 def _shorten(value: Any) -> str:

@@ -1,16 +1,25 @@
-"""Writes to the record: the API, the admin's bulk actions and commands all change it through these.
+"""Writes to the record: the API, the admin, the importer, loaddata and commands all change it
+through these (only ``generate_data``'s synthetic bulk load bypasses them, see its docstring).
 
 Each function takes keyword-only arguments, runs the models' full validation (EDTF dates,
 quotes that stand in their source's text, unique slugs, ...), writes in one transaction and
-leaves one history entry per record it changes, made by ``by`` (the user; None from a script).
+leaves one history entry per record it changes (``tracker.history``), made by ``by`` (the user;
+None from a script) for ``reason`` (its change reason: ``api``, ``admin``, ``import FILE``...).
 References are model instances: resolving slugs or ids is the caller's job. Updates take
 ``data``, a dict of the fields to change; the links (a claim's events and relations, an
 event's participants and tags, a source's credits) are replaced whole when given.
+
+Besides the functions per kind of record: :func:`batch` makes many writes one (all or nothing,
+one entry per record at the end: an import file, a fixture); :func:`record_save` and
+:func:`record_delete` write a record a form has filled in (the admin, with its inlines);
+:func:`record_load` saves a record as a fixture gives it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
@@ -45,6 +54,9 @@ CLAIM_FIELDS = {
 }  # fmt: skip
 CLAIM_LINKS = {"events", "relations"}
 
+T = TypeVar("T")
+Record = TypeVar("Record", bound=models.Model)
+
 
 def unique_slug(model: type[models.Model], text: str, *, max_length: int = 80) -> str:
     """A free slug made from ``text``: ``vladivostok-summit``, else ``vladivostok-summit-2``..."""
@@ -67,13 +79,17 @@ def _save(
     *,
     fields: dict,
     by,
+    reason: str,
     history_type: str,
     links: Callable[[], None] | None = None,
 ):
     """Set ``fields``, validate the whole record, save it, set its links: one history entry."""
     for name, value in fields.items():
         setattr(instance, name, value)
-    with transaction.atomic(), history.one_entry(instance, by=by, history_type=history_type):
+    with (
+        transaction.atomic(),
+        history.one_entry(instance, by=by, history_type=history_type, reason=reason),
+    ):
         instance.full_clean()
         instance.save()
         if links is not None:
@@ -81,10 +97,77 @@ def _save(
     return instance
 
 
-def _record_changed(records: Iterable[models.Model], *, by) -> None:
+def _record_changed(records: Iterable[models.Model], *, by, reason: str) -> None:
     """A "changed" entry for records whose links a write changed from the other side."""
     for record in records:
-        history.record(record, CHANGED, by=by)
+        history.record(record, CHANGED, by=by, reason=reason)
+
+
+@contextmanager
+def batch(*, by=None, reason: str = "") -> Iterator[None]:
+    """Many writes as one (an import file, a fixture): one transaction, all or nothing, and one
+    history entry per record they create or change, written once all are done (a record created
+    in one step and linked in another has one "created" entry; what was already stored as it
+    is records nothing). See ``tracker.history.batch``."""
+    with transaction.atomic(), history.batch(by=by, reason=reason):
+        yield
+
+
+# --- Records a form or a file has filled in -------------------------------------------------
+
+
+def record_save(
+    *,
+    record: Record,
+    by=None,
+    reason: str = "",
+    links: Callable[[], Iterable[models.Model]] | None = None,
+) -> Record:
+    """Save a record whose fields a form has set (the admin's change form and its inlines).
+
+    Like every write here: full validation, one transaction, one history entry (created for a
+    new record, else changed) once ``links`` has run. ``links`` saves what goes with the record
+    (its many-to-many fields, its inlines) and returns the records on the other side whose
+    links it changed (a claim linked to an event from the event's page): each gets a "changed"
+    entry too.
+    """
+    history_type = CREATED if record._state.adding else CHANGED
+
+    def save_links():
+        if links is not None:
+            _record_changed(links(), by=by, reason=reason)
+
+    return _save(
+        record, fields={}, by=by, reason=reason, history_type=history_type, links=save_links
+    )
+
+
+def record_delete(*, record: models.Model, by=None, reason: str = "") -> None:
+    """Delete a record through the function for its kind (``claim_delete``, ...)."""
+    delete = {Actor: actor_delete, Source: source_delete, Event: event_delete, Claim: claim_delete}
+    model = type(record)
+    delete[model](**{model._meta.model_name: record}, by=by, reason=reason)
+
+
+def record_load(*, record: models.Model, save: Callable[[], T], by=None, reason: str = "") -> T:
+    """Save a record as a file gives it (a fixture: its id, fields and links kept, written by the
+    loader's own ``save``), after the model's full validation (which also derives date bounds
+    and quote offsets). Its history entry says created or changed as its latest entry does, and
+    nothing if the file holds it as stored; in a :func:`batch`, once the batch is done (a
+    fixture's links come after its records). Returns what ``save`` returns."""
+    if record.pk is not None:
+        # Matched to a stored record (by id or natural key): unique checks must exclude it,
+        # as they do for any edit.
+        stored = type(record)._default_manager.filter(pk=record.pk).exists()
+        record._state.adding = not stored
+    record.full_clean()
+    if history.tracker_of(type(record)) is None:  # a link row (a participant, a relation)
+        return save()
+    with (
+        batch(by=by, reason=reason),
+        history.one_entry(record, by=by, history_type=None, reason=reason),
+    ):
+        return save()
 
 
 # --- Actors ---------------------------------------------------------------------------------
@@ -101,31 +184,38 @@ def actor_create(
     wikidata: str = "",
     notes: str = "",
     by=None,
+    reason: str = "",
 ) -> Actor:
     actor = Actor(slug=slug or unique_slug(Actor, name))
     fields = dict(
         name=name, kind=kind, title=title, affiliation=affiliation, wikidata=wikidata, notes=notes
     )
-    return _save(actor, fields={**fields, "aliases": list(aliases)}, by=by, history_type=CREATED)
+    return _save(
+        actor,
+        fields={**fields, "aliases": list(aliases)},
+        by=by,
+        reason=reason,
+        history_type=CREATED,
+    )
 
 
-def actor_update(*, actor: Actor, data: dict, by=None) -> Actor:
+def actor_update(*, actor: Actor, data: dict, by=None, reason: str = "") -> Actor:
     _check_names(data, ACTOR_FIELDS)
-    return _save(actor, fields=data, by=by, history_type=CHANGED)
+    return _save(actor, fields=data, by=by, reason=reason, history_type=CHANGED)
 
 
 @transaction.atomic
-def actor_delete(*, actor: Actor, by=None) -> None:
+def actor_delete(*, actor: Actor, by=None, reason: str = "") -> None:
     """Delete an actor no claim or source refers to (else ``ProtectedError``).
 
     Its members lose their affiliation and its events their participant: both are recorded.
     """
     members = list(actor.members.all())
     events = list(Event.objects.filter(participations__actor=actor).distinct())
-    history.delete(actor, by=by)
+    history.delete(actor, by=by, reason=reason)
     for member in members:
         member.affiliation = None
-    _record_changed([*members, *events], by=by)
+    _record_changed([*members, *events], by=by, reason=reason)
 
 
 # --- Sources --------------------------------------------------------------------------------
@@ -146,6 +236,7 @@ def source_create(
     archive_url: str = "",
     credits: Iterable[Actor] = (),
     by=None,
+    reason: str = "",
 ) -> Source:
     """A captured document; ``credits`` are the outlets or agencies it credits."""
     source = Source(slug=slug or unique_slug(Source, title))
@@ -158,12 +249,13 @@ def source_create(
         source,
         fields=fields,
         by=by,
+        reason=reason,
         history_type=CREATED,
         links=lambda: source.credits.set(credited),
     )
 
 
-def source_update(*, source: Source, data: dict, by=None) -> Source:
+def source_update(*, source: Source, data: dict, by=None, reason: str = "") -> Source:
     """Change a source; a new text must still contain every quote marked in it."""
     _check_names(data, SOURCE_FIELDS | SOURCE_LINKS)
     fields = {name: value for name, value in data.items() if name in SOURCE_FIELDS}
@@ -174,7 +266,7 @@ def source_update(*, source: Source, data: dict, by=None) -> Source:
         if credited is not None:
             source.credits.set(credited)
 
-    return _save(source, fields=fields, by=by, history_type=CHANGED, links=links)
+    return _save(source, fields=fields, by=by, reason=reason, history_type=CHANGED, links=links)
 
 
 def relocate_quotes(source: Source) -> None:
@@ -197,9 +289,9 @@ def relocate_quotes(source: Source) -> None:
 
 
 @transaction.atomic
-def source_delete(*, source: Source, by=None) -> None:
+def source_delete(*, source: Source, by=None, reason: str = "") -> None:
     """Delete a source no claim is marked in (else ``ProtectedError``)."""
-    history.delete(source, by=by)
+    history.delete(source, by=by, reason=reason)
 
 
 # --- Events ---------------------------------------------------------------------------------
@@ -217,6 +309,7 @@ def event_create(
     actors: Iterable[tuple[Actor, str]] = (),
     tags: Iterable[str] = (),
     by=None,
+    reason: str = "",
 ) -> Event:
     """An event; ``actors`` are (actor, role) pairs, ``tags`` slugs (new ones are created)."""
     event = Event(slug=slug or unique_slug(Event, title))
@@ -228,12 +321,13 @@ def event_create(
         event,
         fields=fields,
         by=by,
+        reason=reason,
         history_type=CREATED,
         links=lambda: _set_event_links(event, **links),
     )
 
 
-def event_update(*, event: Event, data: dict, by=None) -> Event:
+def event_update(*, event: Event, data: dict, by=None, reason: str = "") -> Event:
     _check_names(data, EVENT_FIELDS | EVENT_LINKS)
     fields = {name: value for name, value in data.items() if name in EVENT_FIELDS}
     links = {name: value for name, value in data.items() if name in EVENT_LINKS}
@@ -241,6 +335,7 @@ def event_update(*, event: Event, data: dict, by=None) -> Event:
         event,
         fields=fields,
         by=by,
+        reason=reason,
         history_type=CHANGED,
         links=lambda: _set_event_links(event, **links),
     )
@@ -271,11 +366,11 @@ def _set_event_links(event: Event, *, actors=None, tags=None) -> None:
 
 
 @transaction.atomic
-def event_delete(*, event: Event, by=None) -> None:
+def event_delete(*, event: Event, by=None, reason: str = "") -> None:
     """Delete an event; the claims about it stay, and their history shows the link gone."""
     claims = list(event.claims.all())
-    history.delete(event, by=by)
-    _record_changed(claims, by=by)
+    history.delete(event, by=by, reason=reason)
+    _record_changed(claims, by=by, reason=reason)
 
 
 # --- Claims ---------------------------------------------------------------------------------
@@ -295,6 +390,7 @@ def claim_create(
     events: Iterable[Event] = (),
     relations: Iterable[dict] = (),
     by=None,
+    reason: str = "",
 ) -> Claim:
     """A claim as reported in ``source``; its quote must stand in the source's text.
 
@@ -302,7 +398,9 @@ def claim_create(
     source's own narration; ``claimant`` is its author, publisher or credited outlet).
 
     ``relations`` are ``{"type": "supports"|"contradicts"|"repeats", "claim": Claim,
-    "direction": "outgoing"|"incoming"}`` (outgoing: this claim supports the other).
+    "direction": "outgoing"|"incoming", "note": str}`` (outgoing: this claim supports the
+    other; ``note``, optional, the curator's note on the relation: left out, a stored
+    relation keeps its own).
     """
     claim = Claim(slug=slug or unique_slug(Claim, f"{claimant.slug} {text}", max_length=60))
     fields = dict(
@@ -314,12 +412,13 @@ def claim_create(
         claim,
         fields=fields,
         by=by,
+        reason=reason,
         history_type=CREATED,
-        links=lambda: _set_claim_links(claim, by=by, **links),
+        links=lambda: _set_claim_links(claim, by=by, reason=reason, **links),
     )
 
 
-def claim_update(*, claim: Claim, data: dict, by=None) -> Claim:
+def claim_update(*, claim: Claim, data: dict, by=None, reason: str = "") -> Claim:
     _check_names(data, CLAIM_FIELDS | CLAIM_LINKS)
     fields = {name: value for name, value in data.items() if name in CLAIM_FIELDS}
     links = {name: value for name, value in data.items() if name in CLAIM_LINKS}
@@ -327,48 +426,59 @@ def claim_update(*, claim: Claim, data: dict, by=None) -> Claim:
         claim,
         fields=fields,
         by=by,
+        reason=reason,
         history_type=CHANGED,
-        links=lambda: _set_claim_links(claim, by=by, **links),
+        links=lambda: _set_claim_links(claim, by=by, reason=reason, **links),
     )
 
 
-def _set_claim_links(claim: Claim, *, by, events=None, relations=None) -> None:
+def _set_claim_links(claim: Claim, *, by, reason: str, events=None, relations=None) -> None:
     if events is not None:
         claim.events.set(events)
     if relations is None:
         return
-    wanted = set()
+    wanted: dict[tuple, str | None] = {}  # (from, to, type) -> its note (None: as stored)
     for relation in relations:
         other = relation["claim"]
         if other.pk == claim.pk:
             raise ValidationError({"relations": "A claim cannot relate to itself."})
         if relation.get("direction", "outgoing") == "outgoing":
-            wanted.add((claim.pk, other.pk, relation["type"]))
+            key = (claim.pk, other.pk, relation["type"])
         else:
-            wanted.add((other.pk, claim.pk, relation["type"]))
+            key = (other.pk, claim.pk, relation["type"])
+        wanted[key] = relation.get("note")
     current = ClaimRelation.objects.filter(models.Q(from_claim=claim) | models.Q(to_claim=claim))
     existing = {(row.from_claim_id, row.to_claim_id, row.type): row for row in current}
     gone = [row for key, row in existing.items() if key not in wanted]
     new = [
-        ClaimRelation(from_claim_id=source, to_claim_id=target, type=type_)
-        for source, target, type_ in sorted(wanted - set(existing))
+        ClaimRelation(from_claim_id=source, to_claim_id=target, type=type_, note=note or "")
+        for (source, target, type_), note in sorted(wanted.items())
+        if (source, target, type_) not in existing
     ]
+    renoted = []
+    for key, row in existing.items():
+        if wanted.get(key) is not None and wanted[key] != row.note:
+            row.note = wanted[key]
+            renoted.append(row)
     ClaimRelation.objects.filter(pk__in=[row.pk for row in gone]).delete()
     ClaimRelation.objects.bulk_create(new)
+    ClaimRelation.objects.bulk_update(renoted, ["note"])
     # An incoming relation is the other claim's outgoing one: its history shows the change.
     others = {row.from_claim_id for row in [*gone, *new]} - {claim.pk}
-    _record_changed(Claim.objects.filter(pk__in=others).order_by("pk"), by=by)
+    _record_changed(Claim.objects.filter(pk__in=others).order_by("pk"), by=by, reason=reason)
 
 
 @transaction.atomic
-def claim_delete(*, claim: Claim, by=None) -> None:
+def claim_delete(*, claim: Claim, by=None, reason: str = "") -> None:
     """Delete a claim; claims that related to it show the relation gone in their history."""
     others = list(Claim.objects.filter(relations_out__to_claim=claim).distinct())
-    history.delete(claim, by=by)
-    _record_changed(others, by=by)
+    history.delete(claim, by=by, reason=reason)
+    _record_changed(others, by=by, reason=reason)
 
 
-def claims_set_status(*, claims: models.QuerySet[Claim], status: str, by=None) -> int:
+def claims_set_status(
+    *, claims: models.QuerySet[Claim], status: str, by=None, reason: str = ""
+) -> int:
     """Set the status of many claims (the admin's bulk actions); returns how many changed."""
     with transaction.atomic():
         record_version.lock()  # before the rows' locks: see tracker.record_version
@@ -381,6 +491,6 @@ def claims_set_status(*, claims: models.QuerySet[Claim], status: str, by=None) -
         )
         count = 0
         for claim in changing:
-            _save(claim, fields={"status": status}, by=by, history_type=CHANGED)
+            _save(claim, fields={"status": status}, by=by, reason=reason, history_type=CHANGED)
             count += 1
     return count

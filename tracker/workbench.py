@@ -266,12 +266,17 @@ def save_claim(request, source: Source):
     try:
         with transaction.atomic():
             if new_claimant is not None:
-                claimant = services.actor_create(**new_claimant, by=request.user)
+                claimant = services.actor_create(
+                    **new_claimant, by=request.user, reason="workbench"
+                )
             for index, item in enumerate(new_events):
                 try:
                     events.append(
                         services.event_create(
-                            title=item["title"].strip(), date=item["date"].strip(), by=request.user
+                            title=item["title"].strip(),
+                            date=item["date"].strip(),
+                            by=request.user,
+                            reason="workbench",
                         )
                     )
                 except ValidationError as error:
@@ -286,7 +291,7 @@ def save_claim(request, source: Source):
                     {"type": RelationType.REPEATS, "claim": other, "direction": "outgoing"}
                     for other in repeated
                 ],
-                by=request.user,
+                by=request.user, reason="workbench",
             )  # fmt: skip
     except ValidationError as error:
         messages = error.message_dict if hasattr(error, "error_dict") else {}

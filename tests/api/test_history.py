@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.core.management import call_command
 
+from tests.records import entries
 from tracker import services
 from tracker.models import Actor, Claim, Event, Source
 
@@ -148,6 +149,24 @@ def test_a_script_without_a_user_is_recorded_as_no_one(api):
         None,
         [{"field": "title", "old": "North Korean Foreign Minister", "new": "Minister"}],
     )
+
+
+def test_each_api_write_is_one_entry_by_its_user_for_the_api(api, curator_api):
+    claim = Claim.objects.get(slug="matsegora-trade-at-lows-2020")
+    before = entries(claim)
+    url = f"/api/v1/claims/{claim.pk}/"
+    # Fields, events and relations in one write: one entry (and one for the other claim,
+    # whose incoming relation is its outgoing one).
+    other = Claim.objects.get(slug="matsegora-hopes-decline-overcome-2020")
+    other_before = entries(other)
+    relation = {"type": "supports", "claim": claim.slug, "direction": "incoming"}
+    body = {"status": "disputed", "events": ["vladivostok-summit-2019"]}
+    patch(curator_api, url, {**body, "relations": [{**relation, "claim": other.slug}]})
+    assert entries(claim) == [("~", "curie", "api"), *before]
+    assert entries(other) == [("~", "curie", "api"), *other_before]
+    response = curator_api.delete(url, HTTP_IF_MATCH=curator_api.get(url)["ETag"])
+    assert response.status_code == 204
+    assert entries(claim)[0] == ("-", "curie", "api")
 
 
 def test_linking_in_a_shell_is_recorded_too(api):

@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.apps import apps
 
+from tests.records import snapshot
 from tracker.models import Actor, Claim, Event, Source
 
 pytestmark = pytest.mark.django_db
@@ -36,16 +36,6 @@ REFERENCES = {
     "actors": ("affiliation", "no-such-actor"),
     "sources": ("publisher", "no-such-actor"),
 }
-
-
-def snapshot() -> dict:
-    """Every row of the record, its history and the accounts, as stored."""
-    labels = ["tracker", "auth", "authtoken"]
-    return {
-        model._meta.label: list(model._default_manager.order_by("pk").values())
-        for label in labels
-        for model in apps.get_app_config(label).get_models(include_auto_created=True)
-    }
 
 
 def bodies(kind: str) -> list[tuple[str, object, str | None]]:
@@ -155,7 +145,7 @@ def test_sql_and_script_in_free_text_are_stored_as_text(curator_api):
 @pytest.mark.parametrize(
     ("change", "errors"),
     [
-        ({"name": 42}, {"name": ["Not a valid string."]}),
+        ({"name": 42}, {"name": ["Not a valid string: got a number."]}),
         ({"kind": 1.5}, {"kind": ['"1.5" is not a valid choice.']}),
         ({"stauts": "x", "aliasses": []}, {
             "aliasses": ["Unknown field: this API does not take it."],

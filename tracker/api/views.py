@@ -26,7 +26,7 @@ from tracker.api.formats import (
     timelinejs,
     webannotation,
 )
-from tracker.api.writes import CuratedViewSet, curated_schema
+from tracker.api.viewsets import CuratedViewSet, curated_schema
 from tracker.selectors import embeds, querysets
 
 

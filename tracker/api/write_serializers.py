@@ -9,6 +9,9 @@ errors come back as a 400 naming the field. A write answers with the read repres
 ``PUT`` replaces: an optional field left out goes back to its default (``""``, ``[]``,
 ``null``). ``PATCH`` changes only the fields given. A ``slug`` left out is kept on a replace and
 made from the title (or name, or claimant and text) on a create.
+
+The importer (``tracker.imports``) checks and writes each record of a file with these too, so
+a file and the API accept and refuse the same input.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.relations import MANY_RELATION_KWARGS
 
 from tracker import services
 from tracker.api.exceptions import PermissionDeniedFor
@@ -76,8 +80,73 @@ class RefField(serializers.RelatedField):
     def to_representation(self, value):
         return value.slug
 
+    @classmethod
+    def many_init(cls, *args, **kwargs):
+        """A list of references (``many=True``) that names each record once."""
+        list_kwargs = {"child_relation": cls(*args, **kwargs)}
+        list_kwargs.update({key: kwargs[key] for key in kwargs if key in MANY_RELATION_KWARGS})
+        return DistinctRefsField(**list_kwargs)
 
-class ParticipantWriteSerializer(serializers.Serializer):
+
+class DistinctRefsField(serializers.ManyRelatedField):
+    """References, each given once: a list naming the same record twice is a mistake."""
+
+    default_error_messages = {"repeated": "Lists '{value}' twice."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, list):  # anything else gets ManyRelatedField's own message
+            seen = set()
+            for item in data:
+                if isinstance(item, str | int) and not isinstance(item, bool):
+                    if item in seen:
+                        self.fail("repeated", value=str(item)[:120])
+                    seen.add(item)
+        return super().to_internal_value(data)
+
+
+def _json_type(value) -> str:
+    """What a JSON value is, as an error names it: "a number", "a list"..."""
+    names = {
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        list: "a list",
+        dict: "an object",
+    }
+    return names.get(type(value), type(value).__name__)
+
+
+class TextOnlySerializer(serializers.Serializer):
+    """Text fields take text only: DRF would turn a number into text (42 -> "42"), and a write
+    must not pass for one that meant something else."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            wrong: dict = {}
+            for name, field in self.fields.items():
+                value = data.get(name)
+                if field.read_only or value is None:
+                    continue
+                if isinstance(field, serializers.CharField) and not isinstance(value, str):
+                    wrong[name] = [f"Not a valid string: got {_json_type(value)}."]
+                elif (
+                    isinstance(field, serializers.ListField)
+                    and isinstance(field.child, serializers.CharField)
+                    and isinstance(value, list)
+                ):
+                    items = {
+                        index: [f"Not a valid string: got {_json_type(item)}."]
+                        for index, item in enumerate(value)
+                        if not isinstance(item, str)
+                    }
+                    if items:
+                        wrong[name] = items
+            if wrong:
+                raise serializers.ValidationError(wrong)
+        return super().to_internal_value(data)
+
+
+class ParticipantWriteSerializer(TextOnlySerializer):
     """An event's participant: ``{"actor": "kim-jong-un", "role": "host"}``, or just the actor."""
 
     actor = RefField(queryset=Actor.objects.all())
@@ -89,13 +158,17 @@ class ParticipantWriteSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
-class RelationWriteSerializer(serializers.Serializer):
+class RelationWriteSerializer(TextOnlySerializer):
     """``{"type": "contradicts", "claim": 9}``; ``direction`` ``incoming`` means the other claim
     supports or contradicts this one (as the read representation lists it)."""
 
     type = serializers.ChoiceField(choices=RelationType.choices)
     claim = RefField(queryset=Claim.objects.all())
     direction = serializers.ChoiceField(choices=["outgoing", "incoming"], default="outgoing")
+    note = serializers.CharField(
+        required=False, allow_blank=True,
+        help_text="The curator's note on the relation; left out, a stored relation keeps its own.",
+    )  # fmt: skip
 
 
 class LinkPermissionDenied(PermissionDeniedFor):
@@ -115,8 +188,12 @@ def _changes(current: list, wanted: list, model: str) -> list[str]:
     return perms
 
 
-class RecordWriteSerializer(serializers.Serializer):
-    """Calls a service on save; its validation errors become this serializer's, by field."""
+class RecordWriteSerializer(TextOnlySerializer):
+    """Calls a service on save; its validation errors become this serializer's, by field.
+
+    The services record who wrote (the request's user) and why: ``reason`` in the context
+    (``api`` from the API's views, ``import FILE`` from the importer).
+    """
 
     # Model field name -> API field name, where they differ.
     renames: dict[str, str] = {}
@@ -134,17 +211,6 @@ class RecordWriteSerializer(serializers.Serializer):
                 raise serializers.ValidationError(
                     {name: ["Unknown field: this API does not take it."] for name in unknown}
                 )
-            # DRF turns a number into text (42 -> "42"); a text field here takes text only.
-            wrong = [
-                name
-                for name, field in self.fields.items()
-                if isinstance(field, serializers.CharField)
-                and not field.read_only
-                and data.get(name) is not None
-                and not isinstance(data.get(name), str)
-            ]
-            if wrong:
-                raise serializers.ValidationError({name: ["Not a valid string."] for name in wrong})
         return super().to_internal_value(data)
 
     @property
@@ -180,7 +246,7 @@ class RecordWriteSerializer(serializers.Serializer):
     def call(self, service, *, instance=None, **kwargs):
         self.check_link_permissions(instance, kwargs.get("data", kwargs))
         try:
-            return service(**kwargs, by=self.by)
+            return service(**kwargs, by=self.by, reason=self.context.get("reason", ""))
         except DjangoValidationError as error:
             detail = serializers.as_serializer_error(error)
             raise serializers.ValidationError(
@@ -339,30 +405,3 @@ class ClaimWriteSerializer(RecordWriteSerializer):
         return self.call(
             services.claim_update, instance=instance, claim=instance, data=validated_data
         )
-
-
-class HistoryChangeSerializer(serializers.Serializer):
-    field = serializers.CharField()
-    old = serializers.JSONField(allow_null=True)
-    new = serializers.JSONField(allow_null=True)
-
-
-class HistoryEntrySerializer(serializers.Serializer):
-    """One entry of a record's history: when, who and what changed (newest first)."""
-
-    id = serializers.IntegerField()
-    when = serializers.DateTimeField()
-    who = serializers.CharField(
-        allow_null=True,
-        help_text="The user's login name for curators, a public label (HISTORY_PUBLIC_LABEL) "
-        "for other readers; null for a script.",
-    )
-    type = serializers.ChoiceField(choices=["created", "changed", "deleted"])
-    changes = HistoryChangeSerializer(many=True)
-
-
-class HistoryPageSerializer(serializers.Serializer):
-    count = serializers.IntegerField()
-    next = serializers.URLField(allow_null=True)
-    previous = serializers.URLField(allow_null=True)
-    results = HistoryEntrySerializer(many=True)

@@ -9,6 +9,11 @@ gives the same records. Rows go in through bulk inserts, a batch of events (with
 that hangs off them) at a time; the date bounds and quote offsets are derived by
 ``tracker.dates`` and ``tracker.quotes`` as on every other write path, so each record would pass
 ``full_clean()`` (the tests check it on a small run). Slugs start with ``syn<seed>-``.
+
+This is the one write that bypasses ``tracker.services`` (and so ``tracker.history``): a million
+claims through ``full_clean`` and one history entry each would take hours, and synthetic rows
+have no curator whose changes need an audit trail. So a generated record has no history until
+its first real write (the API, the admin), which records it as it then stands.
 """
 
 from __future__ import annotations

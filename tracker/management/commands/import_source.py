@@ -6,6 +6,7 @@ every problem otherwise. The format is documented in docs/import.md.
 """
 
 import sys
+from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.management import BaseCommand, CommandError
@@ -38,7 +39,8 @@ class Command(BaseCommand):
             document = parse_document(raw)
         except ValidationError as error:
             raise CommandError(f"{file}: {error.messages[0]} Nothing was written.") from None
-        report = import_source(document=document, dry_run=dry_run)
+        name = "standard input" if file == "-" else Path(file).name
+        report = import_source(document=document, dry_run=dry_run, reason=f"import {name}")
         if not report.ok:
             self.stderr.write(report.render())
             raise CommandError(f"{file}: {len(report.problems)} problem(s); nothing was written.")

@@ -10,9 +10,11 @@ where the file leaves them empty: an event's ``place`` is the place its ``locati
 ``fixtures/places.json`` first, ``loaddata places record``), and an actor's ``wikidata`` is the id
 ``fixtures/actor_wikidata.json`` gives its slug. Loading the same files again changes nothing.
 
-The load is recorded in the history of the records it creates or changes (one entry each, made
-by no one, once all their links are loaded), so that a curator's first edit of a seed record
-shows what it changed. Loading the same file again records nothing.
+Every record is written through ``tracker.services.record_load`` within one
+``tracker.services.batch``: the load is recorded in the history of the records it creates or
+changes (one entry each, made by no one, with the change reason ``loaddata LABELS``, once all
+their links are loaded), so that a curator's first edit of a seed record shows what it
+changed. Loading the same file again records nothing.
 """
 
 import json
@@ -24,7 +26,7 @@ from django.core.management import CommandError
 from django.core.management.commands import loaddata
 from simple_history.models import HistoricalChanges
 
-from tracker import history
+from tracker import services
 from tracker.models import Actor, Event, Place
 from tracker.places import place_for_location
 
@@ -36,10 +38,9 @@ class Command(loaddata.Command):
     help = loaddata.Command.help + " Records are fully validated before they are saved."
 
     def loaddata(self, fixture_labels):
-        self.loaded = []
         self._places = self._wikidata = None
-        super().loaddata(fixture_labels)
-        history.record_if_changed(self.loaded)
+        with services.batch(reason=f"loaddata {' '.join(fixture_labels)}"):
+            super().loaddata(fixture_labels)
 
     def fill_identifiers(self, instance) -> None:
         """An event's place from its location, an actor's Wikidata id from the list beside the
@@ -59,24 +60,17 @@ class Command(loaddata.Command):
 
     def save_obj(self, obj):
         instance = obj.object
-        self.fill_identifiers(instance)
-        if history.tracker_of(type(instance)) is not None:
-            # Links are loaded after the record: its entry is written once the load is done.
-            instance.skip_history_when_saving = True
-            self.loaded.append(instance)
         # History rows are snapshots of past versions, loaded as they were (a dump moving the
         # record to another database carries them): today's rules do not apply to them.
-        if instance._meta.app_label == "tracker" and not isinstance(instance, HistoricalChanges):
-            if instance.pk is not None:
-                # A reload matched this object to a stored one by its natural key: unique checks
-                # must then exclude it, as they do for any edit.
-                stored = type(instance)._default_manager.filter(pk=instance.pk).exists()
-                instance._state.adding = not stored
-            try:
-                instance.full_clean()
-            except ValidationError as error:
-                label = getattr(instance, "slug", None) or instance
-                raise CommandError(
-                    f"{instance._meta.label} '{label}' is invalid: {error.message_dict}"
-                ) from error
-        return super().save_obj(obj)
+        if instance._meta.app_label != "tracker" or isinstance(instance, HistoricalChanges):
+            return super().save_obj(obj)
+        self.fill_identifiers(instance)
+        try:
+            return services.record_load(
+                record=instance, save=lambda: super(Command, self).save_obj(obj)
+            )
+        except ValidationError as error:
+            label = getattr(instance, "slug", None) or instance
+            raise CommandError(
+                f"{instance._meta.label} '{label}' is invalid: {error.message_dict}"
+            ) from error

@@ -1,4 +1,7 @@
-"""Writes over the API: create, replace, update and delete, each guarded against lost updates.
+"""The base viewset of every record: reads, and writes guarded against lost updates.
+
+``CuratedViewSet`` serves a record's list and detail, its writes (create, replace, update and
+delete through ``write_serializer_class``, which calls ``tracker.services``) and its history.
 
 A detail carries an ``ETag`` (``tracker.api.conditional.etag_for`` of its representation).
 ``PUT``, ``PATCH`` and ``DELETE`` must send it back in ``If-Match``: without it the answer is
@@ -40,10 +43,10 @@ from tracker.api.conditional import (
     request_origin,
 )
 from tracker.api.exceptions import PermissionDeniedFor
+from tracker.api.history_serializers import HistoryEntrySerializer, HistoryPageSerializer
 from tracker.api.pagination import HistoryPagination, SearchPaginationMixin
 from tracker.api.parameters import KnownParametersMixin
 from tracker.api.schema import ErrorSerializer
-from tracker.api.write_serializers import HistoryEntrySerializer, HistoryPageSerializer
 
 POSITIVE = {"type": "integer", "minimum": 1}
 # What the browsable API's forms post besides the fields: the CSRF token, and the raw-data
@@ -76,7 +79,7 @@ class CuratedViewSet(KnownParametersMixin, SearchPaginationMixin, viewsets.Model
         return known | {"full"} if self.action == "history" else known
 
     write_serializer_class = None
-    delete_service = None  # services.<kind>_delete, called with <kind>=record, by=user
+    delete_service = None  # services.<kind>_delete, called with <kind>=record, by=user, reason
     history_renames: dict[str, str] = {}  # model field -> API field in history entries
 
     # --- reads ------------------------------------------------------------------------------
@@ -100,6 +103,7 @@ class CuratedViewSet(KnownParametersMixin, SearchPaginationMixin, viewsets.Model
 
     def get_write_serializer(self, *args, **kwargs):
         context = kwargs.setdefault("context", self.get_serializer_context())
+        context["reason"] = "api"  # the change reason the history records
         # A client may send back what it read (GET, edit, PUT): those names are not unknown.
         context["read_fields"] = set(self.get_serializer_class()().fields)
         return self.write_serializer_class(*args, **kwargs)
@@ -151,7 +155,7 @@ class CuratedViewSet(KnownParametersMixin, SearchPaginationMixin, viewsets.Model
         instance = self._current(request)
         model = type(instance)
         try:
-            self.delete_service(**{model._meta.model_name: instance}, by=request.user)
+            self.delete_service(**{model._meta.model_name: instance}, by=request.user, reason="api")
         except ProtectedError as error:
             raise Conflict(_protected_detail(model, error)) from None
         return Response(status=status.HTTP_204_NO_CONTENT)
