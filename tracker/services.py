@@ -11,6 +11,7 @@ event's participants and tags, a source's credits) are replaced whole when given
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
@@ -56,7 +57,7 @@ def unique_slug(model: type[models.Model], text: str, *, max_length: int = 80) -
     return slug
 
 
-def _check_names(data: dict, allowed: set[str]) -> None:
+def _check_names(data: dict[str, Any], allowed: set[str]) -> None:
     unknown = set(data) - allowed
     if unknown:
         raise TypeError(f"Unknown fields: {', '.join(sorted(unknown))}")
@@ -65,7 +66,7 @@ def _check_names(data: dict, allowed: set[str]) -> None:
 def _save(
     instance: models.Model,
     *,
-    fields: dict,
+    fields: dict[str, Any],
     by,
     history_type: str,
     links: Callable[[], None] | None = None,
@@ -109,7 +110,7 @@ def actor_create(
     return _save(actor, fields={**fields, "aliases": list(aliases)}, by=by, history_type=CREATED)
 
 
-def actor_update(*, actor: Actor, data: dict, by=None) -> Actor:
+def actor_update(*, actor: Actor, data: dict[str, Any], by=None) -> Actor:
     _check_names(data, ACTOR_FIELDS)
     return _save(actor, fields=data, by=by, history_type=CHANGED)
 
@@ -163,7 +164,7 @@ def source_create(
     )
 
 
-def source_update(*, source: Source, data: dict, by=None) -> Source:
+def source_update(*, source: Source, data: dict[str, Any], by=None) -> Source:
     """Change a source; a new text must still contain every quote marked in it."""
     _check_names(data, SOURCE_FIELDS | SOURCE_LINKS)
     fields = {name: value for name, value in data.items() if name in SOURCE_FIELDS}
@@ -233,7 +234,7 @@ def event_create(
     )
 
 
-def event_update(*, event: Event, data: dict, by=None) -> Event:
+def event_update(*, event: Event, data: dict[str, Any], by=None) -> Event:
     _check_names(data, EVENT_FIELDS | EVENT_LINKS)
     fields = {name: value for name, value in data.items() if name in EVENT_FIELDS}
     links = {name: value for name, value in data.items() if name in EVENT_LINKS}
@@ -293,7 +294,7 @@ def claim_create(
     status: str = ClaimStatus.UNVERIFIED,
     notes: str = "",
     events: Iterable[Event] = (),
-    relations: Iterable[dict] = (),
+    relations: Iterable[dict[str, Any]] = (),
     by=None,
 ) -> Claim:
     """A claim as reported in ``source``; its quote must stand in the source's text.
@@ -319,7 +320,7 @@ def claim_create(
     )
 
 
-def claim_update(*, claim: Claim, data: dict, by=None) -> Claim:
+def claim_update(*, claim: Claim, data: dict[str, Any], by=None) -> Claim:
     _check_names(data, CLAIM_FIELDS | CLAIM_LINKS)
     fields = {name: value for name, value in data.items() if name in CLAIM_FIELDS}
     links = {name: value for name, value in data.items() if name in CLAIM_LINKS}

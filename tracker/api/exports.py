@@ -55,7 +55,7 @@ class Export:
 
     name: str
     detail_view: str
-    queryset: Callable[[], QuerySet]
+    queryset: Callable[[], QuerySet[Any]]
     rows: Callable[..., Iterator[Row]]
     columns: tuple[tuple[str, Any], ...]
 
@@ -63,7 +63,7 @@ class Export:
     def header(self) -> list[str]:
         return [name for name, _ in self.columns]
 
-    def lines(self, records: QuerySet, request) -> Iterator[str]:
+    def lines(self, records: QuerySet[Any], request) -> Iterator[str]:
         url = request.build_absolute_uri(reverse(self.detail_view, args=[_PK]))
         getters = [
             (lambda row: url.replace(_PK, str(row["id"]))) if value is URL else value
@@ -72,7 +72,7 @@ class Export:
         rows = self.rows(records, chunk_size=CHUNK_SIZE)
         return csv_lines(self.header, ([get(row) for get in getters] for row in rows))
 
-    def stream(self, records: QuerySet, request) -> StreamingHttpResponse:
+    def stream(self, records: QuerySet[Any], request) -> StreamingHttpResponse:
         # A HEAD request gets the headers only: nothing is read.
         lines = [] if request.method == "HEAD" else _batched(self.lines(records, request))
         return StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
@@ -205,9 +205,9 @@ class CSVMixin:
     csv_actions: tuple[str, ...] | None = None  # a viewset's actions that offer CSV; None: all
     # Per action, the other formats it answers: {"list": {"geojson": geo.EVENTS, ...}}; a
     # format's value is its ListFormat on a list, its renderer class elsewhere.
-    formats: dict[str, dict] = {}
+    formats: dict[str, dict[str, Any]] = {}
 
-    def _format_renderers(self) -> list:
+    def _format_renderers(self) -> list[Any]:
         action = getattr(self, "action", None)
         return [
             (fmt.renderer if isinstance(fmt, ListFormat) else fmt)()

@@ -4,13 +4,19 @@ A ``page`` or ``page_size`` that is not a positive whole number is a 400 naming 
 a page past the end is a 404 (both in the shape of the exception handler).
 """
 
+from typing import Any
+
 from django.conf import settings
+from django.core.paginator import Page
 from django.core.paginator import Paginator as DjangoPaginator
+from django.db.models import QuerySet
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.views import APIView
 
 
-def positive_int(request, name: str) -> int | None:
+def positive_int(request: Request, name: str) -> int | None:
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return None
@@ -25,7 +31,7 @@ COUNT_WITH_PAGE = "count_with_page"
 _LARGEST_OFFSET = 2**63 - 1  # a database's OFFSET is a 64-bit integer
 
 
-class Paginator(DjangoPaginator):
+class Paginator(DjangoPaginator[Any]):
     """Django's paginator, which reads the page of a queryset annotated with ``COUNT_WITH_PAGE``
     in two steps instead of a count and a page: the ids of the page's rows with the count, then
     those rows.
@@ -39,10 +45,11 @@ class Paginator(DjangoPaginator):
     say whether it lies past the end); an empty first page means there is nothing to count.
     """
 
-    def page(self, number):
+    def page(self, number: int | str) -> Page[Any]:
         query = getattr(self.object_list, "query", None)
         if query is None or COUNT_WITH_PAGE not in query.annotations or self.orphans:
             return super().page(number)
+        assert isinstance(self.object_list, QuerySet)  # only a queryset has a query
         try:
             number = int(number)
         except (TypeError, ValueError):
@@ -57,7 +64,8 @@ class Paginator(DjangoPaginator):
         if ids or (number == 1 and self.allow_empty_first_page):
             self.__dict__["count"] = counts[0] if counts else 0  # Paginator.count is cached
             rows = list(self.object_list.filter(pk__in=ids)) if ids else []
-            return self._get_page(rows, number, self)
+            # Django's own hook for making a page (not in its stubs).
+            return self._get_page(rows, number, self)  # type: ignore[attr-defined, no-any-return]
         return super().page(number)
 
 
@@ -67,17 +75,19 @@ class Pagination(PageNumberPagination):
     max_page_size = settings.MAX_PAGE_SIZE
     last_page_strings = ()
 
-    def get_page_size(self, request):
+    def get_page_size(self, request: Request) -> int | None:
         size = positive_int(request, self.page_size_query_param)
         return self.page_size if size is None else min(size, self.max_page_size)
 
-    def get_schema_operation_parameters(self, view):
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:  # both are positive whole numbers, and 0 is refused
             parameter["schema"]["minimum"] = 1
         return parameters
 
-    def paginate_queryset(self, queryset, request, view=None):
+    def paginate_queryset(
+        self, queryset: QuerySet[Any], request: Request, view: APIView | None = None
+    ) -> list[Any] | None:
         positive_int(request, self.page_query_param)
         return super().paginate_queryset(queryset, request, view)
 

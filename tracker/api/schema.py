@@ -7,6 +7,8 @@ know it: the error responses in the one error shape, and that reading needs no c
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular import openapi
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import permissions, serializers
@@ -66,7 +68,7 @@ class AutoSchema(openapi.AutoSchema):
         content = responses.get(success, {}).get("content", {}) if success else {}
         # The document keys them by media type without parameters: the annotations' JSON-LD
         # (with a profile) and the ClaimReview JSON-LD share application/ld+json.
-        bodies: dict[str, list[dict]] = {}
+        bodies: dict[str, list[dict[str, Any]]] = {}
         for renderer in self.view.get_renderers():
             schema = getattr(renderer, "openapi_schema", None)
             media_type = renderer.media_type.split(";")[0].strip()

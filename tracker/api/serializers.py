@@ -9,6 +9,8 @@ rendered when the context has ``reference=True``).
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -40,7 +42,7 @@ class PlaceSerializer(serializers.ModelSerializer):
         return place_representation(place)
 
 
-def place_representation(place: Place | None) -> dict | None:
+def place_representation(place: Place | None) -> dict[str, Any] | None:
     if place is None:
         return None
     return {
@@ -90,7 +92,7 @@ class DetailURL:
 
     _PLACEHOLDER = "__pk__"
 
-    def __init__(self, view_name: str, context: dict):
+    def __init__(self, view_name: str, context: dict[str, Any]):
         request, url_format = context.get("request"), context.get("format")
         kwargs = {"pk": self._PLACEHOLDER}
         url = reverse(view_name, kwargs=kwargs, request=request, format=url_format)
@@ -148,7 +150,7 @@ class ClaimSerializer(serializers.HyperlinkedModelSerializer):
         list_serializer_class = PageSerializer
 
     @extend_schema_field(RelationSerializer(many=True))
-    def get_relations(self, claim) -> list[dict]:
+    def get_relations(self, claim) -> list[dict[str, Any]]:
         outgoing = [
             {"type": rel.type, "claim": rel.to_claim_id, "direction": "outgoing"}
             for rel in claim.relations_out.all()
@@ -164,7 +166,7 @@ class ClaimSerializer(serializers.HyperlinkedModelSerializer):
             return super().to_representation(claim)
         return self.represent([claim])[0]
 
-    def represent(self, claims) -> list[dict]:
+    def represent(self, claims) -> list[dict[str, Any]]:
         """The claims' JSON: the declared fields' output, built directly from the claims with
         claimant and source (``querysets.claim_list_queryset``) and ``embeds.claim_links``
         (two queries for the page); tests compare the two on the seed record and on generated
@@ -190,7 +192,7 @@ class ClaimSerializer(serializers.HyperlinkedModelSerializer):
         ]  # fmt: skip
 
 
-def claim_representation(*, url, row, links: embeds.ClaimLinks) -> dict:
+def claim_representation(*, url, row, links: embeds.ClaimLinks) -> dict[str, Any]:
     """A claim's JSON from a row in the order of ``embeds.EMBEDDED_CLAIM_FIELDS`` and the
     links read for its page."""
     (
@@ -244,14 +246,14 @@ class EventSourceSerializer(serializers.Serializer):
     claims = serializers.IntegerField(help_text="How many of the event's claims it holds.")
 
 
-def event_evidence(claim_rows) -> tuple[bool, list[dict]]:
+def event_evidence(claim_rows) -> tuple[bool, list[dict[str, Any]]]:
     """An event's ``attested`` and ``sources`` from its claims' rows (in the order of
     ``embeds.EMBEDDED_CLAIM_FIELDS``): attested when a claim has a quote (every claim has a
     source); the distinct sources in order of publication, each with its count of claims."""
     fields = embeds.EMBEDDED_CLAIM_FIELDS
     quote, source_id = fields.index("quote"), fields.index("source_id")
     brief = slice(source_id, fields.index("source_url") + 1)
-    sources: dict[int, dict] = {}
+    sources: dict[int, dict[str, Any]] = {}
     for row in claim_rows:
         if row[source_id] not in sources:
             pk, slug, title, publisher, published, url = row[brief]
@@ -299,15 +301,15 @@ class EventSerializer(serializers.HyperlinkedModelSerializer):
         return any(claim.quote for claim in event.claims.all())
 
     @extend_schema_field(EventSourceSerializer(many=True))
-    def get_sources(self, event) -> list[dict]:
-        sources: dict[int, dict] = {}
+    def get_sources(self, event) -> list[dict[str, Any]]:
+        sources: dict[int, dict[str, Any]] = {}
         for claim in event.claims.all():
             brief = SourceBriefSerializer(claim.source, context=self.context).data
             sources.setdefault(claim.source_id, {**brief, "claims": 0})["claims"] += 1
         return sorted(sources.values(), key=lambda source: (source["published"], source["slug"]))
 
     @extend_schema_field(ClaimSerializer(many=True))
-    def get_claims(self, event) -> list[dict]:
+    def get_claims(self, event) -> list[dict[str, Any]]:
         kind = embedded_claim_kind(self)
         claims = [claim for claim in event.claims.all() if kind in (None, claim.kind)]
         return ClaimSerializer(claims, many=True, context=self.context).data
@@ -317,7 +319,7 @@ class EventSerializer(serializers.HyperlinkedModelSerializer):
             return super().to_representation(event)
         return self.represent([event])[0]
 
-    def represent(self, events) -> list[dict]:
+    def represent(self, events) -> list[dict[str, Any]]:
         """The events' JSON: the declared fields' output, built from ``embeds.event_embeds``.
 
         Five queries for the page whatever its size, and no model instance per embedded row.
@@ -467,7 +469,7 @@ class SourceDetailSerializer(SourceSerializer):
         fields = [*SourceSerializer.Meta.fields, "text", "claims", "events"]
 
     @extend_schema_field(EventBriefSerializer(many=True))
-    def get_events(self, source) -> list[dict]:
+    def get_events(self, source) -> list[dict[str, Any]]:
         return EventBriefSerializer(
             querysets.source_events(source), many=True, context=self.context
         ).data

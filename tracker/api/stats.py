@@ -7,6 +7,8 @@ rows. The meaning of every count is documented on the selector and in docs/dashb
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
@@ -62,7 +64,7 @@ class StatsView(CachingMixin, CSVMixin, KnownParametersMixin, generics.GenericAP
         self.params = form.cleaned_data
         return Response(self.rows(**self.params))
 
-    def rows(self, **params) -> list[dict]:
+    def rows(self, **params) -> list[dict[str, Any]]:
         raise NotImplementedError
 
     def get_csv_header(self) -> list[str]:

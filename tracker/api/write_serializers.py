@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
@@ -105,7 +106,7 @@ class LinkPermissionDenied(PermissionDeniedFor):
         super().__init__("You do not have permission to change some of the linked records.", errors)
 
 
-def _changes(current: list, wanted: list, model: str) -> list[str]:
+def _changes(current: list[Any], wanted: list[Any], model: str) -> list[str]:
     """The permissions that turning the rows ``current`` into ``wanted`` needs, as the admin
     asks them of an inline: add for new rows, delete for gone ones, change for a new order."""
     added, gone = set(wanted) - set(current), set(current) - set(wanted)
@@ -152,12 +153,12 @@ class RecordWriteSerializer(serializers.Serializer):
         request = self.context.get("request")
         return request.user if request else None
 
-    def link_permissions(self, instance, data: dict) -> dict[str, list[str]]:
+    def link_permissions(self, instance, data: dict[str, Any]) -> dict[str, list[str]]:
         """{field: [permission, ...]} a write of ``data`` needs beyond the record's own, for the
         linked rows it adds, changes or removes (as the admin's inlines need them)."""
         return {}
 
-    def check_link_permissions(self, instance, data: dict) -> None:
+    def check_link_permissions(self, instance, data: dict[str, Any]) -> None:
         user = self.by
         if user is None:
             return  # a script calling the serializer directly: the services' callers decide
@@ -260,7 +261,7 @@ class EventWriteSerializer(RecordWriteSerializer):
     )  # fmt: skip
 
     @staticmethod
-    def _links(data: dict) -> dict:
+    def _links(data: dict[str, Any]) -> dict[str, Any]:
         if "actors" in data:
             # A PATCH skips the role's default: a participant is one unless said otherwise.
             data["actors"] = [
@@ -268,7 +269,7 @@ class EventWriteSerializer(RecordWriteSerializer):
             ]
         return data
 
-    def link_permissions(self, instance, data: dict) -> dict[str, list[str]]:
+    def link_permissions(self, instance, data: dict[str, Any]) -> dict[str, list[str]]:
         needed = {}
         if "actors" in data:
             current = []
@@ -312,7 +313,7 @@ class ClaimWriteSerializer(RecordWriteSerializer):
     events = RefField(queryset=Event.objects.all(), many=True, default=list)
     relations = RelationWriteSerializer(many=True, default=list)
 
-    def link_permissions(self, instance, data: dict) -> dict[str, list[str]]:
+    def link_permissions(self, instance, data: dict[str, Any]) -> dict[str, list[str]]:
         if "relations" not in data:
             return {}
         pk = instance.pk if instance is not None else None

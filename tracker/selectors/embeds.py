@@ -6,8 +6,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import connection, connections, router
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import (
     BooleanField,
     CharField,
@@ -17,6 +19,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Cast
+from django.db.models.sql.compiler import SQLCompiler
 
 from tracker.models import (
     Claim,
@@ -24,6 +27,8 @@ from tracker.models import (
     Event,
     EventActor,
 )
+
+_Row = tuple[Any, ...]  # a row as the driver gives it
 
 # The columns of an embedded claim, its claimant and its source, in the order of ClaimRow.
 _CLAIM_COLUMNS = (
@@ -43,8 +48,8 @@ class ClaimLinks:
     relations as (type, other claim id) by relation id (``relations_out``, ``relations_in``)."""
 
     events: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
-    relations_out: dict[int, list[tuple]] = field(default_factory=lambda: defaultdict(list))
-    relations_in: dict[int, list[tuple]] = field(default_factory=lambda: defaultdict(list))
+    relations_out: dict[int, list[_Row]] = field(default_factory=lambda: defaultdict(list))
+    relations_in: dict[int, list[_Row]] = field(default_factory=lambda: defaultdict(list))
 
 
 @dataclass
@@ -57,9 +62,9 @@ class EventEmbeds:
     relations of those claims.
     """
 
-    participants: dict[int, list[tuple]] = field(default_factory=lambda: defaultdict(list))
+    participants: dict[int, list[_Row]] = field(default_factory=lambda: defaultdict(list))
     tags: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
-    claims: dict[int, list[tuple]] = field(default_factory=lambda: defaultdict(list))
+    claims: dict[int, list[_Row]] = field(default_factory=lambda: defaultdict(list))
     links: ClaimLinks = field(default_factory=ClaimLinks)
 
 
@@ -101,7 +106,7 @@ def claim_links(claim_ids: Iterable[int]) -> ClaimLinks:
     return links
 
 
-def _embed_queries() -> dict[str, QuerySet]:
+def _embed_queries() -> dict[str, QuerySet[Any]]:
     """The queries of ``event_embeds``, over the ids ``_Among`` stands for."""
     about = Claim.events.through.objects.filter(_Among("event_id", "events"))
     # Selected as text, the dates come as the ISO text the JSON holds instead of being parsed
@@ -133,7 +138,7 @@ def _embed_queries() -> dict[str, QuerySet]:
         ),
         "claim events": (
             Claim.events.through.objects.filter(_Among("claim_id", "claims"))
-            .order_by(*(f"event__{key}" for key in Event._meta.ordering))
+            .order_by(*(f"event__{key}" for key in Event._meta.ordering or ()))
             .values_list("claim_id", "event__slug")
         ),
         "relations": (
@@ -176,7 +181,11 @@ class _Among(Func):
         super().__init__(F(column))
         self.marker = _IdsMarker(name)
 
-    def as_sql(self, compiler, connection, **extra_context):
+    # The ORM calls it with the compiler and the connection only; its parameters include the
+    # marker, which _compiled_rows replaces with the ids (so not Func's signature).
+    def as_sql(  # type: ignore[override]
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
+    ) -> tuple[str, list[Any]]:
         column, params = compiler.compile(self.source_expressions[0])
         if connection.vendor == "postgresql":
             return f"{column} = ANY(%s::bigint[])", [*params, self.marker]
@@ -190,10 +199,10 @@ def _ids_parameter(vendor: str, ids: Iterable[int]) -> str:
     return "{" + listed + "}" if vendor == "postgresql" else "[" + listed + "]"
 
 
-_COMPILED: dict[tuple[str, str], tuple[str, tuple]] = {}
+_COMPILED: dict[tuple[str, str], tuple[str, tuple[Any, ...]]] = {}
 
 
-def _compiled_rows(name: str, **ids: Iterable[int]) -> list[tuple]:
+def _compiled_rows(name: str, **ids: Iterable[int]) -> list[tuple[Any, ...]]:
     """The rows of the embed query ``name`` for these ids, its SQL compiled once per database.
 
     The SQL comes from the ORM (``_embed_queries``) the first time and is kept; the ids are its
@@ -211,10 +220,11 @@ def _compiled_rows(name: str, **ids: Iterable[int]) -> list[tuple]:
     ]
     with connections[alias].cursor() as cursor:
         cursor.execute(sql, values)
-        return cursor.fetchall()
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+        return rows
 
 
-def _driver_rows(queryset: QuerySet) -> list[tuple]:
+def _driver_rows(queryset: QuerySet[Any]) -> list[tuple[Any, ...]]:
     """A ``values_list`` queryset's rows as the driver gives them, without the ORM's per-value
     conversion: on a page's 500 claims that costs more than the query. The columns come in the
     order ``values_list`` names them, annotations included (Django 5.2 selects them so; the
@@ -222,4 +232,5 @@ def _driver_rows(queryset: QuerySet) -> list[tuple]:
     sql, params = queryset.query.sql_with_params()
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+        return rows

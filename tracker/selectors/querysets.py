@@ -10,9 +10,9 @@ from django.db.models import (
     Exists,
     OuterRef,
     Prefetch,
-    Q,
     QuerySet,
 )
+from django.db.models.expressions import BaseExpression
 
 from tracker.models import (
     Actor,
@@ -61,7 +61,7 @@ def event_queryset() -> QuerySet[Event]:
     )
 
 
-def attested_events(attested: bool = True) -> Q:
+def attested_events(attested: bool = True) -> BaseExpression:
     """A condition on events: at least one claim with a quote (every claim has a source) attaches
     to the event; ``False`` for the events without such evidence."""
     evidence = Exists(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
+from typing import Any
 
 from django.db.models import (
     BooleanField,
@@ -25,19 +26,19 @@ from tracker.models import (
 # Each reads the filtered queryset's columns in one query (fetched in chunks, in its order), and
 # per chunk one query for each list a row carries.
 
-Related = dict[str, Callable[[list[int]], Iterable[tuple]]]
+Related = dict[str, Callable[[list[int]], Iterable[tuple[Any, ...]]]]
 
 
 def _rows(
-    records: QuerySet, fields: list[str], related: Related, chunk_size: int
-) -> Iterator[dict]:
+    records: QuerySet[Any], fields: list[str], related: Related, chunk_size: int
+) -> Iterator[dict[str, Any]]:
     """``fields`` of every record as a dict, plus, per name in ``related``, the list of items its
     loader returns for the record (a loader takes a chunk's ids, returns (id, item) pairs)."""
     rows = records.values(*fields).iterator(chunk_size=chunk_size)
     while chunk := list(islice(rows, chunk_size)):
         ids = [row["id"] for row in chunk]
         for name, load in related.items():
-            found: dict[int, list] = defaultdict(list)
+            found: dict[int, list[Any]] = defaultdict(list)
             for owner, *item in load(ids):
                 found[owner].append(item[0] if len(item) == 1 else tuple(item))
             for row in chunk:
@@ -52,7 +53,7 @@ EVENT_ROW_FIELDS = [
 ]  # fmt: skip
 
 
-def event_rows(events: QuerySet[Event], *, chunk_size: int) -> Iterator[dict]:
+def event_rows(events: QuerySet[Event], *, chunk_size: int) -> Iterator[dict[str, Any]]:
     """Events with their participants as (slug, role), tag slugs and claim ids, in the orders of
     the JSON. One query, and three per chunk."""
     through_tags, through_claims = Event.tags.through, Claim.events.through
@@ -73,8 +74,9 @@ def event_rows(events: QuerySet[Event], *, chunk_size: int) -> Iterator[dict]:
             .values_list("event_id", "claim_id")
         ),
         # (source slug, whether the claim has a quote) per claim, in the order of ``sources``.
+        # django-stubs does not follow an annotation on an auto-created through model ("quoted").
         "evidence": lambda ids: (
-            through_claims.objects.filter(event_id__in=ids)
+            through_claims.objects.filter(event_id__in=ids)  # type: ignore[misc]
             .annotate(quoted=ExpressionWrapper(~Q(claim__quote=""), output_field=BooleanField()))
             .order_by("claim__source__published_start", "claim__source__slug")
             .values_list("event_id", "claim__source__slug", "quoted")
@@ -92,7 +94,7 @@ CLAIM_ROW_FIELDS = [
 ]  # fmt: skip
 
 
-def claim_rows(claims: QuerySet[Claim], *, chunk_size: int) -> Iterator[dict]:
+def claim_rows(claims: QuerySet[Claim], *, chunk_size: int) -> Iterator[dict[str, Any]]:
     """Claims with claimant and source columns, the slugs of their events (by date) and their
     relations as (type, direction, other claim id). One query, and three per chunk."""
     through_events = Claim.events.through
@@ -116,14 +118,14 @@ def claim_rows(claims: QuerySet[Claim], *, chunk_size: int) -> Iterator[dict]:
     return _rows(claims, CLAIM_ROW_FIELDS, related, chunk_size)
 
 
-def actor_rows(actors: QuerySet[Actor], *, chunk_size: int) -> Iterator[dict]:
+def actor_rows(actors: QuerySet[Actor], *, chunk_size: int) -> Iterator[dict[str, Any]]:
     """Actors with their affiliation's columns. One query."""
     fields = ["id", "slug", "name", "kind", "title", "affiliation__id", "affiliation__slug",
               "affiliation__name", "affiliation__kind", "aliases", "wikidata"]  # fmt: skip
     return _rows(actors, fields, {}, chunk_size)
 
 
-def source_rows(sources: QuerySet[Source], *, chunk_size: int) -> Iterator[dict]:
+def source_rows(sources: QuerySet[Source], *, chunk_size: int) -> Iterator[dict[str, Any]]:
     """Sources with their publisher's columns and credited outlets, without their text. One
     query, and one per chunk."""
     fields = ["id", "slug", "title", "publisher__id", "publisher__slug", "publisher__name",

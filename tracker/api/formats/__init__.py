@@ -18,9 +18,10 @@ would read, so every format says what the API says), then written out. Errors st
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import islice
+from typing import Any
 
 import orjson
 from django.db.models import QuerySet
@@ -37,9 +38,14 @@ class FormatRenderer(renderers.BaseRenderer):
 
     charset = "utf-8"
     # What the OpenAPI document says a 200 in this format holds.
-    openapi_schema: dict = {"type": "object"}
+    openapi_schema: dict[str, Any] = {"type": "object"}
 
-    def render(self, data, accepted_media_type=None, renderer_context=None):
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
+    ) -> bytes:
         return b"" if data is None else orjson.dumps(data)
 
 
@@ -113,10 +119,10 @@ class ListFormat:
     ``write(records, request)`` yields the body's pieces (text)."""
 
     renderer: type[FormatRenderer]
-    queryset: Callable[[], QuerySet]
+    queryset: Callable[[], QuerySet[Any]]
     write: Callable[..., Iterator[str]]
 
-    def stream(self, records: QuerySet, request) -> StreamingHttpResponse:
+    def stream(self, records: QuerySet[Any], request) -> StreamingHttpResponse:
         # A HEAD request gets the headers only: nothing is read.
         body = [] if request.method == "HEAD" else self.write(records, request)
         renderer = self.renderer
@@ -140,11 +146,11 @@ class _WithoutFormat:
         return getattr(self._request, name)
 
 
-def serializer_context(request) -> dict:
+def serializer_context(request) -> dict[str, Any]:
     return {"request": _WithoutFormat(request)}
 
 
-def chunks(records: QuerySet, size: int | None = None) -> Iterator[list]:
+def chunks(records: QuerySet[Any], size: int | None = None) -> Iterator[list[Any]]:
     """The records, ``size`` (``CHUNK_SIZE``) at a time (one query, read with a cursor)."""
     size = size or CHUNK_SIZE
     rows = records.iterator(chunk_size=size)
@@ -152,7 +158,7 @@ def chunks(records: QuerySet, size: int | None = None) -> Iterator[list]:
         yield chunk
 
 
-def json_array(items: Iterable[dict]) -> Iterator[str]:
+def json_array(items: Iterable[dict[str, Any]]) -> Iterator[str]:
     """The items of a JSON array, comma-separated (the brackets are the caller's)."""
     first = True
     for item in items:

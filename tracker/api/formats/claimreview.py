@@ -12,6 +12,7 @@ precision (``2022-07``); a span (``2017-10/2017-12``) has no single ISO date and
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -37,18 +38,18 @@ def wikidata_url(wikidata: str) -> str:
     return f"https://www.wikidata.org/wiki/{wikidata}"
 
 
-def reviewer(request) -> dict:
+def reviewer(request) -> dict[str, Any]:
     """The organisation that reviews the claims: this site's, from the settings."""
     url = settings.CLAIMREVIEW_AUTHOR_URL or request.build_absolute_uri("/")
     return {"@type": "Organization", "name": settings.CLAIMREVIEW_AUTHOR_NAME, "url": url}
 
 
-def _date(start, end, precision) -> dict:
+def _date(start, end, precision) -> dict[str, Any]:
     iso = dates.iso_reduced(start, end, precision) if start else None
     return {"datePublished": iso} if iso else {}
 
 
-def claim_node(claim: dict, model, source_url) -> dict:
+def claim_node(claim: dict[str, Any], model, source_url) -> dict[str, Any]:
     """A claim's JSON (``ClaimSerializer``) as a schema.org Claim; ``model`` is the claim read
     with its claimant and source (for what the JSON does not carry: archive, Wikidata);
     ``source_url(pk)`` a source's API address, where the document has no address of its own."""
@@ -85,7 +86,9 @@ def claim_node(claim: dict, model, source_url) -> dict:
     return node
 
 
-def claim_review(claim: dict, model, organisation: dict, source_url) -> dict:
+def claim_review(
+    claim: dict[str, Any], model, organisation: dict[str, Any], source_url
+) -> dict[str, Any]:
     """A judged claim's ClaimReview, with the Claim it reviews."""
     status = claim["status"]
     rating = {
@@ -109,7 +112,7 @@ def claim_review(claim: dict, model, organisation: dict, source_url) -> dict:
     }
 
 
-def nodes(claims: QuerySet, request) -> Iterator[dict]:
+def nodes(claims: QuerySet[Any], request) -> Iterator[dict[str, Any]]:
     organisation = reviewer(request)
     context = serializer_context(request)
     serializer = ClaimSerializer(context=context)
@@ -122,7 +125,7 @@ def nodes(claims: QuerySet, request) -> Iterator[dict]:
                 yield claim_review(claim, model, organisation, source_url)
 
 
-def write(claims: QuerySet, request) -> Iterator[str]:
+def write(claims: QuerySet[Any], request) -> Iterator[str]:
     yield f'{{"@context":"{CONTEXT}","@graph":['
     yield from json_array(nodes(claims, request))
     yield "]}"

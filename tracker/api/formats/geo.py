@@ -10,13 +10,14 @@ attested and how many claims it has.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from tracker.api.formats import GeoJSONRenderer, ListFormat, json_array
 from tracker.api.formats.events import event_json
 from tracker.selectors import querysets
 
 
-def feature(event: dict) -> dict:
+def feature(event: dict[str, Any]) -> dict[str, Any]:
     place = event["place"]
     geometry = (
         {"type": "Point", "coordinates": [place["longitude"], place["latitude"]]} if place else None

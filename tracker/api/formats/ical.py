@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterator
+from typing import Any
 
 import icalendar
 from django.utils import timezone
@@ -23,7 +24,7 @@ from tracker.selectors import querysets, version
 PRODID = "-//Timeline & claims tracker//events//EN"
 
 
-def vevent(event: dict, *, host: str, stamp: datetime.datetime) -> icalendar.Event:
+def vevent(event: dict[str, Any], *, host: str, stamp: datetime.datetime) -> icalendar.Event:
     entry = icalendar.Event()
     entry.add("uid", f"{event['slug']}@{host}")
     entry.add("dtstamp", stamp)

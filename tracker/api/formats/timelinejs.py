@@ -13,6 +13,7 @@ the timeline holds.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import orjson
 from django.utils.html import escape, format_html
@@ -25,7 +26,7 @@ from tracker.selectors import querysets
 TITLE = "Timeline & claims tracker"
 
 
-def display_date(event: dict) -> str:
+def display_date(event: dict[str, Any]) -> str:
     """The date in words at its precision, with the record's qualifiers: "13 July 2022",
     "July 2022", "about 2022", "1990 – 1999"."""
     precision = event["date_precision"]
@@ -47,7 +48,7 @@ def display_date(event: dict) -> str:
     return said
 
 
-def _source_credit(source: dict) -> str:
+def _source_credit(source: dict[str, Any]) -> str:
     details = ", ".join(str(part) for part in (source["publisher"], source["published"]) if part)
     title = (
         format_html('<a href="{}">{}</a>', source["url"], source["title"])
@@ -57,7 +58,7 @@ def _source_credit(source: dict) -> str:
     return f"{title} ({escape(details)})" if details else title
 
 
-def _claim_item(claim: dict) -> str:
+def _claim_item(claim: dict[str, Any]) -> str:
     said = claim["quote"] or claim["text"]
     return format_html(
         "<li><strong>{}</strong> <small>({}, {})</small>: “{}” <em>— {}</em></li>",
@@ -65,7 +66,7 @@ def _claim_item(claim: dict) -> str:
     )  # fmt: skip
 
 
-def slide_text(event: dict) -> str:
+def slide_text(event: dict[str, Any]) -> str:
     parts = []
     if event["summary"]:
         parts.append(format_html("<p>{}</p>", event["summary"]))
@@ -80,7 +81,7 @@ def slide_text(event: dict) -> str:
     return "".join(parts)
 
 
-def slide(event: dict) -> dict:
+def slide(event: dict[str, Any]) -> dict[str, Any]:
     precision = event["date_precision"]
     start, end = event["date_start"], event["date_end"]
     result = {
