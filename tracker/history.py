@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
+from typing import TYPE_CHECKING, TypeAlias
 
 from django.db import models
 from django.db.models.signals import m2m_changed
@@ -27,6 +28,13 @@ from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
 
 from tracker.dates import EDTFField
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser
+
+    # Who made a change: a user, or None for a script.
+    By: TypeAlias = AbstractBaseUser | AnonymousUser | None
 
 CREATED, CHANGED, DELETED = "+", "~", "-"
 TYPE_NAMES = {CREATED: "created", CHANGED: "changed", DELETED: "deleted"}
@@ -83,14 +91,14 @@ def _snapshot_links(sender, instance, history_instance, **kwargs):
     history_instance.links = stashed if stashed is not None else links_of(instance)
 
 
-def record(instance: models.Model, history_type: str, *, by=None) -> None:
+def record(instance: models.Model, history_type: str, *, by: By = None) -> None:
     """Add one history entry for ``instance`` as it stands now, made by the user ``by``."""
     instance._history_user = by if getattr(by, "is_authenticated", False) else None
     tracker_of(type(instance)).create_historical_record(instance, history_type)
 
 
 @contextmanager
-def one_entry(instance: models.Model, *, by, history_type: str) -> Iterator[None]:
+def one_entry(instance: models.Model, *, by: By, history_type: str) -> Iterator[None]:
     """Everything done to ``instance`` in the block (fields, then links) becomes one entry.
 
     Nothing is recorded if the block raises (its transaction is rolled back anyway).
@@ -103,14 +111,14 @@ def one_entry(instance: models.Model, *, by, history_type: str) -> Iterator[None
     record(instance, history_type, by=by)
 
 
-def delete(instance: models.Model, *, by) -> None:
+def delete(instance: models.Model, *, by: By) -> None:
     """Delete ``instance``, leaving a "deleted" entry that keeps its last fields and links."""
     instance._history_links = links_of(instance)
     instance._history_user = by if getattr(by, "is_authenticated", False) else None
     instance.delete()
 
 
-def record_if_changed(instances: Sequence[models.Model], *, by=None) -> int:
+def record_if_changed(instances: Sequence[models.Model], *, by: By = None) -> int:
     """Record each instance whose fields or links differ from its latest entry (or that has
     none); returns how many were recorded. For loads that save outside the services."""
     recorded = 0

@@ -10,6 +10,11 @@ event's participants and tags, a source's credits) are replaced whole when given
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tracker.history import By
+
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -82,7 +87,7 @@ def _save(
     return instance
 
 
-def _record_changed(records: Iterable[models.Model], *, by) -> None:
+def _record_changed(records: Iterable[models.Model], *, by: By) -> None:
     """A "changed" entry for records whose links a write changed from the other side."""
     for record in records:
         history.record(record, CHANGED, by=by)
@@ -101,7 +106,7 @@ def actor_create(
     aliases: Iterable[str] = (),
     wikidata: str = "",
     notes: str = "",
-    by=None,
+    by: By = None,
 ) -> Actor:
     actor = Actor(slug=slug or unique_slug(Actor, name))
     fields = dict(
@@ -110,13 +115,13 @@ def actor_create(
     return _save(actor, fields={**fields, "aliases": list(aliases)}, by=by, history_type=CREATED)
 
 
-def actor_update(*, actor: Actor, data: dict[str, Any], by=None) -> Actor:
+def actor_update(*, actor: Actor, data: dict[str, Any], by: By = None) -> Actor:
     _check_names(data, ACTOR_FIELDS)
     return _save(actor, fields=data, by=by, history_type=CHANGED)
 
 
 @transaction.atomic
-def actor_delete(*, actor: Actor, by=None) -> None:
+def actor_delete(*, actor: Actor, by: By = None) -> None:
     """Delete an actor no claim or source refers to (else ``ProtectedError``).
 
     Its members lose their affiliation and its events their participant: both are recorded.
@@ -146,7 +151,7 @@ def source_create(
     retrieved: str = "",
     archive_url: str = "",
     credits: Iterable[Actor] = (),
-    by=None,
+    by: By = None,
 ) -> Source:
     """A captured document; ``credits`` are the outlets or agencies it credits."""
     source = Source(slug=slug or unique_slug(Source, title))
@@ -164,7 +169,7 @@ def source_create(
     )
 
 
-def source_update(*, source: Source, data: dict[str, Any], by=None) -> Source:
+def source_update(*, source: Source, data: dict[str, Any], by: By = None) -> Source:
     """Change a source; a new text must still contain every quote marked in it."""
     _check_names(data, SOURCE_FIELDS | SOURCE_LINKS)
     fields = {name: value for name, value in data.items() if name in SOURCE_FIELDS}
@@ -198,7 +203,7 @@ def relocate_quotes(source: Source) -> None:
 
 
 @transaction.atomic
-def source_delete(*, source: Source, by=None) -> None:
+def source_delete(*, source: Source, by: By = None) -> None:
     """Delete a source no claim is marked in (else ``ProtectedError``)."""
     history.delete(source, by=by)
 
@@ -217,7 +222,7 @@ def event_create(
     notes: str = "",
     actors: Iterable[tuple[Actor, str]] = (),
     tags: Iterable[str] = (),
-    by=None,
+    by: By = None,
 ) -> Event:
     """An event; ``actors`` are (actor, role) pairs, ``tags`` slugs (new ones are created)."""
     event = Event(slug=slug or unique_slug(Event, title))
@@ -234,7 +239,7 @@ def event_create(
     )
 
 
-def event_update(*, event: Event, data: dict[str, Any], by=None) -> Event:
+def event_update(*, event: Event, data: dict[str, Any], by: By = None) -> Event:
     _check_names(data, EVENT_FIELDS | EVENT_LINKS)
     fields = {name: value for name, value in data.items() if name in EVENT_FIELDS}
     links = {name: value for name, value in data.items() if name in EVENT_LINKS}
@@ -272,7 +277,7 @@ def _set_event_links(event: Event, *, actors=None, tags=None) -> None:
 
 
 @transaction.atomic
-def event_delete(*, event: Event, by=None) -> None:
+def event_delete(*, event: Event, by: By = None) -> None:
     """Delete an event; the claims about it stay, and their history shows the link gone."""
     claims = list(event.claims.all())
     history.delete(event, by=by)
@@ -295,7 +300,7 @@ def claim_create(
     notes: str = "",
     events: Iterable[Event] = (),
     relations: Iterable[dict[str, Any]] = (),
-    by=None,
+    by: By = None,
 ) -> Claim:
     """A claim as reported in ``source``; its quote must stand in the source's text.
 
@@ -320,7 +325,7 @@ def claim_create(
     )
 
 
-def claim_update(*, claim: Claim, data: dict[str, Any], by=None) -> Claim:
+def claim_update(*, claim: Claim, data: dict[str, Any], by: By = None) -> Claim:
     _check_names(data, CLAIM_FIELDS | CLAIM_LINKS)
     fields = {name: value for name, value in data.items() if name in CLAIM_FIELDS}
     links = {name: value for name, value in data.items() if name in CLAIM_LINKS}
@@ -333,7 +338,7 @@ def claim_update(*, claim: Claim, data: dict[str, Any], by=None) -> Claim:
     )
 
 
-def _set_claim_links(claim: Claim, *, by, events=None, relations=None) -> None:
+def _set_claim_links(claim: Claim, *, by: By, events=None, relations=None) -> None:
     if events is not None:
         claim.events.set(events)
     if relations is None:
@@ -362,14 +367,14 @@ def _set_claim_links(claim: Claim, *, by, events=None, relations=None) -> None:
 
 
 @transaction.atomic
-def claim_delete(*, claim: Claim, by=None) -> None:
+def claim_delete(*, claim: Claim, by: By = None) -> None:
     """Delete a claim; claims that related to it show the relation gone in their history."""
     others = list(Claim.objects.filter(relations_out__to_claim=claim).distinct())
     history.delete(claim, by=by)
     _record_changed(others, by=by)
 
 
-def claims_set_status(*, claims: models.QuerySet[Claim], status: str, by=None) -> int:
+def claims_set_status(*, claims: models.QuerySet[Claim], status: str, by: By = None) -> int:
     """Set the status of many claims (the admin's bulk actions); returns how many changed."""
     with transaction.atomic():
         record_version.lock()  # before the rows' locks: see tracker.record_version

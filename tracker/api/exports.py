@@ -35,6 +35,7 @@ from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
 
 from tracker.api.formats import FormatRenderer, ListFormat
 from tracker.api.pagination import Pagination, positive_int
@@ -63,7 +64,7 @@ class Export:
     def header(self) -> list[str]:
         return [name for name, _ in self.columns]
 
-    def lines(self, records: QuerySet[Any], request) -> Iterator[str]:
+    def lines(self, records: QuerySet[Any], request: Request) -> Iterator[str]:
         url = request.build_absolute_uri(reverse(self.detail_view, args=[_PK]))
         getters = [
             (lambda row: url.replace(_PK, str(row["id"]))) if value is URL else value
@@ -72,7 +73,7 @@ class Export:
         rows = self.rows(records, chunk_size=CHUNK_SIZE)
         return csv_lines(self.header, ([get(row) for get in getters] for row in rows))
 
-    def stream(self, records: QuerySet[Any], request) -> StreamingHttpResponse:
+    def stream(self, records: QuerySet[Any], request: Request) -> StreamingHttpResponse:
         # A HEAD request gets the headers only: nothing is read.
         lines = [] if request.method == "HEAD" else _batched(self.lines(records, request))
         return StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
@@ -187,7 +188,7 @@ SOURCES = Export(
 )
 
 
-def check_page_parameters(request) -> None:
+def check_page_parameters(request: Request) -> None:
     """A 400 naming ``page`` or ``page_size`` when either is not a positive whole number."""
     paginator = Pagination()
     for name in (paginator.page_query_param, paginator.page_size_query_param):
@@ -230,7 +231,7 @@ class CSVMixin:
         renderer = getattr(self.request, "accepted_renderer", None)
         return renderer.format if isinstance(renderer, FormatRenderer) else None
 
-    def finalize_response(self, request, response, *args, **kwargs):
+    def finalize_response(self, request: Request, response, *args: Any, **kwargs: Any):
         exported = self.csv_requested() or self.format_requested()
         if exported and response.status_code >= 400:
             request.accepted_renderer = JSONRenderer()
@@ -262,7 +263,7 @@ class ListExportMixin(CSVMixin):
             return streamed.queryset()
         return super().get_queryset()
 
-    def list(self, request, *args, **kwargs):
+    def list(self, request: Request, *args: Any, **kwargs: Any):
         streamed = self._list_format()
         if not self.csv_requested() and streamed is None:
             return super().list(request, *args, **kwargs)

@@ -8,6 +8,8 @@ A slug that names no record is a 400 naming the parameter, so a typo is never mi
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters as filters
 from django import forms
 from django.core.exceptions import ValidationError
@@ -59,7 +61,7 @@ class WindowFilter(filters.Filter):
 
     field_class = WindowDateField
 
-    def __init__(self, *args, prefix: str, end: str, **kwargs):
+    def __init__(self, *args: Any, prefix: str, end: str, **kwargs: Any):
         self.prefix, self.end = prefix, end
         self.span = f"{prefix}_span"  # used when the model stores it (see ``filter``)
         kwargs.setdefault(
@@ -118,7 +120,7 @@ class BooleanFilter(filters.BooleanFilter):
 class SlugFilter(filters.ModelChoiceFilter):
     """A reference by slug; an unknown slug is a 400 that names the parameter."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any):
         kwargs.setdefault("to_field_name", "slug")
         label = kwargs["queryset"].model._meta.verbose_name
         kwargs.setdefault(
@@ -135,7 +137,7 @@ class SearchFilter(filters.CharFilter):
     OpenAPI document states), and no NUL, which no database can search for.
     """
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any):
         kwargs.setdefault("max_length", 200)
         kwargs.setdefault("strip", False)
         super().__init__(*args, **kwargs)

@@ -4,7 +4,7 @@ A ``page`` or ``page_size`` that is not a positive whole number is a 400 naming 
 a page past the end is a 404 (both in the shape of the exception handler).
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.paginator import Page
@@ -14,6 +14,11 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.views import APIView
+
+if TYPE_CHECKING:  # Django's Paginator is generic in its stubs only
+    _DjangoPaginator = DjangoPaginator[Any]
+else:
+    _DjangoPaginator = DjangoPaginator
 
 
 def positive_int(request: Request, name: str) -> int | None:
@@ -31,7 +36,7 @@ COUNT_WITH_PAGE = "count_with_page"
 _LARGEST_OFFSET = 2**63 - 1  # a database's OFFSET is a 64-bit integer
 
 
-class Paginator(DjangoPaginator[Any]):
+class Paginator(_DjangoPaginator):
     """Django's paginator, which reads the page of a queryset annotated with ``COUNT_WITH_PAGE``
     in two steps instead of a count and a page: the ids of the page's rows with the count, then
     those rows.

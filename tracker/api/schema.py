@@ -7,7 +7,7 @@ know it: the error responses in the one error shape, and that reading needs no c
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from drf_spectacular import openapi
 from drf_spectacular.utils import extend_schema_serializer
@@ -15,13 +15,15 @@ from rest_framework import permissions, serializers
 
 
 @extend_schema_serializer(many=False)  # never wrapped in a page, even on a list operation
-class ErrorSerializer(serializers.Serializer):
+class ErrorSerializer(serializers.Serializer[Any]):
     """The one error shape of ``tracker.api.exceptions``."""
 
     status = serializers.IntegerField(help_text="The HTTP status code, repeated.")
     code = serializers.CharField(help_text="e.g. invalid, not_found, throttled")
     detail = serializers.CharField()
-    errors = serializers.DictField(
+    # A declared field: the serializer's metaclass takes it out of the class, so it does not
+    # hide Serializer.errors (which the stubs cannot tell).
+    errors = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Each bad parameter or field with what is wrong with it; empty otherwise.",
     )
@@ -61,7 +63,9 @@ class AutoSchema(openapi.AutoSchema):
             codes.append("404")
         return sorted(codes)
 
-    def _get_response_bodies(self, direction="response"):
+    def _get_response_bodies(
+        self, direction: Literal["request", "response"] = "response"
+    ) -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
         # A format of tracker.api.formats has its own body, not the JSON list's.
         success = next((code for code in ("200", "201") if code in responses), None)
@@ -83,7 +87,7 @@ class AutoSchema(openapi.AutoSchema):
                 responses[code] = {**response, "description": ERRORS[code]}
         return responses
 
-    def get_operation(self, *args, **kwargs):
+    def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
         operation = super().get_operation(*args, **kwargs)
         for parameter in (operation or {}).get("parameters", []):
             # Every query parameter is optional and an empty value means "not given"
@@ -92,7 +96,7 @@ class AutoSchema(openapi.AutoSchema):
                 parameter["allowEmptyValue"] = True
         return operation
 
-    def get_auth(self):
+    def get_auth(self) -> list[dict[str, Any]]:
         auths = super().get_auth()
         # DjangoModelPermissionsOrAnonReadOnly lets anyone read: a safe method needs no
         # credentials, which OpenAPI says with an empty requirement.

@@ -23,13 +23,13 @@ from tracker.selectors import embeds, querysets
 NULLABLE_URI = {"type": "string", "format": "uri", "nullable": True}
 
 
-class ActorBriefSerializer(serializers.ModelSerializer):
+class ActorBriefSerializer(serializers.ModelSerializer[Actor]):
     class Meta:
         model = Actor
         fields = ["id", "slug", "name", "kind"]
 
 
-class PlaceSerializer(serializers.ModelSerializer):
+class PlaceSerializer(serializers.ModelSerializer[Place]):
     """Where an event happened: a WGS 84 point and the ids Wikidata and GeoNames know it by."""
 
     wikidata = serializers.CharField(allow_null=True, help_text="e.g. Q959; null if unknown.")
@@ -52,7 +52,7 @@ def place_representation(place: Place | None) -> dict[str, Any] | None:
     }  # fmt: skip
 
 
-class ParticipantSerializer(serializers.ModelSerializer):
+class ParticipantSerializer(serializers.ModelSerializer[EventActor]):
     """An event's actor with the part they played in it."""
 
     id = serializers.IntegerField(source="actor.id")
@@ -65,7 +65,7 @@ class ParticipantSerializer(serializers.ModelSerializer):
         fields = ["id", "slug", "name", "kind", "role"]
 
 
-class SourceBriefSerializer(serializers.ModelSerializer):
+class SourceBriefSerializer(serializers.ModelSerializer[Source]):
     publisher = serializers.CharField(source="publisher.name", default=None, allow_null=True)
     url = serializers.SerializerMethodField()
 
@@ -78,7 +78,7 @@ class SourceBriefSerializer(serializers.ModelSerializer):
         return source.url or None
 
 
-class RelationSerializer(serializers.Serializer):
+class RelationSerializer(serializers.Serializer[Any]):
     """One relation seen from a claim: ``outgoing`` (this claim supports/contradicts the other)
     or ``incoming`` (the other claim supports/contradicts this one)."""
 
@@ -122,7 +122,7 @@ def _reference(serializer) -> bool:
     return bool(serializer.context.get("reference"))
 
 
-class PageSerializer(serializers.ListSerializer):
+class PageSerializer(serializers.ListSerializer[Any]):
     """A page of events or claims: the child's ``represent`` reads what they embed for the whole
     page at once (or, for the reference, each renders through its declared fields)."""
 
@@ -133,7 +133,7 @@ class PageSerializer(serializers.ListSerializer):
         return self.child.represent(records)
 
 
-class ClaimSerializer(serializers.HyperlinkedModelSerializer):
+class ClaimSerializer(serializers.HyperlinkedModelSerializer[Claim]):
     url = serializers.HyperlinkedIdentityField(view_name="claim-detail")
     claimant = ActorBriefSerializer()
     source = SourceBriefSerializer()
@@ -234,7 +234,7 @@ def claim_representation(*, url, row, links: embeds.ClaimLinks) -> dict[str, Any
     }  # fmt: skip
 
 
-class EventSourceSerializer(serializers.Serializer):
+class EventSourceSerializer(serializers.Serializer[Any]):
     """A source an event's claims come from, and how many of the event's claims it holds."""
 
     id = serializers.IntegerField()
@@ -274,7 +274,7 @@ def embedded_claim_kind(serializer) -> str | None:
     return params.get("claim_kind") or None
 
 
-class EventSerializer(serializers.HyperlinkedModelSerializer):
+class EventSerializer(serializers.HyperlinkedModelSerializer[Event]):
     url = serializers.HyperlinkedIdentityField(view_name="event-detail")
     actors = ParticipantSerializer(source="participations", many=True, read_only=True)
     tags = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
@@ -376,7 +376,7 @@ class _LinksMixin:
         return f"{url}?{param}={obj.slug}"
 
 
-class ActorSerializer(_LinksMixin, serializers.HyperlinkedModelSerializer):
+class ActorSerializer(_LinksMixin, serializers.HyperlinkedModelSerializer[Actor]):
     url = serializers.HyperlinkedIdentityField(view_name="actor-detail")
     affiliation = ActorBriefSerializer(allow_null=True)
     wikidata = serializers.SerializerMethodField(help_text="The Wikidata item, e.g. Q7747.")
@@ -404,7 +404,7 @@ class ActorSerializer(_LinksMixin, serializers.HyperlinkedModelSerializer):
         return self._link(actor, "events")
 
 
-class SourceSerializer(_LinksMixin, serializers.HyperlinkedModelSerializer):
+class SourceSerializer(_LinksMixin, serializers.HyperlinkedModelSerializer[Source]):
     url = serializers.HyperlinkedIdentityField(view_name="source-detail")
     publisher = ActorBriefSerializer(allow_null=True)
     document_url = serializers.SerializerMethodField()
@@ -438,7 +438,7 @@ class SourceSerializer(_LinksMixin, serializers.HyperlinkedModelSerializer):
         return self._link(source, "claims")
 
 
-class SourceClaimSerializer(serializers.HyperlinkedModelSerializer):
+class SourceClaimSerializer(serializers.HyperlinkedModelSerializer[Claim]):
     """A claim as listed under its source: where its quote stands in the text."""
 
     url = serializers.HyperlinkedIdentityField(view_name="claim-detail")
@@ -453,7 +453,7 @@ class SourceClaimSerializer(serializers.HyperlinkedModelSerializer):
         ]  # fmt: skip
 
 
-class EventBriefSerializer(serializers.HyperlinkedModelSerializer):
+class EventBriefSerializer(serializers.HyperlinkedModelSerializer[Event]):
     url = serializers.HyperlinkedIdentityField(view_name="event-detail")
 
     class Meta:
@@ -475,13 +475,13 @@ class SourceDetailSerializer(SourceSerializer):
         ).data
 
 
-class TimelineBucketSerializer(serializers.Serializer):
+class TimelineBucketSerializer(serializers.Serializer[Any]):
     period = serializers.CharField(help_text="YYYY or YYYY-MM")
     events = serializers.IntegerField()
     claims = serializers.IntegerField()
 
 
-class ActorActivitySerializer(serializers.Serializer):
+class ActorActivitySerializer(serializers.Serializer[Any]):
     actor = serializers.SlugField(help_text="The actor's slug.")
     name = serializers.CharField()
     kind = serializers.ChoiceField(choices=Actor._meta.get_field("kind").choices)
@@ -489,7 +489,7 @@ class ActorActivitySerializer(serializers.Serializer):
     claims = serializers.IntegerField(help_text="Claims the actor made (as claimant).")
 
 
-class SourceClaimsSerializer(serializers.Serializer):
+class SourceClaimsSerializer(serializers.Serializer[Any]):
     source = serializers.SlugField(help_text="The source's slug.")
     title = serializers.CharField()
     publisher = serializers.CharField(allow_null=True, help_text="The publisher's name.")
@@ -497,24 +497,24 @@ class SourceClaimsSerializer(serializers.Serializer):
     claims = serializers.IntegerField(help_text="Claims reported in the source.")
 
 
-class PublisherClaimsSerializer(serializers.Serializer):
+class PublisherClaimsSerializer(serializers.Serializer[Any]):
     publisher = serializers.SlugField(allow_null=True, help_text="null: sources without one.")
     name = serializers.CharField(allow_null=True)
     sources = serializers.IntegerField(help_text="Sources it published.")
     claims = serializers.IntegerField(help_text="Claims reported in those sources.")
 
 
-class ClaimStatusCountSerializer(serializers.Serializer):
+class ClaimStatusCountSerializer(serializers.Serializer[Any]):
     status = serializers.ChoiceField(choices=Claim._meta.get_field("status").choices)
     claims = serializers.IntegerField()
 
 
-class ClaimKindCountSerializer(serializers.Serializer):
+class ClaimKindCountSerializer(serializers.Serializer[Any]):
     kind = serializers.ChoiceField(choices=Claim._meta.get_field("kind").choices)
     claims = serializers.IntegerField()
 
 
-class ClaimPeriodCountSerializer(serializers.Serializer):
+class ClaimPeriodCountSerializer(serializers.Serializer[Any]):
     period = serializers.CharField(help_text="YYYY or YYYY-MM")
     claims = serializers.IntegerField(help_text="Claims whose stated date starts in the period.")
     unverified = serializers.IntegerField()

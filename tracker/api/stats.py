@@ -7,6 +7,11 @@ rows. The meaning of every count is documented on the selector and in docs/dashb
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tracker.history import By
+
 from typing import Any
 
 from django import forms
@@ -14,6 +19,7 @@ from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import generics
 from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from tracker.api import serializers
@@ -32,7 +38,7 @@ def _choices(*values: str) -> list[tuple[str, str]]:
 class LimitField(forms.IntegerField):
     """How many rows a ranking returns: a positive whole number, capped quietly at the maximum."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any):
         super().__init__(min_value=1, required=False, **kwargs)
 
     def clean(self, value):
@@ -51,13 +57,13 @@ def _limit_parameter() -> OpenApiParameter:
     )
 
 
-class StatsView(CachingMixin, CSVMixin, KnownParametersMixin, generics.GenericAPIView):
+class StatsView(CachingMixin, CSVMixin, KnownParametersMixin, generics.GenericAPIView[Any]):
     """Validate the parameters with ``form_class``, aggregate with :meth:`rows`, answer them."""
 
     pagination_class = None
     form_class: type[forms.Form] = forms.Form
 
-    def get(self, request):
+    def get(self, request: Request):
         form = self.form_class(request.query_params)
         if not form.is_valid():
             raise ValidationError(form.errors)
@@ -159,7 +165,7 @@ class SourceStatsView(StatsView):
             return serializers.PublisherClaimsSerializer
         return serializers.SourceClaimsSerializer
 
-    def rows(self, *, by, limit):
+    def rows(self, *, by: By, limit):
         if by == "publisher":
             return aggregates.publisher_claims(limit=limit)
         return aggregates.source_claims(limit=limit)
@@ -207,6 +213,6 @@ class ClaimStatsView(StatsView):
             return serializers.ClaimKindCountSerializer
         return serializers.ClaimPeriodCountSerializer
 
-    def rows(self, *, by):
+    def rows(self, *, by: By):
         claims = self.filter_queryset(self.get_queryset())
         return aggregates.claim_counts(claims=claims, by=by or "year")

@@ -6,6 +6,9 @@ Reads are cached (``CachingMixin``: ETag, Last-Modified, 304s) and lists export 
 
 from __future__ import annotations
 
+from typing import Any
+
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from tracker import services
@@ -91,7 +94,7 @@ class SourceViewSet(CachingMixin, ListExportMixin, CuratedViewSet):
     def detail_serializer(self):
         return serializers.SourceDetailSerializer()
 
-    def retrieve(self, request, *args, **kwargs):
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any):
         if self.format_requested() != "annotations":
             return super().retrieve(request, *args, **kwargs)
         # Its quotes as W3C Web Annotations, anchored in its text (tracker.api.formats).

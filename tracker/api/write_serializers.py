@@ -45,7 +45,7 @@ _SLUG = re.compile(r"[-\w]+")
 @extend_schema_field(
     {"oneOf": [{"type": "string", "format": "slug"}, {"type": "integer"}], "example": "tass"}
 )
-class RefField(serializers.RelatedField):
+class RefField(serializers.RelatedField[Any, Any, Any]):
     """A reference to a record by its slug (a string) or its id (an integer)."""
 
     default_error_messages = {
@@ -78,7 +78,7 @@ class RefField(serializers.RelatedField):
         return value.slug
 
 
-class ParticipantWriteSerializer(serializers.Serializer):
+class ParticipantWriteSerializer(serializers.Serializer[Any]):
     """An event's participant: ``{"actor": "kim-jong-un", "role": "host"}``, or just the actor."""
 
     actor = RefField(queryset=Actor.objects.all())
@@ -90,7 +90,7 @@ class ParticipantWriteSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
-class RelationWriteSerializer(serializers.Serializer):
+class RelationWriteSerializer(serializers.Serializer[Any]):
     """``{"type": "contradicts", "claim": 9}``; ``direction`` ``incoming`` means the other claim
     supports or contradicts this one (as the read representation lists it)."""
 
@@ -116,7 +116,7 @@ def _changes(current: list[Any], wanted: list[Any], model: str) -> list[str]:
     return perms
 
 
-class RecordWriteSerializer(serializers.Serializer):
+class RecordWriteSerializer(serializers.Serializer[Any]):
     """Calls a service on save; its validation errors become this serializer's, by field."""
 
     # Model field name -> API field name, where they differ.
@@ -178,7 +178,7 @@ class RecordWriteSerializer(serializers.Serializer):
                 }
             )
 
-    def call(self, service, *, instance=None, **kwargs):
+    def call(self, service, *, instance=None, **kwargs: Any):
         self.check_link_permissions(instance, kwargs.get("data", kwargs))
         try:
             return service(**kwargs, by=self.by)
@@ -342,13 +342,13 @@ class ClaimWriteSerializer(RecordWriteSerializer):
         )
 
 
-class HistoryChangeSerializer(serializers.Serializer):
+class HistoryChangeSerializer(serializers.Serializer[Any]):
     field = serializers.CharField()
     old = serializers.JSONField(allow_null=True)
     new = serializers.JSONField(allow_null=True)
 
 
-class HistoryEntrySerializer(serializers.Serializer):
+class HistoryEntrySerializer(serializers.Serializer[Any]):
     """One entry of a record's history: when, who and what changed (newest first)."""
 
     id = serializers.IntegerField()
@@ -362,7 +362,7 @@ class HistoryEntrySerializer(serializers.Serializer):
     changes = HistoryChangeSerializer(many=True)
 
 
-class HistoryPageSerializer(serializers.Serializer):
+class HistoryPageSerializer(serializers.Serializer[Any]):
     count = serializers.IntegerField()
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)

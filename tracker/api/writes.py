@@ -15,6 +15,7 @@ second waits, then finds the ETag changed and gets the 412.
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -29,6 +30,7 @@ from drf_spectacular.utils import (
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, ParseError, ValidationError
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from tracker import history, record_version
@@ -65,7 +67,7 @@ def _protected_detail(model, error: ProtectedError) -> str:
     return f"This {model._meta.verbose_name} cannot be deleted: {refs} refer to it."
 
 
-class CuratedViewSet(KnownParametersMixin, viewsets.ModelViewSet):
+class CuratedViewSet(KnownParametersMixin, viewsets.ModelViewSet[Any]):
     """The read views plus writes through ``write_serializer_class`` and ``delete_service``."""
 
     def known_query_parameters(self) -> set[str]:
@@ -78,7 +80,7 @@ class CuratedViewSet(KnownParametersMixin, viewsets.ModelViewSet):
 
     # --- reads ------------------------------------------------------------------------------
 
-    def retrieve(self, request, *args, **kwargs):
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any):
         response = super().retrieve(request, *args, **kwargs)
         response["ETag"] = etag_for(response.data, request_origin(request))
         return response
@@ -95,13 +97,13 @@ class CuratedViewSet(KnownParametersMixin, viewsets.ModelViewSet):
 
     # --- writes -----------------------------------------------------------------------------
 
-    def get_write_serializer(self, *args, **kwargs):
+    def get_write_serializer(self, *args: Any, **kwargs: Any):
         context = kwargs.setdefault("context", self.get_serializer_context())
         # A client may send back what it read (GET, edit, PUT): those names are not unknown.
         context["read_fields"] = set(self.get_serializer_class()().fields)
         return self.write_serializer_class(*args, **kwargs)
 
-    def write_data(self, request):
+    def write_data(self, request: Request):
         """The fields of a write: the JSON body, or the browsable API's form without the fields
         only the form has (its CSRF token; a blank slug, which means "make one"), or the JSON of
         its raw-data form (``_content``) when the browser posts that without script."""
@@ -123,7 +125,7 @@ class CuratedViewSet(KnownParametersMixin, viewsets.ModelViewSet):
         return form
 
     @transaction.atomic
-    def create(self, request, *args, **kwargs):
+    def create(self, request: Request, *args: Any, **kwargs: Any):
         serializer = self.get_write_serializer(data=self.write_data(request))
         serializer.is_valid(raise_exception=True)
         instance = serializer.save()
@@ -132,7 +134,7 @@ class CuratedViewSet(KnownParametersMixin, viewsets.ModelViewSet):
         return response
 
     @transaction.atomic
-    def update(self, request, *args, partial=False, **kwargs):
+    def update(self, request: Request, *args: Any, partial=False, **kwargs: Any):
         instance = self._current(request)
         data = self.write_data(request)
         serializer = self.get_write_serializer(instance, data=data, partial=partial)
@@ -140,11 +142,11 @@ class CuratedViewSet(KnownParametersMixin, viewsets.ModelViewSet):
         serializer.save()
         return self._detail(instance.pk)
 
-    def partial_update(self, request, *args, **kwargs):
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any):
         return self.update(request, *args, partial=True, **kwargs)
 
     @transaction.atomic
-    def destroy(self, request, *args, **kwargs):
+    def destroy(self, request: Request, *args: Any, **kwargs: Any):
         instance = self._current(request)
         model = type(instance)
         try:
@@ -153,7 +155,7 @@ class CuratedViewSet(KnownParametersMixin, viewsets.ModelViewSet):
             raise Conflict(_protected_detail(model, error)) from None
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    def _current(self, request):
+    def _current(self, request: Request):
         """The record to write, locked for this transaction, if ``If-Match`` names its version.
 
         404 if there is no such record, then 428 or 412 (RFC 9110 evaluates preconditions once
@@ -215,7 +217,7 @@ class CuratedViewSet(KnownParametersMixin, viewsets.ModelViewSet):
         serializer_class=HistoryEntrySerializer,
         pagination_class=HistoryPagination,
     )
-    def history(self, request, *args, **kwargs):
+    def history(self, request: Request, *args: Any, **kwargs: Any):
         model = self.get_queryset().model
         pk = self._pk()
         curator = self._may_change(request, model)
@@ -238,13 +240,13 @@ class CuratedViewSet(KnownParametersMixin, viewsets.ModelViewSet):
         return type(self).serializer_class()
 
     @staticmethod
-    def _may_change(request, model) -> bool:
+    def _may_change(request: Request, model) -> bool:
         """A curator of this kind of record: who may change it may read all of its history."""
         opts = model._meta
         return request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
 
     @staticmethod
-    def _full(request, curator: bool) -> bool:
+    def _full(request: Request, curator: bool) -> bool:
         raw = request.query_params.get("full") or "false"  # empty: not given
         if raw not in {"true", "false"}:
             raise ValidationError({"full": [f"'{raw[:40]}' is not true or false."]})

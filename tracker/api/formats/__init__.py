@@ -27,6 +27,7 @@ import orjson
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from rest_framework import renderers
+from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
 CHUNK_SIZE = 500  # records read, shaped and written at a time
@@ -122,7 +123,7 @@ class ListFormat:
     queryset: Callable[[], QuerySet[Any]]
     write: Callable[..., Iterator[str]]
 
-    def stream(self, records: QuerySet[Any], request) -> StreamingHttpResponse:
+    def stream(self, records: QuerySet[Any], request: Request) -> StreamingHttpResponse:
         # A HEAD request gets the headers only: nothing is read.
         body = [] if request.method == "HEAD" else self.write(records, request)
         renderer = self.renderer
@@ -136,17 +137,17 @@ class _WithoutFormat:
     """A request as the serializers should see it: without ``?format=``, which DRF would carry
     into every URL they build (``.../events/3/?format=ics``)."""
 
-    def __init__(self, request):
+    def __init__(self, request: Request):
         self._request = request
         self.GET = request.GET.copy()
         self.GET.pop(api_settings.URL_FORMAT_OVERRIDE, None)
         self.query_params = self.GET
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         return getattr(self._request, name)
 
 
-def serializer_context(request) -> dict[str, Any]:
+def serializer_context(request: Request) -> dict[str, Any]:
     return {"request": _WithoutFormat(request)}
 
 

@@ -11,11 +11,13 @@ precision (``2022-07``); a span (``2017-10/2017-12``) has no single ISO date and
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import datetime
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
+from rest_framework.request import Request
 
 from tracker import dates
 from tracker.api.formats import (
@@ -26,7 +28,7 @@ from tracker.api.formats import (
     serializer_context,
 )
 from tracker.api.serializers import ClaimSerializer, DetailURL
-from tracker.models import ClaimStatus
+from tracker.models import Claim, ClaimStatus
 from tracker.selectors import querysets
 
 CONTEXT = "https://schema.org"
@@ -38,18 +40,22 @@ def wikidata_url(wikidata: str) -> str:
     return f"https://www.wikidata.org/wiki/{wikidata}"
 
 
-def reviewer(request) -> dict[str, Any]:
+def reviewer(request: Request) -> dict[str, Any]:
     """The organisation that reviews the claims: this site's, from the settings."""
     url = settings.CLAIMREVIEW_AUTHOR_URL or request.build_absolute_uri("/")
     return {"@type": "Organization", "name": settings.CLAIMREVIEW_AUTHOR_NAME, "url": url}
 
 
-def _date(start, end, precision) -> dict[str, Any]:
+def _date(
+    start: datetime.date | str | None, end: datetime.date | str, precision: str
+) -> dict[str, Any]:
     iso = dates.iso_reduced(start, end, precision) if start else None
     return {"datePublished": iso} if iso else {}
 
 
-def claim_node(claim: dict[str, Any], model, source_url) -> dict[str, Any]:
+def claim_node(
+    claim: dict[str, Any], model: Claim, source_url: Callable[[int], str]
+) -> dict[str, Any]:
     """A claim's JSON (``ClaimSerializer``) as a schema.org Claim; ``model`` is the claim read
     with its claimant and source (for what the JSON does not carry: archive, Wikidata);
     ``source_url(pk)`` a source's API address, where the document has no address of its own."""
@@ -87,7 +93,10 @@ def claim_node(claim: dict[str, Any], model, source_url) -> dict[str, Any]:
 
 
 def claim_review(
-    claim: dict[str, Any], model, organisation: dict[str, Any], source_url
+    claim: dict[str, Any],
+    model: Claim,
+    organisation: dict[str, Any],
+    source_url: Callable[[int], str],
 ) -> dict[str, Any]:
     """A judged claim's ClaimReview, with the Claim it reviews."""
     status = claim["status"]
@@ -112,7 +121,7 @@ def claim_review(
     }
 
 
-def nodes(claims: QuerySet[Any], request) -> Iterator[dict[str, Any]]:
+def nodes(claims: QuerySet[Any], request: Request) -> Iterator[dict[str, Any]]:
     organisation = reviewer(request)
     context = serializer_context(request)
     serializer = ClaimSerializer(context=context)
@@ -125,7 +134,7 @@ def nodes(claims: QuerySet[Any], request) -> Iterator[dict[str, Any]]:
                 yield claim_review(claim, model, organisation, source_url)
 
 
-def write(claims: QuerySet[Any], request) -> Iterator[str]:
+def write(claims: QuerySet[Any], request: Request) -> Iterator[str]:
     yield f'{{"@context":"{CONTEXT}","@graph":['
     yield from json_array(nodes(claims, request))
     yield "]}"

@@ -12,8 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from django.db.models import QuerySet
+from rest_framework.request import Request
+
 from tracker.api.formats import GeoJSONRenderer, ListFormat, json_array
 from tracker.api.formats.events import event_json
+from tracker.models import Event
 from tracker.selectors import querysets
 
 
@@ -43,7 +47,7 @@ def feature(event: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def write(events, request) -> Iterator[str]:
+def write(events: QuerySet[Event], request: Request) -> Iterator[str]:
     yield '{"type":"FeatureCollection","features":['
     yield from json_array(feature(event) for event in event_json(events, request))
     yield "]}"

@@ -12,15 +12,19 @@ the timeline holds.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator
 from typing import Any
 
 import orjson
+from django.db.models import QuerySet
 from django.utils.html import escape, format_html
+from rest_framework.request import Request
 
 from tracker import dates
 from tracker.api.formats import ListFormat, TimelineJSRenderer, json_array
 from tracker.api.formats.events import event_json
+from tracker.models import Event
 from tracker.selectors import querysets
 
 TITLE = "Timeline & claims tracker"
@@ -31,7 +35,7 @@ def display_date(event: dict[str, Any]) -> str:
     "July 2022", "about 2022", "1990 – 1999"."""
     precision = event["date_precision"]
 
-    def words(day) -> str:
+    def words(day: datetime.date | str) -> str:
         day = dates.as_date(day)
         if precision == "day":
             return f"{day.day} {day:%B %Y}"
@@ -67,7 +71,7 @@ def _claim_item(claim: dict[str, Any]) -> str:
 
 
 def slide_text(event: dict[str, Any]) -> str:
-    parts = []
+    parts: list[str] = []
     if event["summary"]:
         parts.append(format_html("<p>{}</p>", event["summary"]))
     if event["location"]:
@@ -107,10 +111,10 @@ def slide(event: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def write(events, request) -> Iterator[str]:
+def write(events: QuerySet[Event], request: Request) -> Iterator[str]:
     count = 0
 
-    def slides():
+    def slides() -> Iterator[dict[str, Any]]:
         nonlocal count
         for event in event_json(events, request):
             count += 1

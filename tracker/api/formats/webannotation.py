@@ -18,6 +18,7 @@ from typing import Any
 
 import orjson
 from django.db.models import QuerySet
+from rest_framework.request import Request
 
 from tracker.api.formats import (
     AnnotationsRenderer,
@@ -109,7 +110,7 @@ def collection(
 # --- Claims ---------------------------------------------------------------------------------
 
 
-def _claim_annotations(claims: QuerySet[Any], request) -> Iterator[dict[str, Any]]:
+def _claim_annotations(claims: QuerySet[Any], request: Request) -> Iterator[dict[str, Any]]:
     creator = reviewer(request)
     serializer = ClaimSerializer(context=serializer_context(request))
     source_url = DetailURL("source-detail", serializer_context(request))
@@ -138,7 +139,7 @@ def _claim_annotations(claims: QuerySet[Any], request) -> Iterator[dict[str, Any
             )
 
 
-def write_claims(claims: QuerySet[Any], request) -> Iterator[str]:
+def write_claims(claims: QuerySet[Any], request: Request) -> Iterator[str]:
     quoted = claims.exclude(quote="")
     # The collection's JSON around an empty list of items, which is streamed into it.
     head = orjson.dumps(collection(request.build_absolute_uri(), [], quoted.count())).decode()
@@ -156,7 +157,9 @@ CLAIMS = ListFormat(
 # --- A source -------------------------------------------------------------------------------
 
 
-def source_annotations(source: Source, request, *, api_url: str) -> Iterable[dict[str, Any]]:
+def source_annotations(
+    source: Source, request: Request, *, api_url: str
+) -> Iterable[dict[str, Any]]:
     """The annotations of a source's quoted claims, in text order; reads what
     ``querysets.source_detail_queryset`` prefetched."""
     creator = reviewer(request)
@@ -176,5 +179,6 @@ def source_annotations(source: Source, request, *, api_url: str) -> Iterable[dic
             creator=creator,
         )
         for claim in source.claims.all()
-        if claim.quote
+        # A quote has its place in the text (Claim.clean sets both ends with it).
+        if claim.quote and claim.quote_start is not None and claim.quote_end is not None
     ]
