@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
 from tracker import services
 from tracker.api import exports, serializers, write_serializers
@@ -25,6 +27,7 @@ from tracker.api.formats import (
     webannotation,
 )
 from tracker.api.writes import CuratedViewSet, curated_schema
+from tracker.models import Source
 from tracker.selectors import querysets
 
 
@@ -81,20 +84,20 @@ class SourceViewSet(CachingMixin, ListExportMixin, CuratedViewSet):
     formats = {"retrieve": {"annotations": AnnotationsRenderer}}
 
     # Everything but the list shows (and writes answer with) the detail, text included.
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Source]:
         if self.action != "list":
             return querysets.source_detail_queryset()
         return super().get_queryset()
 
-    def get_serializer_class(self):
+    def get_serializer_class(self) -> type[BaseSerializer[Any]]:
         if self.action != "list":
             return serializers.SourceDetailSerializer
         return super().get_serializer_class()
 
-    def detail_serializer(self):
+    def detail_serializer(self) -> serializers.SourceDetailSerializer:
         return serializers.SourceDetailSerializer()
 
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any):
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         if self.format_requested() != "annotations":
             return super().retrieve(request, *args, **kwargs)
         # Its quotes as W3C Web Annotations, anchored in its text (tracker.api.formats).
