@@ -10,13 +10,8 @@ event's participants and tags, a source's credits) are replaced whole when given
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from tracker.history import By
-
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
@@ -38,6 +33,11 @@ from tracker.models import (
     Tag,
 )
 
+if TYPE_CHECKING:
+    from tracker.history import By
+
+_Record = TypeVar("_Record", bound=models.Model)
+
 ACTOR_FIELDS = {"slug", "name", "kind", "title", "affiliation", "aliases", "wikidata", "notes"}
 SOURCE_FIELDS = {
     "slug", "title", "publisher", "author", "url", "published", "language", "text", "notes",
@@ -54,7 +54,7 @@ CLAIM_LINKS = {"events", "relations"}
 
 def unique_slug(model: type[models.Model], text: str, *, max_length: int = 80) -> str:
     """A free slug made from ``text``: ``vladivostok-summit``, else ``vladivostok-summit-2``..."""
-    base = slugify(text)[:max_length].rstrip("-") or model._meta.model_name
+    base = slugify(text)[:max_length].rstrip("-") or str(model._meta.model_name)
     slug, number = base, 2
     while model._default_manager.filter(slug=slug).exists():
         suffix = f"-{number}"
@@ -69,13 +69,13 @@ def _check_names(data: dict[str, Any], allowed: set[str]) -> None:
 
 
 def _save(
-    instance: models.Model,
+    instance: _Record,
     *,
     fields: dict[str, Any],
-    by,
+    by: By,
     history_type: str,
     links: Callable[[], None] | None = None,
-):
+) -> _Record:
     """Set ``fields``, validate the whole record, save it, set its links: one history entry."""
     for name, value in fields.items():
         setattr(instance, name, value)
@@ -175,7 +175,7 @@ def source_update(*, source: Source, data: dict[str, Any], by: By = None) -> Sou
     fields = {name: value for name, value in data.items() if name in SOURCE_FIELDS}
     credited = data.get("credits")
 
-    def links():
+    def links() -> None:
         relocate_quotes(source)
         if credited is not None:
             source.credits.set(credited)
@@ -252,7 +252,12 @@ def event_update(*, event: Event, data: dict[str, Any], by: By = None) -> Event:
     )
 
 
-def _set_event_links(event: Event, *, actors=None, tags=None) -> None:
+def _set_event_links(
+    event: Event,
+    *,
+    actors: Iterable[tuple[Actor, str | None]] | None = None,
+    tags: Iterable[str] | None = None,
+) -> None:
     if actors is not None:
         pairs = [(actor, role or "participant") for actor, role in actors]
         seen = set()
@@ -338,7 +343,13 @@ def claim_update(*, claim: Claim, data: dict[str, Any], by: By = None) -> Claim:
     )
 
 
-def _set_claim_links(claim: Claim, *, by: By, events=None, relations=None) -> None:
+def _set_claim_links(
+    claim: Claim,
+    *,
+    by: By,
+    events: Iterable[Event] | None = None,
+    relations: Iterable[dict[str, Any]] | None = None,
+) -> None:
     if events is not None:
         claim.events.set(events)
     if relations is None:

@@ -7,12 +7,7 @@ rows. The meaning of every count is documented on the selector and in docs/dashb
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from tracker.history import By
-
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -21,6 +16,7 @@ from rest_framework import generics
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 
 from tracker.api import serializers
 from tracker.api.caching import CachingMixin
@@ -41,7 +37,7 @@ class LimitField(forms.IntegerField):
     def __init__(self, **kwargs: Any):
         super().__init__(min_value=1, required=False, **kwargs)
 
-    def clean(self, value):
+    def clean(self, value: Any) -> int:
         limit = super().clean(value)
         return (
             settings.STATS_DEFAULT_LIMIT if limit is None else min(limit, settings.STATS_MAX_LIMIT)
@@ -63,18 +59,18 @@ class StatsView(CachingMixin, CSVMixin, KnownParametersMixin, generics.GenericAP
     pagination_class = None
     form_class: type[forms.Form] = forms.Form
 
-    def get(self, request: Request):
+    def get(self, request: Request) -> Response:
         form = self.form_class(request.query_params)
         if not form.is_valid():
-            raise ValidationError(form.errors)
+            raise ValidationError(cast("dict[str, Any]", form.errors))
         self.params = form.cleaned_data
         return Response(self.rows(**self.params))
 
-    def rows(self, **params) -> list[dict[str, Any]]:
+    def rows(self, *args: Any, **params: Any) -> list[dict[str, Any]]:
         raise NotImplementedError
 
     def get_csv_header(self) -> list[str]:
-        return list(self.get_serializer_class()().fields)
+        return list(cast("type[Serializer[Any]]", self.get_serializer_class())().fields)
 
 
 class TimelineForm(forms.Form):
@@ -96,7 +92,7 @@ class TimelineStatsView(StatsView):
     form_class = TimelineForm
     csv_name = "stats-timeline"
 
-    def rows(self, *, bucket):
+    def rows(self, *, bucket: str) -> list[dict[str, Any]]:
         events = self.filter_queryset(self.get_queryset())
         return aggregates.timeline(events=events, bucket=bucket or "year")
 
@@ -129,7 +125,7 @@ class ActorStatsView(StatsView):
     form_class = ActorStatsForm
     csv_name = "stats-actors"
 
-    def rows(self, *, kind, rank, limit):
+    def rows(self, *, kind: str, rank: str, limit: int) -> list[dict[str, Any]]:
         return aggregates.actor_activity(kind=kind or None, rank=rank or "total", limit=limit)
 
 
@@ -160,12 +156,12 @@ class SourceStatsView(StatsView):
     form_class = SourceStatsForm
     csv_name = "stats-sources"
 
-    def get_serializer_class(self):
+    def get_serializer_class(self) -> type[Serializer[Any]]:
         if getattr(self, "params", {}).get("by") == "publisher":
             return serializers.PublisherClaimsSerializer
         return serializers.SourceClaimsSerializer
 
-    def rows(self, *, by: By, limit):
+    def rows(self, *, by: str, limit: int) -> list[dict[str, Any]]:
         if by == "publisher":
             return aggregates.publisher_claims(limit=limit)
         return aggregates.source_claims(limit=limit)
@@ -205,7 +201,7 @@ class ClaimStatsView(StatsView):
     form_class = ClaimStatsForm
     csv_name = "stats-claims"
 
-    def get_serializer_class(self):
+    def get_serializer_class(self) -> type[Serializer[Any]]:
         by = getattr(self, "params", {}).get("by")
         if by == "status":
             return serializers.ClaimStatusCountSerializer
@@ -213,6 +209,6 @@ class ClaimStatsView(StatsView):
             return serializers.ClaimKindCountSerializer
         return serializers.ClaimPeriodCountSerializer
 
-    def rows(self, *, by: By):
+    def rows(self, *, by: str) -> list[dict[str, Any]]:
         claims = self.filter_queryset(self.get_queryset())
         return aggregates.claim_counts(claims=claims, by=by or "year")
