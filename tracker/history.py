@@ -30,11 +30,10 @@ from simple_history.signals import pre_create_historical_record
 from tracker.dates import EDTFField
 
 if TYPE_CHECKING:
-    from django.contrib.auth.base_user import AbstractBaseUser
-    from django.contrib.auth.models import AnonymousUser
+    from django.contrib.auth.models import AnonymousUser, User
 
     # Who made a change: a user, or None for a script.
-    By: TypeAlias = AbstractBaseUser | AnonymousUser | None
+    By: TypeAlias = User | AnonymousUser | None
 
 CREATED, CHANGED, DELETED = "+", "~", "-"
 TYPE_NAMES = {CREATED: "created", CHANGED: "changed", DELETED: "deleted"}

@@ -8,12 +8,13 @@ A slug that names no record is a 400 naming the parameter, so a typo is never mi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import django_filters as filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, TextField, Window
+from django.db.models import Count, Exists, F, Max, Model, OuterRef, Q, QuerySet, TextField, Window
 from django.db.models.functions import Cast, Coalesce
 from django_filters.fields import BaseCSVField
 from drf_spectacular.utils import extend_schema_field
@@ -39,7 +40,7 @@ from tracker.selectors import querysets
 class WindowDateField(forms.CharField):
     """A form field for YYYY, YYYY-MM or YYYY-MM-DD; cleans to the (first, last) day it covers."""
 
-    def to_python(self, value):
+    def to_python(self, value: Any) -> Any:
         value = super().to_python(value)
         if value in self.empty_values:
             return None
@@ -71,7 +72,7 @@ class WindowFilter(filters.Filter):
         )
         super().__init__(*args, **kwargs)
 
-    def filter(self, qs, value):
+    def filter(self, qs: QuerySet[Any], value: Any) -> QuerySet[Any]:
         if value is None:
             return qs
         first, last = value
@@ -87,7 +88,7 @@ class WindowFilter(filters.Filter):
             return qs
         return qs.filter(**{f"{self.prefix}_start__lte": last})  # starts by its last day
 
-    def _longest_span(self, model) -> int | None:
+    def _longest_span(self, model: type[Model]) -> int | None:
         """The longest [start, end] of the model in days (an indexed MAX), if it stores them."""
         if not any(field.name == self.span for field in model._meta.concrete_fields):
             return None
@@ -100,7 +101,7 @@ class StrictBooleanField(forms.NullBooleanField):
 
     widget = forms.TextInput  # NullBooleanSelect would read any other value as "unknown"
 
-    def to_python(self, value):
+    def to_python(self, value: Any) -> Any:
         if value in self.empty_values:
             return None
         meaning = {"true": True, "1": True, "false": False, "0": False}.get(str(value).lower())
@@ -108,7 +109,7 @@ class StrictBooleanField(forms.NullBooleanField):
             raise forms.ValidationError("Give true or false.", code="invalid")
         return meaning
 
-    def validate(self, value):
+    def validate(self, value: Any) -> None:
         pass
 
 
@@ -146,7 +147,7 @@ class SearchFilter(filters.CharFilter):
 class KeysField(BaseCSVField):
     """Comma-separated keys, none of them empty (``ordering=,date`` is a typo, not a key)."""
 
-    def clean(self, value):
+    def clean(self, value: Any) -> Any:
         if value and "" in value:
             raise forms.ValidationError(
                 "An ordering key is empty: give keys separated by commas, e.g. -date,title.",
@@ -172,7 +173,7 @@ def _terms(value: str) -> list[str]:
     return list(dict.fromkeys(value.split()[:10]))
 
 
-def _every_term(value: str, term_query) -> Q:
+def _every_term(value: str, term_query: Callable[[str], Q]) -> Q:
     """Each whitespace-separated term must match (``vladivostok summit`` finds "Summit in
     Vladivostok"); ``term_query(term)`` says where a single term may match."""
     query = Q()
@@ -181,7 +182,13 @@ def _every_term(value: str, term_query) -> Q:
     return query
 
 
-def _text_search(qs, value: str, *, substring, by_name):
+def _text_search(
+    qs: QuerySet[Any],
+    value: str,
+    *,
+    substring: Callable[[str], Q],
+    by_name: Callable[[str], QuerySet[Any]],
+) -> QuerySet[Any]:
     """``q`` over events or claims: full-text search over the GIN-indexed column on PostgreSQL,
     every term as a substring elsewhere; ``by_name(term)`` gives the ids whose actor a term
     names, ``substring(term)`` where a term may match as a substring."""
@@ -228,17 +235,17 @@ class EventFilter(filters.FilterSet):
             "ordering",
         ]  # fmt: skip
 
-    def filter_attested(self, qs, name, value):
+    def filter_attested(self, qs: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
         return qs.filter(querysets.attested_events(value))
 
-    def filter_claim_kind(self, qs, name, value):
+    def filter_claim_kind(self, qs: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
         return qs  # the serializer embeds only that kind; validated here
 
-    def filter_actor(self, qs, name, actor):
+    def filter_actor(self, qs: QuerySet[Any], name: str, actor: Any) -> QuerySet[Any]:
         return qs.filter(Exists(EventActor.objects.filter(event=OuterRef("pk"), actor=actor)))
 
-    def filter_q(self, qs, name, value):
-        def term_query(term):
+    def filter_q(self, qs: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
+        def term_query(term: str) -> Q:
             participants = EventActor.objects.filter(
                 event=OuterRef("pk"), actor__name__icontains=term
             )
@@ -251,7 +258,7 @@ class EventFilter(filters.FilterSet):
             ).values("event_id"),
         )  # fmt: skip
 
-    def filter_queryset(self, queryset):
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         queryset = super().filter_queryset(queryset)
         ordering = event_ordering(self.form.cleaned_data.get("ordering"))
         return _ordered(queryset, ordering, self.form.cleaned_data.get("q"))
@@ -260,13 +267,14 @@ class EventFilter(filters.FilterSet):
 class EventStatsFilter(EventFilter):
     """The event filters of ``stats/timeline``: all but ``claim_kind``, which shapes an embed."""
 
-    claim_kind = None
+    # None takes the inherited filter out (the FilterSet metaclass drops it; the stubs cannot).
+    claim_kind = None  # type: ignore[assignment]
 
     class Meta(EventFilter.Meta):
         fields = [name for name in EventFilter.Meta.fields if name != "claim_kind"]
 
 
-def _ordered(queryset, ordering: list[str], q: str | None):
+def _ordered(queryset: QuerySet[Any], ordering: list[str], q: str | None) -> QuerySet[Any]:
     """The queryset in that order; for a full-text search, sorted after matching, and counted.
 
     The first key becomes an expression no index gives: otherwise PostgreSQL may walk the date
@@ -281,9 +289,8 @@ def _ordered(queryset, ordering: list[str], q: str | None):
     first, *rest = ordering
     name = first.lstrip("-")
     key = Coalesce(F(name), F(name))
-    return queryset.annotate(**{COUNT_WITH_PAGE: Window(Count("pk"))}).order_by(
-        key.desc() if first.startswith("-") else key.asc(), *rest
-    )
+    counted: QuerySet[Any] = queryset.annotate(**{COUNT_WITH_PAGE: Window(Count("pk"))})
+    return counted.order_by(key.desc() if first.startswith("-") else key.asc(), *rest)
 
 
 def event_ordering(requested: list[str] | None) -> list[str]:
@@ -341,8 +348,8 @@ class ClaimFilter(filters.FilterSet):
             "claimant", "source", "event", "status", "kind", "stated_from", "stated_to", "q",
         ]  # fmt: skip
 
-    def filter_q(self, qs, name, value):
-        def term_query(term):
+    def filter_q(self, qs: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
+        def term_query(term: str) -> Q:
             return _any_contains(["text", "quote", "claimant__name"], term)
 
         return _text_search(
@@ -350,7 +357,7 @@ class ClaimFilter(filters.FilterSet):
             by_name=lambda term: Claim.objects.filter(claimant__name__icontains=term).values("pk"),
         )  # fmt: skip
 
-    def filter_queryset(self, queryset):
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         queryset = super().filter_queryset(queryset)
         columns = [
             ("-" if key.startswith("-") else "")
@@ -371,7 +378,7 @@ class WikidataField(forms.CharField):
 
     default_validators = []
 
-    def run_validators(self, value):
+    def run_validators(self, value: Any) -> None:
         if value in self.empty_values:
             return
         if "\x00" in value:  # named as every other parameter names it
@@ -396,8 +403,8 @@ class ActorFilter(filters.FilterSet):
         model = Actor
         fields = ["kind", "wikidata", "q"]
 
-    def filter_q(self, qs, name, value):
-        def term_query(term):
+    def filter_q(self, qs: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
+        def term_query(term: str) -> Q:
             # Aliases are searched in their JSON text (["DPRK", "North"]); a term holding JSON
             # punctuation would match that syntax ("[]" every actor without aliases), not a name.
             fields = ["name", "title"]
@@ -405,9 +412,8 @@ class ActorFilter(filters.FilterSet):
                 fields.append("aliases_text")
             return _any_contains(fields, term)
 
-        return qs.annotate(aliases_text=Cast("aliases", TextField())).filter(
-            _every_term(value, term_query)
-        )
+        with_aliases: QuerySet[Any] = qs.annotate(aliases_text=Cast("aliases", TextField()))
+        return with_aliases.filter(_every_term(value, term_query))
 
 
 class SourceFilter(filters.FilterSet):
@@ -422,6 +428,6 @@ class SourceFilter(filters.FilterSet):
         model = Source
         fields = ["publisher", "q"]
 
-    def filter_q(self, qs, name, value):
+    def filter_q(self, qs: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
         fields = ["title", "author", "text"]
         return qs.filter(_every_term(value, lambda term: _any_contains(fields, term)))

@@ -38,7 +38,7 @@ class PlaceSerializer(serializers.ModelSerializer[Place]):
         model = Place
         fields = ["slug", "name", "latitude", "longitude", "wikidata", "geonames"]
 
-    def to_representation(self, place):
+    def to_representation(self, place: Any) -> Any:
         return place_representation(place)
 
 
@@ -126,7 +126,7 @@ class PageSerializer(serializers.ListSerializer[Any]):
     """A page of events or claims: the child's ``represent`` reads what they embed for the whole
     page at once (or, for the reference, each renders through its declared fields)."""
 
-    def to_representation(self, data):
+    def to_representation(self, data: Any) -> Any:
         records = list(data.all() if hasattr(data, "all") else data)
         if _reference(self.child):
             return [self.child.to_representation(record) for record in records]
@@ -161,7 +161,7 @@ class ClaimSerializer(serializers.HyperlinkedModelSerializer[Claim]):
         ]
         return outgoing + incoming
 
-    def to_representation(self, claim):
+    def to_representation(self, claim: Any) -> Any:
         if _reference(self):
             return super().to_representation(claim)
         return self.represent([claim])[0]
@@ -314,7 +314,7 @@ class EventSerializer(serializers.HyperlinkedModelSerializer[Event]):
         claims = [claim for claim in event.claims.all() if kind in (None, claim.kind)]
         return ClaimSerializer(claims, many=True, context=self.context).data
 
-    def to_representation(self, event):
+    def to_representation(self, event: Any) -> Any:
         if _reference(self):
             return super().to_representation(event)
         return self.represent([event])[0]

@@ -14,8 +14,8 @@ made from the title (or name, or claimant and text) on a create.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
@@ -42,6 +42,10 @@ from tracker.models import (
 _SLUG = re.compile(r"[-\w]+")
 
 
+if TYPE_CHECKING:
+    from tracker.history import By
+
+
 @extend_schema_field(
     {"oneOf": [{"type": "string", "format": "slug"}, {"type": "integer"}], "example": "tass"}
 )
@@ -55,8 +59,9 @@ class RefField(serializers.RelatedField[Any, Any, Any]):
         "null_characters": "Null characters are not allowed.",
     }
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> Any:
         queryset = self.get_queryset()
+        assert queryset is not None  # every RefField is given one
         name = queryset.model._meta.verbose_name
         if isinstance(data, bool) or not isinstance(data, str | int):
             self.fail("incorrect_type", data_type=type(data).__name__)
@@ -74,7 +79,7 @@ class RefField(serializers.RelatedField[Any, Any, Any]):
         except queryset.model.DoesNotExist:
             self.fail("no_id" if by_id else "no_slug", name=name, value=str(data)[:120])
 
-    def to_representation(self, value):
+    def to_representation(self, value: Any) -> Any:
         return value.slug
 
 
@@ -84,7 +89,7 @@ class ParticipantWriteSerializer(serializers.Serializer[Any]):
     actor = RefField(queryset=Actor.objects.all())
     role = serializers.CharField(max_length=60, default="participant")
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, str | int) and not isinstance(data, bool):
             data = {"actor": data}
         return super().to_internal_value(data)
@@ -124,7 +129,7 @@ class RecordWriteSerializer(serializers.Serializer[Any]):
 
     slug = serializers.SlugField(max_length=120, required=False)
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> Any:
         # A field the API does not know is refused, never dropped: a misspelt "stauts" must
         # not pass for a write that changed nothing. Names of the read representation are
         # allowed (and ignored where read-only), so that what a client read can be sent back.
@@ -149,16 +154,16 @@ class RecordWriteSerializer(serializers.Serializer[Any]):
         return super().to_internal_value(data)
 
     @property
-    def by(self):
+    def by(self) -> By:
         request = self.context.get("request")
         return request.user if request else None
 
-    def link_permissions(self, instance, data: dict[str, Any]) -> dict[str, list[str]]:
+    def link_permissions(self, instance: Any, data: dict[str, Any]) -> dict[str, list[str]]:
         """{field: [permission, ...]} a write of ``data`` needs beyond the record's own, for the
         linked rows it adds, changes or removes (as the admin's inlines need them)."""
         return {}
 
-    def check_link_permissions(self, instance, data: dict[str, Any]) -> None:
+    def check_link_permissions(self, instance: Any, data: dict[str, Any]) -> None:
         user = self.by
         if user is None:
             return  # a script calling the serializer directly: the services' callers decide
@@ -178,7 +183,7 @@ class RecordWriteSerializer(serializers.Serializer[Any]):
                 }
             )
 
-    def call(self, service, *, instance=None, **kwargs: Any):
+    def call(self, service: Callable[..., Any], *, instance: Any = None, **kwargs: Any) -> Any:
         self.check_link_permissions(instance, kwargs.get("data", kwargs))
         try:
             return service(**kwargs, by=self.by)
@@ -202,13 +207,13 @@ class ActorWriteSerializer(RecordWriteSerializer):
         validators=[validate_wikidata], help_text="The Wikidata item, e.g. Q7747 (null: none).",
     )  # fmt: skip
 
-    def validate_wikidata(self, value):
+    def validate_wikidata(self, value: str) -> str:
         return value or ""
 
-    def create(self, validated_data):
+    def create(self, validated_data: dict[str, Any]) -> Any:
         return self.call(services.actor_create, **validated_data)
 
-    def update(self, instance, validated_data):
+    def update(self, instance: Any, validated_data: dict[str, Any]) -> Any:
         return self.call(services.actor_update, actor=instance, data=validated_data)
 
 
@@ -238,10 +243,10 @@ class SourceWriteSerializer(RecordWriteSerializer):
         help_text="Outlets or agencies the document credits (slugs or ids).",
     )  # fmt: skip
 
-    def create(self, validated_data):
+    def create(self, validated_data: dict[str, Any]) -> Any:
         return self.call(services.source_create, **validated_data)
 
-    def update(self, instance, validated_data):
+    def update(self, instance: Any, validated_data: dict[str, Any]) -> Any:
         return self.call(services.source_update, source=instance, data=validated_data)
 
 
@@ -269,7 +274,7 @@ class EventWriteSerializer(RecordWriteSerializer):
             ]
         return data
 
-    def link_permissions(self, instance, data: dict[str, Any]) -> dict[str, list[str]]:
+    def link_permissions(self, instance: Any, data: dict[str, Any]) -> dict[str, list[str]]:
         needed = {}
         if "actors" in data:
             current = []
@@ -285,10 +290,10 @@ class EventWriteSerializer(RecordWriteSerializer):
             needed["tags"] = ["tracker.add_tag"] * bool(new)
         return needed
 
-    def create(self, validated_data):
+    def create(self, validated_data: dict[str, Any]) -> Any:
         return self.call(services.event_create, **self._links(validated_data))
 
-    def update(self, instance, validated_data):
+    def update(self, instance: Any, validated_data: dict[str, Any]) -> Any:
         data = self._links(validated_data)
         return self.call(services.event_update, instance=instance, event=instance, data=data)
 
@@ -304,7 +309,9 @@ class ClaimWriteSerializer(RecordWriteSerializer):
         help_text="Verbatim from the source's text; empty for a paraphrase.",
     )  # fmt: skip
     claimant = RefField(queryset=Actor.objects.all())
-    source = RefField(queryset=Source.objects.all())
+    # A declared field: the serializer's metaclass takes it out of the class, so it does not
+    # hide Field.source (which the stubs cannot tell).
+    source = RefField(queryset=Source.objects.all())  # type: ignore[assignment]
     stated = serializers.CharField(max_length=64, help_text="When it was said (EDTF).")
     status = serializers.ChoiceField(choices=ClaimStatus.choices, default=ClaimStatus.UNVERIFIED)
     notes = serializers.CharField(
@@ -313,7 +320,7 @@ class ClaimWriteSerializer(RecordWriteSerializer):
     events = RefField(queryset=Event.objects.all(), many=True, default=list)
     relations = RelationWriteSerializer(many=True, default=list)
 
-    def link_permissions(self, instance, data: dict[str, Any]) -> dict[str, list[str]]:
+    def link_permissions(self, instance: Any, data: dict[str, Any]) -> dict[str, list[str]]:
         if "relations" not in data:
             return {}
         pk = instance.pk if instance is not None else None
@@ -333,10 +340,10 @@ class ClaimWriteSerializer(RecordWriteSerializer):
         # The rows are a set: their order is no change.
         return {"relations": _changes(current, wanted, "claimrelation")}
 
-    def create(self, validated_data):
+    def create(self, validated_data: dict[str, Any]) -> Any:
         return self.call(services.claim_create, **validated_data)
 
-    def update(self, instance, validated_data):
+    def update(self, instance: Any, validated_data: dict[str, Any]) -> Any:
         return self.call(
             services.claim_update, instance=instance, claim=instance, data=validated_data
         )
