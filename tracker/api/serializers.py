@@ -9,15 +9,35 @@ rendered when the context has ``reference=True``).
 
 from __future__ import annotations
 
-from typing import Any
+import datetime
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, cast
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
+from rest_framework.serializers import BaseSerializer
 
-from tracker.models import Actor, Claim, ClaimRelation, Event, EventActor, Place, Source
+from tracker.models import (
+    Actor,
+    ActorKind,
+    Claim,
+    ClaimKind,
+    ClaimStatus,
+    Event,
+    EventActor,
+    Place,
+    RelationType,
+    Source,
+    Tag,
+)
 from tracker.selectors import embeds, querysets
+
+if TYPE_CHECKING:
+    _Serializer = serializers.Serializer[Any]
+else:
+    _Serializer = object
 
 # A document's address, or null when the capture has none.
 NULLABLE_URI = {"type": "string", "format": "uri", "nullable": True}
@@ -74,7 +94,7 @@ class SourceBriefSerializer(serializers.ModelSerializer[Source]):
         fields = ["id", "slug", "title", "publisher", "published", "url"]
 
     @extend_schema_field(NULLABLE_URI)
-    def get_url(self, source) -> str | None:
+    def get_url(self, source: Source) -> str | None:
         return source.url or None
 
 
@@ -82,7 +102,7 @@ class RelationSerializer(serializers.Serializer[Any]):
     """One relation seen from a claim: ``outgoing`` (this claim supports/contradicts the other)
     or ``incoming`` (the other claim supports/contradicts this one)."""
 
-    type = serializers.ChoiceField(choices=ClaimRelation._meta.get_field("type").choices)
+    type = serializers.ChoiceField(choices=RelationType.choices)
     claim = serializers.IntegerField()
     direction = serializers.ChoiceField(choices=["outgoing", "incoming"])
 
@@ -98,26 +118,26 @@ class DetailURL:
         url = reverse(view_name, kwargs=kwargs, request=request, format=url_format)
         self.prefix, self.suffix = url.split(self._PLACEHOLDER)
 
-    def __call__(self, pk) -> str:
+    def __call__(self, pk: int) -> str:
         return f"{self.prefix}{pk}{self.suffix}"
 
 
-def _cached_url(serializer, view_name: str) -> DetailURL:
+def _cached_url(serializer: BaseSerializer[Any], view_name: str) -> DetailURL:
     """One ``DetailURL`` per view name per response, kept in the (shared) serializer context."""
-    cache = serializer.context.setdefault("_detail_urls", {})
+    cache: dict[str, DetailURL] = serializer.context.setdefault("_detail_urls", {})
     if view_name not in cache:
         cache[view_name] = DetailURL(view_name, serializer.context)
     return cache[view_name]
 
 
-def _iso(day) -> str | None:
+def _iso(day: datetime.date | str | None) -> str | None:
     """A date as DRF's DateField renders it; rows from SQLite hold it as ISO text already."""
     if day is None or isinstance(day, str):
         return day
     return day.isoformat()
 
 
-def _reference(serializer) -> bool:
+def _reference(serializer: BaseSerializer[Any]) -> bool:
     """Render through the declared fields: the reference the fast path is tested against."""
     return bool(serializer.context.get("reference"))
 
@@ -128,16 +148,19 @@ class PageSerializer(serializers.ListSerializer[Any]):
 
     def to_representation(self, data: Any) -> Any:
         records = list(data.all() if hasattr(data, "all") else data)
-        if _reference(self.child):
-            return [self.child.to_representation(record) for record in records]
-        return self.child.represent(records)
+        child = cast("ClaimSerializer | EventSerializer", self.child)  # their list_serializer_class
+        if _reference(child):
+            return [child.to_representation(record) for record in records]
+        return child.represent(records)
 
 
 class ClaimSerializer(serializers.HyperlinkedModelSerializer[Claim]):
     url = serializers.HyperlinkedIdentityField(view_name="claim-detail")
     claimant = ActorBriefSerializer()
-    source = SourceBriefSerializer()
-    events = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    # A declared field: the serializer's metaclass takes it out of the class, so it does not
+    # hide Field.source (which the stubs cannot tell).
+    source = SourceBriefSerializer()  # type: ignore[assignment]
+    events = serializers.SlugRelatedField[Event](slug_field="slug", many=True, read_only=True)
     relations = serializers.SerializerMethodField()
 
     class Meta:
@@ -150,7 +173,7 @@ class ClaimSerializer(serializers.HyperlinkedModelSerializer[Claim]):
         list_serializer_class = PageSerializer
 
     @extend_schema_field(RelationSerializer(many=True))
-    def get_relations(self, claim) -> list[dict[str, Any]]:
+    def get_relations(self, claim: Claim) -> list[dict[str, Any]]:
         outgoing = [
             {"type": rel.type, "claim": rel.to_claim_id, "direction": "outgoing"}
             for rel in claim.relations_out.all()
@@ -166,7 +189,7 @@ class ClaimSerializer(serializers.HyperlinkedModelSerializer[Claim]):
             return super().to_representation(claim)
         return self.represent([claim])[0]
 
-    def represent(self, claims) -> list[dict[str, Any]]:
+    def represent(self, claims: list[Claim]) -> list[dict[str, Any]]:
         """The claims' JSON: the declared fields' output, built directly from the claims with
         claimant and source (``querysets.claim_list_queryset``) and ``embeds.claim_links``
         (two queries for the page); tests compare the two on the seed record and on generated
@@ -183,7 +206,7 @@ class ClaimSerializer(serializers.HyperlinkedModelSerializer[Claim]):
                     claim.claimant.pk, claim.claimant.slug, claim.claimant.name,
                     claim.claimant.kind,
                     claim.source.pk, claim.source.slug, claim.source.title,
-                    claim.source.publisher.name if claim.source.publisher_id else None,
+                    claim.source.publisher.name if claim.source.publisher else None,
                     claim.source.published, claim.source.url, claim.kind, claim.notes,
                 ),
                 links=links,
@@ -192,7 +215,9 @@ class ClaimSerializer(serializers.HyperlinkedModelSerializer[Claim]):
         ]  # fmt: skip
 
 
-def claim_representation(*, url, row, links: embeds.ClaimLinks) -> dict[str, Any]:
+def claim_representation(
+    *, url: DetailURL, row: tuple[Any, ...], links: embeds.ClaimLinks
+) -> dict[str, Any]:
     """A claim's JSON from a row in the order of ``embeds.EMBEDDED_CLAIM_FIELDS`` and the
     links read for its page."""
     (
@@ -246,7 +271,7 @@ class EventSourceSerializer(serializers.Serializer[Any]):
     claims = serializers.IntegerField(help_text="How many of the event's claims it holds.")
 
 
-def event_evidence(claim_rows) -> tuple[bool, list[dict[str, Any]]]:
+def event_evidence(claim_rows: Iterable[tuple[Any, ...]]) -> tuple[bool, list[dict[str, Any]]]:
     """An event's ``attested`` and ``sources`` from its claims' rows (in the order of
     ``embeds.EMBEDDED_CLAIM_FIELDS``): attested when a claim has a quote (every claim has a
     source); the distinct sources in order of publication, each with its count of claims."""
@@ -266,7 +291,7 @@ def event_evidence(claim_rows) -> tuple[bool, list[dict[str, Any]]]:
     return any(row[quote] for row in claim_rows), ordered
 
 
-def embedded_claim_kind(serializer) -> str | None:
+def embedded_claim_kind(serializer: BaseSerializer[Any]) -> str | None:
     """``claim_kind`` of an events request (validated by ``EventFilter``): the kind of claims
     each event embeds; its ``sources`` and ``attested`` still count them all."""
     request = serializer.context.get("request")
@@ -277,7 +302,7 @@ def embedded_claim_kind(serializer) -> str | None:
 class EventSerializer(serializers.HyperlinkedModelSerializer[Event]):
     url = serializers.HyperlinkedIdentityField(view_name="event-detail")
     actors = ParticipantSerializer(source="participations", many=True, read_only=True)
-    tags = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    tags = serializers.SlugRelatedField[Tag](slug_field="slug", many=True, read_only=True)
     attested = serializers.SerializerMethodField(
         help_text="True when at least one claim with a quote from its source attaches to it."
     )
@@ -297,11 +322,11 @@ class EventSerializer(serializers.HyperlinkedModelSerializer[Event]):
         list_serializer_class = PageSerializer
 
     # The declared fields' output: the reference the fast path is tested against.
-    def get_attested(self, event) -> bool:
+    def get_attested(self, event: Event) -> bool:
         return any(claim.quote for claim in event.claims.all())
 
     @extend_schema_field(EventSourceSerializer(many=True))
-    def get_sources(self, event) -> list[dict[str, Any]]:
+    def get_sources(self, event: Event) -> list[dict[str, Any]]:
         sources: dict[int, dict[str, Any]] = {}
         for claim in event.claims.all():
             brief = SourceBriefSerializer(claim.source, context=self.context).data
@@ -309,17 +334,18 @@ class EventSerializer(serializers.HyperlinkedModelSerializer[Event]):
         return sorted(sources.values(), key=lambda source: (source["published"], source["slug"]))
 
     @extend_schema_field(ClaimSerializer(many=True))
-    def get_claims(self, event) -> list[dict[str, Any]]:
+    def get_claims(self, event: Event) -> list[dict[str, Any]]:
         kind = embedded_claim_kind(self)
         claims = [claim for claim in event.claims.all() if kind in (None, claim.kind)]
-        return ClaimSerializer(claims, many=True, context=self.context).data
+        serialized = ClaimSerializer(claims, many=True, context=self.context)
+        return cast("list[dict[str, Any]]", serialized.data)  # a list: many=True
 
     def to_representation(self, event: Any) -> Any:
         if _reference(self):
             return super().to_representation(event)
         return self.represent([event])[0]
 
-    def represent(self, events) -> list[dict[str, Any]]:
+    def represent(self, events: list[Event]) -> list[dict[str, Any]]:
         """The events' JSON: the declared fields' output, built from ``embeds.event_embeds``.
 
         Five queries for the page whatever its size, and no model instance per embedded row.
@@ -365,12 +391,12 @@ class EventSerializer(serializers.HyperlinkedModelSerializer[Event]):
         ]
 
 
-class _LinksMixin:
+class _LinksMixin(_Serializer):
     """Links to the lists filtered to this record, so a client can follow them."""
 
     link_filters: dict[str, tuple[str, str]] = {}
 
-    def _link(self, obj, name: str) -> str:
+    def _link(self, obj: Actor | Source, name: str) -> str:
         view_name, param = self.link_filters[name]
         url = reverse(view_name, request=self.context.get("request"))
         return f"{url}?{param}={obj.slug}"
@@ -392,15 +418,15 @@ class ActorSerializer(_LinksMixin, serializers.HyperlinkedModelSerializer[Actor]
         ]  # fmt: skip
 
     @extend_schema_field({"type": "string", "pattern": r"^Q[1-9][0-9]*$", "nullable": True})
-    def get_wikidata(self, actor) -> str | None:
+    def get_wikidata(self, actor: Actor) -> str | None:
         return actor.wikidata or None
 
     @extend_schema_field(OpenApiTypes.URI)
-    def get_claims_url(self, actor) -> str:
+    def get_claims_url(self, actor: Actor) -> str:
         return self._link(actor, "claims")
 
     @extend_schema_field(OpenApiTypes.URI)
-    def get_events_url(self, actor) -> str:
+    def get_events_url(self, actor: Actor) -> str:
         return self._link(actor, "events")
 
 
@@ -425,16 +451,16 @@ class SourceSerializer(_LinksMixin, serializers.HyperlinkedModelSerializer[Sourc
         ]  # fmt: skip
 
     @extend_schema_field(NULLABLE_URI)
-    def get_document_url(self, source) -> str | None:
+    def get_document_url(self, source: Source) -> str | None:
         """Where the document was published (the model's ``url``; ``url`` here is the API's)."""
         return source.url or None
 
     @extend_schema_field(NULLABLE_URI)
-    def get_archive_url(self, source) -> str | None:
+    def get_archive_url(self, source: Source) -> str | None:
         return source.archive_url or None
 
     @extend_schema_field(OpenApiTypes.URI)
-    def get_claims_url(self, source) -> str:
+    def get_claims_url(self, source: Source) -> str:
         return self._link(source, "claims")
 
 
@@ -443,7 +469,7 @@ class SourceClaimSerializer(serializers.HyperlinkedModelSerializer[Claim]):
 
     url = serializers.HyperlinkedIdentityField(view_name="claim-detail")
     claimant = ActorBriefSerializer()
-    events = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    events = serializers.SlugRelatedField[Event](slug_field="slug", many=True, read_only=True)
 
     class Meta:
         model = Claim
@@ -469,10 +495,11 @@ class SourceDetailSerializer(SourceSerializer):
         fields = [*SourceSerializer.Meta.fields, "text", "claims", "events"]
 
     @extend_schema_field(EventBriefSerializer(many=True))
-    def get_events(self, source) -> list[dict[str, Any]]:
-        return EventBriefSerializer(
+    def get_events(self, source: Source) -> list[dict[str, Any]]:
+        events = EventBriefSerializer(
             querysets.source_events(source), many=True, context=self.context
-        ).data
+        )
+        return cast("list[dict[str, Any]]", events.data)  # a list: many=True
 
 
 class TimelineBucketSerializer(serializers.Serializer[Any]):
@@ -484,13 +511,15 @@ class TimelineBucketSerializer(serializers.Serializer[Any]):
 class ActorActivitySerializer(serializers.Serializer[Any]):
     actor = serializers.SlugField(help_text="The actor's slug.")
     name = serializers.CharField()
-    kind = serializers.ChoiceField(choices=Actor._meta.get_field("kind").choices)
+    kind = serializers.ChoiceField(choices=ActorKind.choices)
     events = serializers.IntegerField(help_text="Distinct events the actor takes part in.")
     claims = serializers.IntegerField(help_text="Claims the actor made (as claimant).")
 
 
 class SourceClaimsSerializer(serializers.Serializer[Any]):
-    source = serializers.SlugField(help_text="The source's slug.")
+    # A declared field: the serializer's metaclass takes it out of the class, so it does not
+    # hide Field.source (which the stubs cannot tell).
+    source = serializers.SlugField(help_text="The source's slug.")  # type: ignore[assignment]
     title = serializers.CharField()
     publisher = serializers.CharField(allow_null=True, help_text="The publisher's name.")
     published = serializers.CharField(help_text="EDTF")
@@ -505,12 +534,12 @@ class PublisherClaimsSerializer(serializers.Serializer[Any]):
 
 
 class ClaimStatusCountSerializer(serializers.Serializer[Any]):
-    status = serializers.ChoiceField(choices=Claim._meta.get_field("status").choices)
+    status = serializers.ChoiceField(choices=ClaimStatus.choices)
     claims = serializers.IntegerField()
 
 
 class ClaimKindCountSerializer(serializers.Serializer[Any]):
-    kind = serializers.ChoiceField(choices=Claim._meta.get_field("kind").choices)
+    kind = serializers.ChoiceField(choices=ClaimKind.choices)
     claims = serializers.IntegerField()
 
 
