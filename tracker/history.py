@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from django.db import models
 from django.db.models.signals import m2m_changed
@@ -51,7 +51,7 @@ class HistoryLinks(models.Model):
 class RecordHistory(HistoricalRecords):
     """HistoricalRecords that also snapshots links and can be asked to record on demand."""
 
-    def __init__(self, *, links: Callable[[models.Model], dict] | None = None, **kwargs):
+    def __init__(self, *, links: Callable[[Any], dict] | None = None, **kwargs):
         # ``updated`` is the history entry's own date; storing it twice adds nothing.
         kwargs.setdefault("excluded_fields", ["updated"])
         kwargs.setdefault("bases", [HistoryLinks])
@@ -92,8 +92,11 @@ def _snapshot_links(sender, instance, history_instance, **kwargs):
 
 def record(instance: models.Model, history_type: str, *, by: By = None) -> None:
     """Add one history entry for ``instance`` as it stands now, made by the user ``by``."""
-    instance._history_user = by if getattr(by, "is_authenticated", False) else None
-    tracker_of(type(instance)).create_historical_record(instance, history_type)
+    tracker = tracker_of(type(instance))
+    assert tracker is not None, f"{type(instance).__name__} keeps no history"
+    # django-simple-history reads these attributes off the instance (not in any model's type).
+    instance._history_user = by if getattr(by, "is_authenticated", False) else None  # type: ignore[attr-defined]
+    tracker.create_historical_record(instance, history_type)
 
 
 @contextmanager
@@ -102,18 +105,18 @@ def one_entry(instance: models.Model, *, by: By, history_type: str) -> Iterator[
 
     Nothing is recorded if the block raises (its transaction is rolled back anyway).
     """
-    instance.skip_history_when_saving = True
+    instance.skip_history_when_saving = True  # type: ignore[attr-defined]
     try:
         yield
     finally:
-        del instance.skip_history_when_saving
+        del instance.skip_history_when_saving  # type: ignore[attr-defined]
     record(instance, history_type, by=by)
 
 
 def delete(instance: models.Model, *, by: By) -> None:
     """Delete ``instance``, leaving a "deleted" entry that keeps its last fields and links."""
-    instance._history_links = links_of(instance)
-    instance._history_user = by if getattr(by, "is_authenticated", False) else None
+    instance._history_links = links_of(instance)  # type: ignore[attr-defined]
+    instance._history_user = by if getattr(by, "is_authenticated", False) else None  # type: ignore[attr-defined]
     instance.delete()
 
 

@@ -13,6 +13,7 @@ importing the same file twice changes nothing, and an import never overwrites cu
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -160,7 +161,8 @@ class _Importer:
         # History is written once the whole file is in, so that each new record's entry holds
         # its links (events, relations) too, as the validating loaddata does.
         if history.tracker_of(type(instance)) is not None:
-            instance.skip_history_when_saving = True
+            # django-simple-history reads it off the instance (not in any model's type).
+            instance.skip_history_when_saving = True  # type: ignore[attr-defined]
             self.saved.append(instance)
         instance.save()
 
@@ -416,7 +418,7 @@ class _Importer:
         return True
 
     def agrees(
-        self, where: str, stored, entry: dict, references: dict, links: list[str] = ()
+        self, where: str, stored, entry: dict, references: dict, links: Sequence[str] = ()
     ) -> bool:
         """A stored record agrees with the file when every field the file gives is equal and
         every link it lists is stored; each disagreement is a conflict in the report."""
@@ -436,7 +438,7 @@ class _Importer:
             ok = self.links_agree(where, "events", stored.events, links) and ok
         return ok
 
-    def links_agree(self, where: str, field_name: str, manager, slugs: list[str]) -> bool:
+    def links_agree(self, where: str, field_name: str, manager, slugs: Sequence[str]) -> bool:
         """Every record the file links to is linked to the stored record; else a problem."""
         linked = set(manager.values_list("slug", flat=True))
         ok = True

@@ -229,13 +229,13 @@ def event_create(
     fields = dict(
         title=title, date=date, summary=summary, location=location, place=place, notes=notes
     )
-    links = dict(actors=list(actors), tags=list(tags))
+    pairs, slugs = list(actors), list(tags)
     return _save(
         event,
         fields=fields,
         by=by,
         history_type=CREATED,
-        links=lambda: _set_event_links(event, **links),
+        links=lambda: _set_event_links(event, actors=pairs, tags=slugs),
     )
 
 
@@ -320,13 +320,13 @@ def claim_create(
         kind=kind, text=text, claimant=claimant, source=source, stated=stated, quote=quote,
         status=status, notes=notes,
     )  # fmt: skip
-    links = dict(events=list(events), relations=list(relations))
+    linked, related = list(events), list(relations)
     return _save(
         claim,
         fields=fields,
         by=by,
         history_type=CREATED,
-        links=lambda: _set_claim_links(claim, by=by, **links),
+        links=lambda: _set_claim_links(claim, by=by, events=linked, relations=related),
     )
 
 
