@@ -105,6 +105,7 @@ def one_entry(instance: models.Model, *, by: By, history_type: str) -> Iterator[
 
     Nothing is recorded if the block raises (its transaction is rolled back anyway).
     """
+    # As in record(): django-simple-history's flag, read off the instance.
     instance.skip_history_when_saving = True  # type: ignore[attr-defined]
     try:
         yield
@@ -115,6 +116,7 @@ def one_entry(instance: models.Model, *, by: By, history_type: str) -> Iterator[
 
 def delete(instance: models.Model, *, by: By) -> None:
     """Delete ``instance``, leaving a "deleted" entry that keeps its last fields and links."""
+    # As in record(): read off the instance by _snapshot_links and django-simple-history.
     instance._history_links = links_of(instance)  # type: ignore[attr-defined]
     instance._history_user = by if getattr(by, "is_authenticated", False) else None  # type: ignore[attr-defined]
     instance.delete()
