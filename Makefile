@@ -8,17 +8,29 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 WORKERS ?= 2
 STAMP := $(VENV)/.installed
+# The versions CI tested, with their hashes: `make install` installs exactly these, `make lock`
+# resolves pyproject.toml (with the test extra) again.
+LOCK := requirements.lock
+PIP_TOOLS_VERSION ?= 7.6.2
 # Browser libraries the pages serve themselves (TimelineJS3), from npm into vendor/node_modules.
 JS_STAMP := vendor/node_modules/.installed
 VEGA_BUNDLE := tracker/static/dashboard/vendor/vega-bundle.js
 
-.PHONY: install js-deps browser-deps run migrate load test lint format check bench bench-deps bench-dashboard lighthouse clean dashboard
+.PHONY: install lock js-deps browser-deps run migrate load test lint format check typecheck bench bench-deps bench-dashboard lighthouse clean dashboard
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# Pins every package (and its hashes) for CPython 3.11 on Linux, the interpreter CI runs.
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet pip-tools==$(PIP_TOOLS_VERSION)
+	$(BIN)/pip-compile --quiet --extra test --generate-hashes --allow-unsafe --strip-extras \
+		--no-emit-index-url --no-emit-find-links --output-file $(LOCK) pyproject.toml
 
 install: $(STAMP) js-deps $(VEGA_BUNDLE)
 
@@ -95,7 +107,7 @@ run: load
 test: install browser-deps
 	mkdir -p var
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest --cov=tracker --cov=config --cov-report=term:skip-covered $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
@@ -104,6 +116,10 @@ lint: install
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# mypy with django-stubs and djangorestframework-stubs (settings in pyproject.toml).
+typecheck: install
+	$(BIN)/mypy
 
 check: install
 	DJANGO_ENV=production SECRET_KEY=$${SECRET_KEY:-check-deploy-only-$$(date +%s)-not-a-real-key-0123456789abcdefghij} ALLOWED_HOSTS=example.org \
@@ -131,4 +147,4 @@ bench-dashboard: install
 	BENCH_EVENTS=$(BENCH_EVENTS) BENCH_CLAIMS=$(BENCH_CLAIMS) $(BIN)/python bench/dashboard.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache $(NODE_DIR)
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .coverage $(NODE_DIR)

@@ -221,7 +221,7 @@ def summaries_beyond_evidence() -> Iterator[Finding]:
         "event_id", "claim__source_id", "claim__quote_start", "claim__quote_end"
     )
     for event_id, source_id, start, end in rows:
-        if start is not None:
+        if start is not None and end is not None:  # a quote has both ends (a constraint)
             passages[event_id].append(_paragraph(texts[source_id], start, end).casefold())
     for event in Event.objects.filter(pk__in=list(passages)).only("slug", "summary"):
         missing = [

@@ -28,7 +28,7 @@ class Precision(models.TextChoices):
 
 
 # Coarser precision sorts later: an event known to the day comes before one known to the month.
-PRECISION_RANK = {Precision.DAY: 0, Precision.MONTH: 1, Precision.YEAR: 2}
+PRECISION_RANK: dict[str, int] = {Precision.DAY: 0, Precision.MONTH: 1, Precision.YEAR: 2}
 
 
 @dataclass(frozen=True)
@@ -58,8 +58,9 @@ def _parse_plain(value: str) -> Bounds | None:
     if match is None:
         return None
     year, month, day = (int(part) if part else None for part in match.groups())
+    assert year is not None  # _PLAIN always has the year
     try:
-        if day is not None:
+        if month is not None and day is not None:
             start = end = datetime.date(year, month, day)
             return Bounds(start=start, end=end, precision="day")
         if month is not None:
@@ -112,10 +113,11 @@ def parse_with_grammar(value: str) -> Bounds:
             f"'{value}' is not a valid EDTF date (expected e.g. 2019-04-25, 2020-01, 2022, "
             "2022-07~ or 2017?)."
         ) from None
+    precision: str | None
     if isinstance(node, Interval):
         ends = [node.lower, node.upper]
-        precisions = [_date_precision(end) for end in ends]
-        if None in precisions:
+        precisions = [p for p in (_date_precision(end) for end in ends) if p is not None]
+        if len(precisions) < len(ends):
             raise ValidationError(f"'{value}': both ends of an interval must be dates.")
         precision = max(precisions, key=PRECISION_RANK.__getitem__)
     else:
@@ -213,7 +215,7 @@ class EDTFField(models.CharField):
 
 
 def set_bounds(instance: models.Model, name: str, value: str | None) -> None:
-    bounds = None if value in (None, "") else parse(value)
+    bounds = parse(value) if value else None
     setattr(instance, f"{name}_start", bounds.start if bounds else None)
     setattr(instance, f"{name}_end", bounds.end if bounds else None)
     setattr(instance, f"{name}_precision", bounds.precision if bounds else "")

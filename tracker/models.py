@@ -277,7 +277,7 @@ class Event(Record):
         related_name="events",
         help_text="Where it happened, on a map; location stays the words of the record.",
     )
-    participants = models.ManyToManyField(
+    participants: models.ManyToManyField[Actor, EventActor] = models.ManyToManyField(
         Actor, through="EventActor", related_name="events", blank=True
     )
     tags = models.ManyToManyField(Tag, related_name="events", blank=True)
@@ -331,7 +331,8 @@ class EventActor(models.Model):
     def natural_key(self):
         return (self.event.slug, self.actor.slug, self.role)
 
-    natural_key.dependencies = ["tracker.event", "tracker.actor"]
+    # Django's serializers read it off the method (an attribute no function type has).
+    natural_key.dependencies = ["tracker.event", "tracker.actor"]  # type: ignore[attr-defined]
 
 
 class ClaimStatus(models.TextChoices):
@@ -373,7 +374,7 @@ class Claim(Record):
     status = models.CharField(
         max_length=20, choices=ClaimStatus.choices, default=ClaimStatus.UNVERIFIED
     )
-    related = models.ManyToManyField(
+    related: models.ManyToManyField[Claim, ClaimRelation] = models.ManyToManyField(
         "self", through="ClaimRelation", symmetrical=False, related_name="related_from", blank=True
     )
     notes = models.TextField(
@@ -467,7 +468,8 @@ class ClaimRelation(models.Model):
     def natural_key(self):
         return (self.from_claim.slug, self.to_claim.slug, self.type)
 
-    natural_key.dependencies = ["tracker.claim"]
+    # Django's serializers read it off the method (an attribute no function type has).
+    natural_key.dependencies = ["tracker.claim"]  # type: ignore[attr-defined]
 
     def clean(self):
         super().clean()

@@ -19,11 +19,11 @@ def _folded(text: str) -> str:
 
 def place_for_location(location: str, places: Iterable[Place]) -> Place | None:
     """The place the location names (its most specific part that is a place's name), or None."""
-    by_name = {}
+    by_name: dict[str, Place] = {}
     for place in places:
         by_name.setdefault(_folded(place.name), place)
     for part in location.split(","):
-        place = by_name.get(_folded(part))
-        if place is not None:
-            return place
+        named = by_name.get(_folded(part))
+        if named is not None:
+            return named
     return None

@@ -313,7 +313,9 @@ def _reported_clauses(text: str, start: int, end: int, plain: str) -> list[tuple
     if that is not None and that.start() - verb < 90:  # "X said (on Tuesday) that Y"
         body = verb + (that.end() - verb)
     else:  # "X slammed Y", "Kyiv said Y"
-        body = plain.find(" ", verb + len(_SAID.match(plain, verb).group())) + 1
+        said = _SAID.match(plain, verb)
+        assert said is not None  # verb is where _SAID matched
+        body = plain.find(" ", verb + len(said.group())) + 1
     if comma < 0 and _words(plain[:verb]) <= 12:
         body = 0  # "Matsegora pointed out that Y": the sentence is the claim
     # A trailing attribution (", said Kortunov") is not part of the claim.
@@ -425,7 +427,7 @@ def suggest(
             chosen = min(
                 attribution,
                 key=lambda m: (
-                    m.resolved.kind == "state",
+                    _kind(m) == "state",
                     not trailing and m.start > verb,  # "X said that Y": X before the verb
                     abs(m.start - verb),
                 ),
@@ -459,15 +461,19 @@ def suggest(
 def _nearest_person(mentions: list[_Mention]) -> tuple[Speaker | None, str]:
     """The person mentioned last among ``mentions`` (those of the text just before), if any."""
     for mention in reversed(mentions):
-        if mention.resolved.kind == "person":
+        if mention.resolved is not None and mention.resolved.kind == "person":
             return mention.resolved, "the person mentioned last"
     return None, ""
 
 
 def _first_speaker(mentions: list[_Mention]) -> _Mention | None:
     """The first mention of a person, organisation or outlet, else of a state."""
-    speaking = [m for m in mentions if m.resolved.kind != "state"]
-    return (speaking or mentions or [None])[0]
+    candidates = [m for m in mentions if _kind(m) != "state"] or mentions
+    return candidates[0] if candidates else None
+
+
+def _kind(mention: _Mention) -> str | None:
+    return mention.resolved.kind if mention.resolved is not None else None
 
 
 # --- Scoring against the record ----------------------------------------------------------------
@@ -498,7 +504,7 @@ def score(suggestions: Sequence[Suggestion], claims: Sequence[tuple[int, int, in
     """Suggestions against the record's claims, each ``(start, end, claimant id)``: a claim is
     found when a suggestion is the same passage; its claimant is right when that suggestion
     (the best overlapping one) guessed the claim's claimant."""
-    matched = set()
+    matched: set[int] = set()  # ids of the suggestions that overlap a claim
     right = found = 0
     for start, end, claimant in claims:
         hits = [s for s in suggestions if s.overlaps(start, end)]

@@ -83,7 +83,11 @@ def _highlighted(text: str, claims: list[Claim], found: list[suggestions.Suggest
     """The text as pieces: plain ``span``s, and ``mark``s naming the claims and suggestions
     over them. Every piece carries its offset (``data-start``): a selection's offsets are read
     from them, never counted in the browser."""
-    spans = [(claim.quote_start, claim.quote_end) for claim in claims]
+    spans = [
+        (claim.quote_start, claim.quote_end)
+        for claim in claims
+        if claim.quote_start is not None and claim.quote_end is not None
+    ]
     spans += [(item.start, item.end) for item in found]
     count = len(claims)
     rows = []
@@ -284,6 +288,7 @@ def save_claim(request, source: Source):
                         f"{key}: {' '.join(value)}" for key, value in error.message_dict.items()
                     )
                     raise ValidationError({"new_events": [f"[{index}] {detail}"]}) from None
+            assert claimant is not None  # an actor picked, or the new one made above
             claim = services.claim_create(
                 text=text, claimant=claimant, source=source, stated=stated, kind=kind,
                 quote=quote, status=status, notes=notes, events=events,
@@ -318,7 +323,7 @@ def reject(request, source: Source):
         return body
     errors: dict[str, list[str]] = {}
     start, end = _offset(body, "start", errors), _offset(body, "end", errors)
-    if not errors and not start < end <= len(source.text):
+    if start is not None and end is not None and not errors and not start < end <= len(source.text):
         errors["end"] = [f"The passage must lie within the text (0 to {len(source.text)})."]
     if errors:
         return _invalid(errors)

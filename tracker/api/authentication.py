@@ -11,9 +11,13 @@ Requests without a token are not affected: reading stays open.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
+from django.http import HttpRequest
 from rest_framework import authentication, exceptions
+from rest_framework.request import Request
 
 from tracker.lockouts import TOKEN, cool_off_seconds, token_state
 
@@ -45,11 +49,11 @@ class SlowDown(_Wait):
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
-    def authenticate(self, request):
+    def authenticate(self, request: Request) -> tuple[Any, Any] | None:
         header = authentication.get_authorization_header(request).split()
         if not header or header[0].lower() != self.keyword.lower().encode():
             return None  # no token: another scheme, or an anonymous read
-        if not settings.AXES_ENABLED:
+        if not getattr(settings, "AXES_ENABLED", True):  # django-axes' default, set at its import
             return super().authenticate(request)
         credentials = {"username": None, TOKEN: True}
         django_request = request._request
@@ -68,7 +72,7 @@ class TokenAuthentication(authentication.TokenAuthentication):
             raise
 
     @staticmethod
-    def _failed(django_request, credentials: dict) -> None:
+    def _failed(django_request: HttpRequest, credentials: dict[str, Any]) -> None:
         user_login_failed.send(
             sender=TokenAuthentication, credentials=credentials, request=django_request
         )

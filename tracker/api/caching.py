@@ -23,14 +23,24 @@ Only JSON, CSV and the formats of ``tracker.api.formats`` are cached; the browsa
 from __future__ import annotations
 
 import hashlib
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.http import HttpResponseNotModified
+from django.http import HttpRequest, HttpResponseBase, HttpResponseNotModified
 from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
 
 from tracker.api.conditional import etag_for, request_origin
 from tracker.selectors import version
+
+if TYPE_CHECKING:
+    from rest_framework.generics import GenericAPIView
+    from rest_framework.request import Request
+    from rest_framework.response import Response
+
+    _View = GenericAPIView[Any]
+else:
+    _View = object
 
 CACHED_FORMATS = {"json", "csv", "jsonld", "annotations", "timelinejs", "ics", "geojson"}
 # Headers a 304 must repeat (RFC 9110, 15.4.5) besides the validators.
@@ -49,13 +59,13 @@ def last_modified(state: version.Version) -> int | None:
     return second if int(state.now.timestamp()) > second else None
 
 
-def not_modified(request, etag: str, modified: int | None, now: int | None) -> bool:
+def not_modified(request: HttpRequest, etag: str, modified: int | None, now: int | None) -> bool:
     """Whether the client's copy (named by If-None-Match or If-Modified-Since) is current."""
     if_none_match = request.META.get("HTTP_IF_NONE_MATCH")
     if if_none_match is not None:  # when present, If-Modified-Since is ignored (RFC 9110)
         tags = parse_etags(if_none_match)
         return "*" in tags or _opaque(etag) in {_opaque(tag) for tag in tags}
-    since = parse_http_date_safe(request.META.get("HTTP_IF_MODIFIED_SINCE"))
+    since = parse_http_date_safe(request.META.get("HTTP_IF_MODIFIED_SINCE", ""))
     if since is None or modified is None or (now is not None and since > now):
         return False  # no usable date, or one from the future: send the representation
     return modified <= since
@@ -66,14 +76,16 @@ def _opaque(tag: str) -> str:
     return tag[2:] if tag.startswith("W/") else tag
 
 
-class CachingMixin:
+class CachingMixin(_View):
     """ETag, Last-Modified, Cache-Control and conditional GETs for a DRF view (see module doc).
 
     A view is validated by its representation when it shows one record (``retrieve``); every
     other GET is validated by the record version.
     """
 
-    def initial(self, request, *args, **kwargs):
+    record_version: version.Version | None
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         self.record_version = None
         super().initial(request, *args, **kwargs)  # negotiation, authentication, permissions
         if request.method not in ("GET", "HEAD"):
@@ -87,12 +99,15 @@ class CachingMixin:
         ):
             raise _NotModified
 
-    def handle_exception(self, exc):
+    def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, _NotModified):
-            return HttpResponseNotModified()
+            # DRF's dispatch takes any HttpResponseBase from here (its stubs say Response).
+            return HttpResponseNotModified()  # type: ignore[return-value]
         return super().handle_exception(exc)
 
-    def finalize_response(self, request, response, *args, **kwargs):
+    def finalize_response(
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
         response = super().finalize_response(request, response, *args, **kwargs)
         if self.record_version is None or response.status_code not in (200, 304):
             return response
@@ -115,14 +130,16 @@ class CachingMixin:
             and self._validated_by_representation()
             and not_modified(request, response["ETag"], modified, now)
         ):
-            return self._not_modified_from(response)
+            # As in handle_exception: any HttpResponseBase will do (the stubs say Response).
+            return self._not_modified_from(response)  # type: ignore[return-value]
         return response
 
     def _validated_by_representation(self) -> bool:
         return getattr(self, "action", None) == "retrieve"
 
-    def _version_etag(self, request) -> str:
+    def _version_etag(self, request: Request) -> str:
         version = self.record_version
+        assert version is not None  # read in initial() for every cached response
         changed = version.changed.isoformat() if version.changed else ""
         # The path and query, not the host: every name the site answers to gets the same tag.
         parts = [str(version.number), changed, request.get_full_path()]
@@ -131,11 +148,12 @@ class CachingMixin:
 
     def _dates(self) -> tuple[int | None, int | None]:
         version = self.record_version
+        assert version is not None  # read in initial() for every cached response
         now = int(version.now.timestamp()) if version.now else None
         return last_modified(version), now
 
     @staticmethod
-    def _not_modified_from(response) -> HttpResponseNotModified:
+    def _not_modified_from(response: HttpResponseBase) -> HttpResponseNotModified:
         answer = HttpResponseNotModified()
         for header in ("ETag", "Last-Modified", *_REPEATED):
             if response.has_header(header):

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any
 
+from django.http import HttpRequest
 from django.utils.http import parse_etags
 from rest_framework.exceptions import APIException
 
 
-def etag_for(representation, origin: str = "") -> str:
+def etag_for(representation: Any, origin: str = "") -> str:
     """A strong ETag (quoted) for a JSON-serializable representation.
 
     ``origin`` (``request_origin(request)``) is the scheme and host the representation's own
@@ -31,12 +33,12 @@ def etag_for(representation, origin: str = "") -> str:
     return '"' + hashlib.sha256(canonical.encode()).hexdigest()[:32] + '"'
 
 
-def request_origin(request) -> str:
+def request_origin(request: HttpRequest) -> str:
     """``scheme://host[:port]`` of a request, as ``build_absolute_uri`` writes it."""
     return f"{request.scheme}://{request.get_host()}"
 
 
-def _relative(value, prefix: str):
+def _relative(value: Any, prefix: str) -> Any:
     if isinstance(value, str):
         return value[len(prefix) - 1 :] if value.startswith(prefix) else value
     if isinstance(value, dict):
@@ -68,7 +70,7 @@ class PreconditionFailed(APIException):
         self.current = current  # sent back in the 412's ETag header
 
 
-def check_if_match(request, current: str) -> None:
+def check_if_match(request: HttpRequest, current: str) -> None:
     """Let a write through only if ``If-Match`` names ``current``, the record's ETag now.
 
     RFC 9110 §13.1.1: ``*`` matches any current representation; a list matches if any tag in it

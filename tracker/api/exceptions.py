@@ -9,15 +9,19 @@ errors that concern the request as a whole (404, 401, 405, ...).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions
+from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
-def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
+def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     """DRF's nested error detail as {"field" or "field.sub" or "field[2]": [messages]}."""
     if isinstance(detail, dict):
         flat: dict[str, list[str]] = {}
@@ -47,11 +51,13 @@ class PermissionDeniedFor(exceptions.PermissionDenied):
         self.errors = errors
 
 
-def error_body(status_code: int, code: str, detail: str, errors=None) -> dict:
+def error_body(
+    status_code: int, code: str, detail: str, errors: dict[str, list[str]] | None = None
+) -> dict[str, Any]:
     return {"status": status_code, "code": code, "detail": detail, "errors": errors or {}}
 
 
-def exception_handler(exc, context):
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     if isinstance(exc, Http404):
@@ -72,21 +78,28 @@ def exception_handler(exc, context):
     return response
 
 
-def _json_or_default(request, status_code: int, code: str, detail: str, default):
+def _json_or_default(
+    request: HttpRequest,
+    status_code: int,
+    code: str,
+    detail: str,
+    default: Callable[[], HttpResponse],
+) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse(error_body(status_code, code, detail), status=status_code)
     return default()
 
 
-def bad_request(request, exception=None):
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """Django's 400 for requests refused before a view (e.g. too many fields): JSON under /api/."""
     return _json_or_default(
         request, 400, "bad_request", "Bad request.",
-        lambda: defaults.bad_request(request, exception),
+        # Django's view takes None as well (its stubs say Exception).
+        lambda: defaults.bad_request(request, exception),  # type: ignore[arg-type]
     )  # fmt: skip
 
 
-def not_found(request, exception=None):
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """Django's 404 for URLs no view answers: JSON under /api/, the usual page elsewhere."""
     return _json_or_default(
         request, 404, "not_found", "Not found.",
@@ -94,7 +107,7 @@ def not_found(request, exception=None):
     )  # fmt: skip
 
 
-def server_error(request):
+def server_error(request: HttpRequest) -> HttpResponse:
     return _json_or_default(
         request, 500, "server_error", "Server error.", lambda: defaults.server_error(request)
     )

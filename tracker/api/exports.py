@@ -29,12 +29,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
 
 from tracker import shapes
 from tracker.api.formats import FormatRenderer, ListFormat
@@ -42,6 +43,17 @@ from tracker.api.pagination import Pagination, positive_int
 from tracker.api.renderers import CSVRenderer, csv_lines
 from tracker.models import Actor, Claim, Event, Source
 from tracker.selectors import rows
+
+if TYPE_CHECKING:
+    from rest_framework.generics import GenericAPIView
+    from rest_framework.renderers import BaseRenderer
+    from rest_framework.response import Response
+    from rest_framework.viewsets import ModelViewSet
+
+    _View = GenericAPIView[Any]
+    _ListView = ModelViewSet[Any]
+else:
+    _View = _ListView = object
 
 CHUNK_SIZE = 2000  # rows fetched per round trip while streaming (and per query for their lists)
 _PK = "0000pk0000"  # stands for the primary key in a reversed detail URL
@@ -57,7 +69,7 @@ class Export:
 
     name: str
     detail_view: str
-    queryset: Callable[[], QuerySet]
+    queryset: Callable[[], QuerySet[Any]]
     rows: Callable[..., Iterator[Row]]
     columns: tuple[tuple[str, Any], ...]
 
@@ -65,7 +77,7 @@ class Export:
     def header(self) -> list[str]:
         return [name for name, _ in self.columns]
 
-    def lines(self, records: QuerySet, request) -> Iterator[str]:
+    def lines(self, records: QuerySet[Any], request: Request) -> Iterator[str]:
         url = request.build_absolute_uri(reverse(self.detail_view, args=[_PK]))
         getters = [
             (lambda row: url.replace(_PK, str(row["id"]))) if value is URL else value
@@ -74,7 +86,7 @@ class Export:
         rows = self.rows(records, chunk_size=CHUNK_SIZE)
         return csv_lines(self.header, ([get(row) for get in getters] for row in rows))
 
-    def stream(self, records: QuerySet, request) -> StreamingHttpResponse:
+    def stream(self, records: QuerySet[Any], request: Request) -> StreamingHttpResponse:
         # A HEAD request gets the headers only: nothing is read.
         lines = [] if request.method == "HEAD" else _batched(self.lines(records, request))
         return StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
@@ -188,14 +200,14 @@ SOURCES = Export(
 )
 
 
-def check_page_parameters(request) -> None:
+def check_page_parameters(request: Request) -> None:
     """A 400 naming ``page`` or ``page_size`` when either is not a positive whole number."""
     paginator = Pagination()
     for name in (paginator.page_query_param, paginator.page_size_query_param):
         positive_int(request, name)
 
 
-class CSVMixin:
+class CSVMixin(_View):
     """Adds ``text/csv`` to a view's representations (lists and stats, not details), and the
     formats of ``tracker.api.formats`` a view lists in ``formats`` (by action).
 
@@ -206,16 +218,16 @@ class CSVMixin:
     csv_actions: tuple[str, ...] | None = None  # a viewset's actions that offer CSV; None: all
     # Per action, the other formats it answers: {"list": {"geojson": geo.EVENTS, ...}}; a
     # format's value is its ListFormat on a list, its renderer class elsewhere.
-    formats: dict[str, dict] = {}
+    formats: dict[str, dict[str, Any]] = {}
 
-    def _format_renderers(self) -> list:
+    def _format_renderers(self) -> list[Any]:
         action = getattr(self, "action", None)
         return [
             (fmt.renderer if isinstance(fmt, ListFormat) else fmt)()
-            for fmt in self.formats.get(action, {}).values()
+            for fmt in self.formats.get(action or "", {}).values()
         ]
 
-    def get_renderers(self):
+    def get_renderers(self) -> list[BaseRenderer]:
         renderers = [*super().get_renderers(), *self._format_renderers()]
         action = getattr(self, "action", None)
         if self.csv_actions is not None and action not in self.csv_actions:
@@ -231,7 +243,9 @@ class CSVMixin:
         renderer = getattr(self.request, "accepted_renderer", None)
         return renderer.format if isinstance(renderer, FormatRenderer) else None
 
-    def finalize_response(self, request, response, *args, **kwargs):
+    def finalize_response(
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
         exported = self.csv_requested() or self.format_requested()
         if exported and response.status_code >= 400:
             request.accepted_renderer = JSONRenderer()
@@ -242,28 +256,33 @@ class CSVMixin:
         return response
 
 
-class ListExportMixin(CSVMixin):
+class ListExportMixin(CSVMixin, _ListView):
     """A viewset's list as a streamed, unpaginated CSV export; ``export`` says what it holds."""
 
     export: Export
     csv_actions = ("list",)  # not details, writes or history
 
-    @property
-    def csv_name(self) -> str:
+    @property  # read-only here: a list's file is named after its export
+    def csv_name(self) -> str:  # type: ignore[override]
         return self.export.name
 
     def _list_format(self) -> ListFormat | None:
         name = self.format_requested()
-        return self.formats.get("list", {}).get(name) if self.action == "list" else None
+        if name is None or self.action != "list":
+            return None
+        return self.formats.get("list", {}).get(name)
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Any]:
         if self.csv_requested() and self.action == "list":
             return self.export.queryset()
         if (streamed := self._list_format()) is not None:
             return streamed.queryset()
         return super().get_queryset()
 
-    def list(self, request, *args, **kwargs):
+    # A list may stream (DRF sends any HttpResponseBase; its stubs say Response).
+    def list(  # type: ignore[override]
+        self, request: Request, *args: Any, **kwargs: Any
+    ) -> StreamingHttpResponse | Response:
         streamed = self._list_format()
         if not self.csv_requested() and streamed is None:
             return super().list(request, *args, **kwargs)

@@ -5,8 +5,10 @@ error shape. (Request rates are in ``tracker.api.throttling``.)
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from tracker.api.exceptions import error_body
 
@@ -19,17 +21,17 @@ class RequestLimitsMiddleware:
     checks the declared length here. Outside ``/api/`` Django's own checks apply.
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path.startswith("/api/"):
             refusal = self.refusal(request)
             if refusal is not None:
                 return refusal
         return self.get_response(request)
 
-    def refusal(self, request) -> JsonResponse | None:
+    def refusal(self, request: HttpRequest) -> JsonResponse | None:
         query = request.META.get("QUERY_STRING", "")
         if len(query) > settings.MAX_QUERY_STRING:
             detail = (

@@ -9,20 +9,33 @@ view does not take is negotiated without the override, so it reaches its 405. A 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.http import Http404
 from rest_framework.exceptions import NotAcceptable, ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.renderers import BaseRenderer
+from rest_framework.request import Request
 
 from tracker.api.formats import FormatRenderer
 
 
 class ContentNegotiation(DefaultContentNegotiation):
-    def select_renderer(self, request, renderers, format_suffix=None):
+    def select_renderer(
+        self,
+        request: Request,
+        renderers: Iterable[BaseRenderer],
+        format_suffix: str | None = None,
+    ) -> tuple[BaseRenderer, str]:
+        renderers = list(renderers)
         view = (request.parser_context or {}).get("view")
-        if view is not None and request.method.upper() not in view.allowed_methods:
+        if view is not None and str(request.method).upper() not in view.allowed_methods:
             return renderers[0], renderers[0].media_type
         try:
-            return super().select_renderer(request, renderers, format_suffix)
+            selected: tuple[BaseRenderer, str] = super().select_renderer(
+                request, renderers, format_suffix
+            )
+            return selected
         except NotAcceptable:
             chosen = self._by_format_without_parameters(request, renderers)
             if chosen is None:
@@ -35,10 +48,17 @@ class ContentNegotiation(DefaultContentNegotiation):
             given = request.query_params.get(name)
             formats = ", ".join(sorted({renderer.format for renderer in renderers}))
             raise ValidationError(
-                {name: [f"'{given[:40]}' is not a format of this resource: use one of {formats}."]}
+                {
+                    name: [
+                        f"'{str(given)[:40]}' is not a format of this resource: use one of "
+                        f"{formats}."
+                    ]
+                }
             ) from None
 
-    def _by_format_without_parameters(self, request, renderers):
+    def _by_format_without_parameters(
+        self, request: Request, renderers: list[BaseRenderer]
+    ) -> BaseRenderer | None:
         """A format of ``tracker.api.formats`` asked for by name (``?format=timelinejs``) is
         answered whatever the Accept header says: TimelineJS fetches its data with ``Accept:
         application/json``, and the annotations' media type carries a ``profile`` that DRF would

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.paginator import Paginator as DjangoPaginator
 from django.db.models import Count, QuerySet, Window
 from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import PageNumberPagination
+from rest_framework.pagination import BasePagination, PageNumberPagination
 
 if TYPE_CHECKING:
     from tracker.api.filters import RecordFilterSet
@@ -103,15 +103,15 @@ class SearchPaginationMixin:
     view's paginator is made at the first page it reads, after its filters.
     """
 
-    pagination_class: type[Pagination] | None
+    pagination_class: type[BasePagination] | None  # as GenericAPIView declares it
     filterset: RecordFilterSet | None = None
 
-    def get_pagination_class(self) -> type[Pagination] | None:
+    def get_pagination_class(self) -> type[BasePagination] | None:
         searched = self.filterset is not None and self.filterset.sorts_every_match
         return SearchPagination if searched and self.pagination_class else self.pagination_class
 
     @property
-    def paginator(self) -> Pagination | None:
+    def paginator(self) -> BasePagination | None:
         if not hasattr(self, "_paginator"):
             pagination_class = self.get_pagination_class()
             self._paginator = None if pagination_class is None else pagination_class()

@@ -8,15 +8,25 @@ parameters' fields, ``format``, and any it names in ``extra_query_parameters``.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from rest_framework.exceptions import ValidationError
+
+if TYPE_CHECKING:
+    from rest_framework.generics import GenericAPIView
+    from rest_framework.request import Request
+
+    _View = GenericAPIView[Any]
+else:
+    _View = object
 
 SAFE_METHODS = ("GET", "HEAD")
 
 
-class KnownParametersMixin:
+class KnownParametersMixin(_View):
     extra_query_parameters: frozenset[str] = frozenset()
 
-    def initial(self, request, *args, **kwargs):
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
         if request.method in SAFE_METHODS:
             unknown = sorted(set(request.query_params) - self.known_query_parameters())

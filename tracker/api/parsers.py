@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Mapping
+from typing import IO, Any
 
 from django.conf import settings
 from rest_framework import parsers
@@ -41,7 +43,12 @@ def nesting_depth(body: bytes, limit: int) -> int:
 class JSONParser(parsers.JSONParser):
     """DRF's JSON parser, refusing excessive nesting with a 400 instead of recursing into it."""
 
-    def parse(self, stream, media_type=None, parser_context=None):
+    def parse(
+        self,
+        stream: IO[Any] | None,
+        media_type: str | None = None,
+        parser_context: Mapping[str, Any] | None = None,
+    ) -> Any:
         body = stream.read() if stream is not None else b""
         limit = settings.MAX_JSON_DEPTH
         if nesting_depth(body, limit) > limit:

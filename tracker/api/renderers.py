@@ -15,22 +15,33 @@ objects. Both write through :func:`csv_lines`, which neutralises formula cells (
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from csp.constants import UNSAFE_INLINE
 from rest_framework import renderers
 from rest_framework.utils.encoders import JSONEncoder
 
+if TYPE_CHECKING:
+    from _csv import _writer as _Writer
+
 _fallback = JSONEncoder().default
 
 
 class ORJSONRenderer(renderers.JSONRenderer):
-    def render(self, data, accepted_media_type=None, renderer_context=None):
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
+    ) -> bytes:
         if data is None:
             return b""
-        if self.get_indent(accepted_media_type, renderer_context or {}):
-            return super().render(data, accepted_media_type, renderer_context)
+        # DRF's get_indent takes None as well (its stubs say str).
+        if self.get_indent(accepted_media_type, renderer_context or {}):  # type: ignore[arg-type]
+            indented: bytes = super().render(data, accepted_media_type, renderer_context)
+            return indented
         rendered = orjson.dumps(data, default=_fallback)
         # As DRF does: these two are valid JSON but end a line in JavaScript source.
         if b"\xe2\x80\xa8" in rendered or b"\xe2\x80\xa9" in rendered:
@@ -59,11 +70,11 @@ def neutralise(cell: str) -> str:
     return "'" + cell
 
 
-def _is_formula(cell) -> bool:
+def _is_formula(cell: Any) -> bool:
     return isinstance(cell, str) and cell.startswith(FORMULA_STARTS)
 
 
-def csv_lines(header: Sequence[str], rows: Iterable[Sequence]) -> Iterator[str]:
+def csv_lines(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
     """The header, then each row, as CSV lines (strings, CRLF-terminated).
 
     A text cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a
@@ -75,18 +86,20 @@ def csv_lines(header: Sequence[str], rows: Iterable[Sequence]) -> Iterator[str]:
         yield _line(writer, row)
 
 
-def _line(writer, row: Sequence) -> str:
+def _line(writer: _Writer, row: Sequence[Any]) -> str:
     if not any(_is_formula(cell) for cell in row):  # the common case: one call for the row
-        return writer.writerow(row)
+        line: str = writer.writerow(row)  # what _Line.write hands back
+        return line
     return ",".join(_cell(writer, cell) for cell in row) + "\r\n"
 
 
-def _cell(writer, cell) -> str:
+def _cell(writer: _Writer, cell: Any) -> str:
     if _is_formula(cell):
         return '"' + neutralise(cell).replace('"', '""') + '"'
     if cell is None or cell == "":
         return ""  # the csv module writes a row of one empty cell as "", not as nothing
-    return writer.writerow([cell])[:-2]
+    line: str = writer.writerow([cell])
+    return line[:-2]
 
 
 class CSVRenderer(renderers.BaseRenderer):
@@ -98,12 +111,17 @@ class CSVRenderer(renderers.BaseRenderer):
     format = "csv"
     charset = "utf-8"
 
-    def render(self, data, accepted_media_type=None, renderer_context=None):
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
+    ) -> bytes:
         if data is None:
             return b""
         rows = data if isinstance(data, list) else [data]
         view = (renderer_context or {}).get("view")
-        header = view.get_csv_header() if hasattr(view, "get_csv_header") else None
+        header = getattr(view, "get_csv_header", lambda: None)()
         if header is None:
             header = list(rows[0]) if rows else []
         lines = csv_lines(header, ([row.get(name) for name in header] for row in rows))
@@ -116,8 +134,14 @@ class BrowsableAPIRenderer(renderers.BrowsableAPIRenderer):
     Content-Security-Policy of these pages (django-csp, config/settings.py) allows inline styles,
     and nothing else more than every other page (scripts stay this site's files only)."""
 
-    def render(self, data, accepted_media_type=None, renderer_context=None):
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
+    ) -> bytes:
         response = (renderer_context or {}).get("response")
         if response is not None:
             response._csp_update = {"style-src": [UNSAFE_INLINE]}
-        return super().render(data, accepted_media_type, renderer_context)
+        page: bytes = super().render(data, accepted_media_type, renderer_context)
+        return page

@@ -7,19 +7,23 @@ know it: the error responses in the one error shape, and that reading needs no c
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from drf_spectacular import openapi
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import permissions, serializers
 
 
 @extend_schema_serializer(many=False)  # never wrapped in a page, even on a list operation
-class ErrorSerializer(serializers.Serializer):
+class ErrorSerializer(serializers.Serializer[Any]):
     """The one error shape of ``tracker.api.exceptions``."""
 
     status = serializers.IntegerField(help_text="The HTTP status code, repeated.")
     code = serializers.CharField(help_text="e.g. invalid, not_found, throttled")
     detail = serializers.CharField()
-    errors = serializers.DictField(
+    # A declared field: the serializer's metaclass takes it out of the class, so it does not
+    # hide Serializer.errors (which the stubs cannot tell).
+    errors = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Each bad parameter or field with what is wrong with it; empty otherwise.",
     )
@@ -59,14 +63,16 @@ class AutoSchema(openapi.AutoSchema):
             codes.append("404")
         return sorted(codes)
 
-    def _get_response_bodies(self, direction="response"):
+    def _get_response_bodies(
+        self, direction: Literal["request", "response"] = "response"
+    ) -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
         # A format of tracker.api.formats has its own body, not the JSON list's.
         success = next((code for code in ("200", "201") if code in responses), None)
         content = responses.get(success, {}).get("content", {}) if success else {}
         # The document keys them by media type without parameters: the annotations' JSON-LD
         # (with a profile) and the ClaimReview JSON-LD share application/ld+json.
-        bodies: dict[str, list[dict]] = {}
+        bodies: dict[str, list[dict[str, Any]]] = {}
         for renderer in self.view.get_renderers():
             schema = getattr(renderer, "openapi_schema", None)
             media_type = renderer.media_type.split(";")[0].strip()
@@ -81,7 +87,7 @@ class AutoSchema(openapi.AutoSchema):
                 responses[code] = {**response, "description": ERRORS[code]}
         return responses
 
-    def get_operation(self, *args, **kwargs):
+    def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
         operation = super().get_operation(*args, **kwargs)
         for parameter in (operation or {}).get("parameters", []):
             # Every query parameter is optional and an empty value means "not given"
@@ -94,7 +100,7 @@ class AutoSchema(openapi.AutoSchema):
                     del parameter["schema"]["minLength"]
         return operation
 
-    def get_auth(self):
+    def get_auth(self) -> list[dict[str, Any]]:
         auths = super().get_auth()
         # DjangoModelPermissionsOrAnonReadOnly lets anyone read: a safe method needs no
         # credentials, which OpenAPI says with an empty requirement.

@@ -7,6 +7,8 @@ rows. The meaning of every count is documented on the selector and in docs/dashb
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django.conf import settings
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import generics
@@ -78,7 +80,7 @@ class StatsView(CachingMixin, CSVMixin, KnownParametersMixin, generics.GenericAP
         raise NotImplementedError
 
     def get_csv_header(self) -> list[str]:
-        return list(self.get_serializer_class()().fields)
+        return list(cast("type[Serializer[Any]]", self.get_serializer_class())().fields)
 
 
 class TimelineParameters(StatsParameters):

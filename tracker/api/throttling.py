@@ -11,13 +11,11 @@ from django.conf import settings
 from rest_framework import throttling
 
 
-class _SettingsRate:
+class _SettingsRate(throttling.SimpleRateThrottle):
     """The rate of this throttle's scope from the settings; ``off`` (or empty) means none."""
 
-    scope: str
-
-    def get_rate(self):
-        rate = settings.API_THROTTLE_RATES.get(self.scope)
+    def get_rate(self) -> str | None:
+        rate: str | None = settings.API_THROTTLE_RATES.get(self.scope or "")
         return None if rate in (None, "", "off") else rate
 
 

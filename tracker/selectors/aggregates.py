@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.db import connection
 from django.db.models import (
     CharField,
     Count,
     F,
+    Func,
     IntegerField,
     OuterRef,
     QuerySet,
@@ -27,7 +29,7 @@ from tracker.models import (
 )
 
 
-def timeline(*, events: QuerySet[Event], bucket: str) -> list[dict]:
+def timeline(*, events: QuerySet[Event], bucket: str) -> list[dict[str, Any]]:
     """Events and the claims about them per year or month, every period in range present.
 
     ``events`` counts the events whose date starts in the period; ``claims`` counts the claims
@@ -39,13 +41,16 @@ def timeline(*, events: QuerySet[Event], bucket: str) -> list[dict]:
         .values("period")
         .annotate(n=Count("id"))
     )
+    # django-stubs does not follow an annotation on an auto-created through model ("period").
     claim_rows = (
-        Claim.events.through.objects.filter(event__in=events.order_by().values("id"))
+        Claim.events.through.objects.filter(  # type: ignore[misc]
+            event__in=events.order_by().values("id")
+        )
         .annotate(period=_period("event__date_start", bucket))
         .values("period")
         .annotate(n=Count("id"))
     )
-    counts: dict = {}
+    counts: dict[datetime.date, list[int]] = {}
     for row in event_rows:
         counts.setdefault(_as_date(row["period"]), [0, 0])[0] = row["n"]
     for row in claim_rows:
@@ -63,7 +68,7 @@ def timeline(*, events: QuerySet[Event], bucket: str) -> list[dict]:
     ]
 
 
-def _count(queryset: QuerySet, field: str, *, distinct: str = "id") -> Coalesce:
+def _count(queryset: QuerySet[Any], field: str, *, distinct: str = "id") -> Coalesce:
     """A correlated subquery: how many rows of ``queryset`` point at the outer row by ``field``."""
     counted = (
         queryset.filter(**{field: OuterRef("pk")})
@@ -82,7 +87,9 @@ ACTOR_RANKS = {
 }
 
 
-def actor_activity(*, kind: str | None = None, rank: str = "total", limit: int = 20) -> list[dict]:
+def actor_activity(
+    *, kind: str | None = None, rank: str = "total", limit: int = 20
+) -> list[dict[str, Any]]:
     """The most active actors: per actor, ``events`` is how many distinct events they take part
     in (any role), ``claims`` how many claims they made (as claimant). Actors with neither are
     left out. Ranked by ``rank`` (``total`` is events + claims), then name. One query."""
@@ -105,7 +112,7 @@ def actor_activity(*, kind: str | None = None, rank: str = "total", limit: int =
     ]
 
 
-def source_claims(*, limit: int = 20) -> list[dict]:
+def source_claims(*, limit: int = 20) -> list[dict[str, Any]]:
     """Claims per source, most first (then by publication date and title), sources without
     claims included. One query."""
     sources = (
@@ -120,12 +127,14 @@ def source_claims(*, limit: int = 20) -> list[dict]:
     ]  # fmt: skip
 
 
-def publisher_claims(*, limit: int = 20) -> list[dict]:
+def publisher_claims(*, limit: int = 20) -> list[dict[str, Any]]:
     """Per publisher: how many sources it published and how many claims those sources report.
     Sources without a publisher make one row whose ``publisher`` and ``name`` are null. Most
     claims first, then by name. One query."""
+    # An annotation may share a reverse relation's name (Django refuses only a field's); the
+    # django-stubs plugin takes it for a redefinition.
     rows = (
-        Source.objects.order_by()
+        Source.objects.order_by()  # type: ignore[no-redef]
         .values("publisher__slug", "publisher__name")
         .annotate(sources=Count("id", distinct=True), claims=Count("claims"))
         .order_by("-claims", "-sources", F("publisher__name").asc(nulls_last=True))[:limit]
@@ -137,7 +146,7 @@ def publisher_claims(*, limit: int = 20) -> list[dict]:
     ]  # fmt: skip
 
 
-def claim_counts(*, claims: QuerySet[Claim], by: str) -> list[dict]:
+def claim_counts(*, claims: QuerySet[Claim], by: str) -> list[dict[str, Any]]:
     """Claims by ``status`` or ``kind`` (every value, zeros included, in the order of its
     choices) or per ``year``/``month`` of the day their ``stated`` date starts on, with a column
     per status and every period between the first and the last present. One query."""
@@ -151,18 +160,18 @@ def claim_counts(*, claims: QuerySet[Claim], by: str) -> list[dict]:
         .values_list("period", "status")
         .annotate(n=Count("id"))
     )
-    counts: dict = {}
+    per_period: dict[datetime.date, dict[str, int]] = {}
     for period, status, n in rows:
-        counts.setdefault(_as_date(period), {})[status] = n
-    if not counts:
+        per_period.setdefault(_as_date(period), {})[status] = n
+    if not per_period:
         return []
     return [
         {
             "period": _label(day, by),
-            "claims": sum(counts.get(day, {}).values()),
-            **{status: counts.get(day, {}).get(status, 0) for status in ClaimStatus.values},
+            "claims": sum(per_period.get(day, {}).values()),
+            **{status: per_period.get(day, {}).get(status, 0) for status in ClaimStatus.values},
         }
-        for day in _periods(min(counts), max(counts), by)
+        for day in _periods(min(per_period), max(per_period), by)
     ]
 
 
@@ -170,7 +179,7 @@ def _label(day: datetime.date, bucket: str) -> str:
     return f"{day.year:04d}" if bucket == "year" else f"{day.year:04d}-{day.month:02d}"
 
 
-def _period(column: str, bucket: str):
+def _period(column: str, bucket: str) -> Func:
     if connection.vendor == "sqlite":
         # Django's Trunc calls a Python function per row on SQLite (seconds for a million rows);
         # dates are ISO text there, so the period is a prefix of it.
@@ -178,7 +187,7 @@ def _period(column: str, bucket: str):
     return (TruncYear if bucket == "year" else TruncMonth)(column)
 
 
-def _as_date(value) -> datetime.date:
+def _as_date(value: str | datetime.date) -> datetime.date:
     if isinstance(value, str):  # "YYYY" or "YYYY-MM", from _period on SQLite
         return datetime.date(int(value[:4]), int(value[5:7] or 1), 1)
     return value.date() if isinstance(value, datetime.datetime) else value

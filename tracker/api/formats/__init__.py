@@ -18,14 +18,16 @@ would read, so every format says what the API says), then written out. Errors st
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import islice
+from typing import Any
 
 import orjson
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from rest_framework import renderers
+from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
 CHUNK_SIZE = 500  # records read, shaped and written at a time
@@ -37,9 +39,14 @@ class FormatRenderer(renderers.BaseRenderer):
 
     charset = "utf-8"
     # What the OpenAPI document says a 200 in this format holds.
-    openapi_schema: dict = {"type": "object"}
+    openapi_schema: dict[str, Any] = {"type": "object"}
 
-    def render(self, data, accepted_media_type=None, renderer_context=None):
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
+    ) -> bytes:
         return b"" if data is None else orjson.dumps(data)
 
 
@@ -113,10 +120,10 @@ class ListFormat:
     ``write(records, request)`` yields the body's pieces (text)."""
 
     renderer: type[FormatRenderer]
-    queryset: Callable[[], QuerySet]
+    queryset: Callable[[], QuerySet[Any]]
     write: Callable[..., Iterator[str]]
 
-    def stream(self, records: QuerySet, request) -> StreamingHttpResponse:
+    def stream(self, records: QuerySet[Any], request: Request) -> StreamingHttpResponse:
         # A HEAD request gets the headers only: nothing is read.
         body = [] if request.method == "HEAD" else self.write(records, request)
         renderer = self.renderer
@@ -130,21 +137,21 @@ class _WithoutFormat:
     """A request as the serializers should see it: without ``?format=``, which DRF would carry
     into every URL they build (``.../events/3/?format=ics``)."""
 
-    def __init__(self, request):
+    def __init__(self, request: Request):
         self._request = request
         self.GET = request.GET.copy()
         self.GET.pop(api_settings.URL_FORMAT_OVERRIDE, None)
         self.query_params = self.GET
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         return getattr(self._request, name)
 
 
-def serializer_context(request) -> dict:
+def serializer_context(request: Request) -> dict[str, Any]:
     return {"request": _WithoutFormat(request)}
 
 
-def chunks(records: QuerySet, size: int | None = None) -> Iterator[list]:
+def chunks(records: QuerySet[Any], size: int | None = None) -> Iterator[list[Any]]:
     """The records, ``size`` (``CHUNK_SIZE``) at a time (one query, read with a cursor)."""
     size = size or CHUNK_SIZE
     rows = records.iterator(chunk_size=size)
@@ -152,7 +159,7 @@ def chunks(records: QuerySet, size: int | None = None) -> Iterator[list]:
         yield chunk
 
 
-def json_array(items: Iterable[dict]) -> Iterator[str]:
+def json_array(items: Iterable[dict[str, Any]]) -> Iterator[str]:
     """The items of a JSON array, comma-separated (the brackets are the caller's)."""
     first = True
     for item in items:

@@ -10,13 +10,18 @@ attested and how many claims it has.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
+
+from django.db.models import QuerySet
+from rest_framework.request import Request
 
 from tracker.api.formats import GeoJSONRenderer, ListFormat, json_array
 from tracker.api.formats.events import event_json
+from tracker.models import Event
 from tracker.selectors import querysets
 
 
-def feature(event: dict) -> dict:
+def feature(event: dict[str, Any]) -> dict[str, Any]:
     place = event["place"]
     geometry = (
         {"type": "Point", "coordinates": [place["longitude"], place["latitude"]]} if place else None
@@ -42,7 +47,7 @@ def feature(event: dict) -> dict:
     }
 
 
-def write(events, request) -> Iterator[str]:
+def write(events: QuerySet[Event], request: Request) -> Iterator[str]:
     yield '{"type":"FeatureCollection","features":['
     yield from json_array(feature(event) for event in event_json(events, request))
     yield "]}"

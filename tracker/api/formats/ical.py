@@ -11,19 +11,23 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterator
+from typing import Any
 
 import icalendar
+from django.db.models import QuerySet
 from django.utils import timezone
+from rest_framework.request import Request
 
 from tracker import dates
 from tracker.api.formats import ICSRenderer, ListFormat
 from tracker.api.formats.events import event_json
+from tracker.models import Event
 from tracker.selectors import querysets, version
 
 PRODID = "-//Timeline & claims tracker//events//EN"
 
 
-def vevent(event: dict, *, host: str, stamp: datetime.datetime) -> icalendar.Event:
+def vevent(event: dict[str, Any], *, host: str, stamp: datetime.datetime) -> icalendar.Event:
     entry = icalendar.Event()
     entry.add("uid", f"{event['slug']}@{host}")
     entry.add("dtstamp", stamp)
@@ -47,7 +51,7 @@ def vevent(event: dict, *, host: str, stamp: datetime.datetime) -> icalendar.Eve
     return entry
 
 
-def write(events, request) -> Iterator[str]:
+def write(events: QuerySet[Event], request: Request) -> Iterator[str]:
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")

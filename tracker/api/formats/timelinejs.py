@@ -12,25 +12,30 @@ the timeline holds.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator
+from typing import Any
 
 import orjson
+from django.db.models import QuerySet
 from django.utils.html import escape, format_html
+from rest_framework.request import Request
 
 from tracker import dates
 from tracker.api.formats import ListFormat, TimelineJSRenderer, json_array
 from tracker.api.formats.events import event_json
+from tracker.models import Event
 from tracker.selectors import querysets
 
 TITLE = "Timeline & claims tracker"
 
 
-def display_date(event: dict) -> str:
+def display_date(event: dict[str, Any]) -> str:
     """The date in words at its precision, with the record's qualifiers: "13 July 2022",
     "July 2022", "about 2022", "1990 – 1999"."""
     precision = event["date_precision"]
 
-    def words(day) -> str:
+    def words(day: datetime.date | str) -> str:
         day = dates.as_date(day)
         if precision == "day":
             return f"{day.day} {day:%B %Y}"
@@ -47,7 +52,7 @@ def display_date(event: dict) -> str:
     return said
 
 
-def _source_credit(source: dict) -> str:
+def _source_credit(source: dict[str, Any]) -> str:
     details = ", ".join(str(part) for part in (source["publisher"], source["published"]) if part)
     title = (
         format_html('<a href="{}">{}</a>', source["url"], source["title"])
@@ -57,7 +62,7 @@ def _source_credit(source: dict) -> str:
     return f"{title} ({escape(details)})" if details else title
 
 
-def _claim_item(claim: dict) -> str:
+def _claim_item(claim: dict[str, Any]) -> str:
     said = claim["quote"] or claim["text"]
     return format_html(
         "<li><strong>{}</strong> <small>({}, {})</small>: “{}” <em>— {}</em></li>",
@@ -65,8 +70,8 @@ def _claim_item(claim: dict) -> str:
     )  # fmt: skip
 
 
-def slide_text(event: dict) -> str:
-    parts = []
+def slide_text(event: dict[str, Any]) -> str:
+    parts: list[str] = []
     if event["summary"]:
         parts.append(format_html("<p>{}</p>", event["summary"]))
     if event["location"]:
@@ -80,7 +85,7 @@ def slide_text(event: dict) -> str:
     return "".join(parts)
 
 
-def slide(event: dict) -> dict:
+def slide(event: dict[str, Any]) -> dict[str, Any]:
     precision = event["date_precision"]
     start, end = event["date_start"], event["date_end"]
     result = {
@@ -106,10 +111,10 @@ def slide(event: dict) -> dict:
     return result
 
 
-def write(events, request) -> Iterator[str]:
+def write(events: QuerySet[Event], request: Request) -> Iterator[str]:
     count = 0
 
-    def slides():
+    def slides() -> Iterator[dict[str, Any]]:
         nonlocal count
         for event in event_json(events, request):
             count += 1

@@ -14,9 +14,11 @@ A list is an ``AnnotationCollection`` whose ``first`` page holds every annotatio
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 import orjson
 from django.db.models import QuerySet
+from rest_framework.request import Request
 
 from tracker.api.formats import (
     AnnotationsRenderer,
@@ -45,8 +47,8 @@ def annotation(
     kind: str,
     claimant: str,
     target: str,
-    creator: dict,
-) -> dict:
+    creator: dict[str, Any],
+) -> dict[str, Any]:
     """One quote's annotation; ``text`` is the source's text, ``target`` its address."""
     prefix = text[max(0, quote_start - CONTEXT_LENGTH) : quote_start]
     suffix = text[quote_end : quote_end + CONTEXT_LENGTH]
@@ -86,7 +88,9 @@ def source_target(*, url: str, archive_url: str, api_url: str) -> str:
     return url or archive_url or api_url
 
 
-def collection(collection_id: str, items: list[dict], total: int | None = None) -> dict:
+def collection(
+    collection_id: str, items: list[dict[str, Any]], total: int | None = None
+) -> dict[str, Any]:
     """The collection, its one page holding ``items`` (``total`` of them)."""
     return {
         "@context": CONTEXT,
@@ -106,7 +110,7 @@ def collection(collection_id: str, items: list[dict], total: int | None = None) 
 # --- Claims ---------------------------------------------------------------------------------
 
 
-def _claim_annotations(claims: QuerySet, request) -> Iterator[dict]:
+def _claim_annotations(claims: QuerySet[Any], request: Request) -> Iterator[dict[str, Any]]:
     creator = reviewer(request)
     serializer = ClaimSerializer(context=serializer_context(request))
     source_url = DetailURL("source-detail", serializer_context(request))
@@ -136,7 +140,7 @@ def _claim_annotations(claims: QuerySet, request) -> Iterator[dict]:
             )
 
 
-def write_claims(claims: QuerySet, request) -> Iterator[str]:
+def write_claims(claims: QuerySet[Any], request: Request) -> Iterator[str]:
     quoted = claims.exclude(quote="")
     # The collection's JSON around an empty list of items, which is streamed into it.
     head = orjson.dumps(collection(request.build_absolute_uri(), [], quoted.count())).decode()
@@ -154,7 +158,9 @@ CLAIMS = ListFormat(
 # --- A source -------------------------------------------------------------------------------
 
 
-def source_annotations(source: Source, request, *, api_url: str) -> Iterable[dict]:
+def source_annotations(
+    source: Source, request: Request, *, api_url: str
+) -> Iterable[dict[str, Any]]:
     """The annotations of a source's quoted claims, in text order; reads what
     ``querysets.source_detail_queryset`` prefetched."""
     creator = reviewer(request)
@@ -174,5 +180,6 @@ def source_annotations(source: Source, request, *, api_url: str) -> Iterable[dic
             creator=creator,
         )
         for claim in source.claims.all()
-        if claim.quote
+        # A quote has its place in the text (Claim.clean sets both ends with it).
+        if claim.quote and claim.quote_start is not None and claim.quote_end is not None
     ]

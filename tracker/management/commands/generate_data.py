@@ -265,7 +265,8 @@ class Generator:
         events = Event.objects.bulk_create(events)
 
         participations, tags = [], []
-        claims, claim_events, claim_event = [], [], []
+        claims: list[Claim] = []
+        claim_events, claim_event = [], []
         for event in events:
             for actor in self.random.sample(self.actors, self.random.randint(1, 3)):
                 participations.append(EventActor(event=event, actor=actor, role=pick(ROLES)))
@@ -304,6 +305,7 @@ class Generator:
                 if locator is None:
                     locator = locators[claim.source_id] = quotes.Locator(claim.source.text)
                 match = locator.locate(claim.quote)
+                assert match is not None  # every generated quote is cut from its source's text
                 claim.quote_start, claim.quote_end = match.start, match.end
 
         EventActor.objects.bulk_create(participations)
