@@ -14,7 +14,7 @@ from rest_framework import generics
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from tracker.api import serializers
+from tracker.api import record_cache, serializers
 from tracker.api.caching import CachingMixin
 from tracker.api.exports import CSVMixin
 from tracker.api.filters import ClaimFilter, EventStatsFilter
@@ -60,7 +60,9 @@ class StatsView(CachingMixin, CSVMixin, KnownParametersMixin, generics.GenericAP
         if not form.is_valid():
             raise ValidationError(form.errors)
         self.params = form.cleaned_data
-        return Response(self.rows(**self.params))
+        # Computed once per record version and parameters (tracker.api.record_cache).
+        rows = record_cache.rows(self, self.record_version, lambda: self.rows(**self.params))
+        return Response(rows)
 
     def rows(self, **params) -> list[dict]:
         raise NotImplementedError
