@@ -39,7 +39,7 @@ def schema_sql(model_name: str, columns: tuple[str, ...]) -> tuple[list[str], li
     remove = f"INSERT INTO {fts} ({fts}, rowid, {names}) VALUES ('delete', old.id, {old});"
     forward = [
         f"CREATE VIRTUAL TABLE {fts} USING fts5({names}, content='{content}', "
-        f'content_rowid=\'id\', tokenize="{TOKENIZE}")',
+        f"content_rowid='id', tokenize=\"{TOKENIZE}\")",
         f"CREATE TRIGGER {fts}_insert AFTER INSERT ON {content} BEGIN {add} END",
         f"CREATE TRIGGER {fts}_delete AFTER DELETE ON {content} BEGIN {remove} END",
         f"CREATE TRIGGER {fts}_update AFTER UPDATE OF {names} ON {content} "

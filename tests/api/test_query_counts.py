@@ -1,7 +1,6 @@
 """Query counts are designed, not discovered: pinned per endpoint, the same for 1 row or 200."""
 
 import pytest
-from django.db import connection
 
 from tests.factories import ActorFactory, ClaimFactory, EventFactory, SourceFactory
 from tracker.models import ClaimRelation

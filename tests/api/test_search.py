@@ -269,7 +269,12 @@ def test_a_word_the_parser_splits_is_a_phrase_on_both_databases(api):
     assert searched(api, "events", "quarn_velt") == ["e-qv", "e-qv-prefixes"]
     assert searched(api, "events", "qua_vel talks") == ["e-qv"]
     assert searched(api, "events", "velt_quarn") == ["e-vq"]
-    assert set(searched(api, "events", "quarn velt")) == {"e-qv", "e-qv-prefixes", "e-vq", "e-apart"}
+    assert set(searched(api, "events", "quarn velt")) == {
+        "e-qv",
+        "e-qv-prefixes",
+        "e-vq",
+        "e-apart",
+    }
 
 
 sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's FTS5 tables")
@@ -305,7 +310,9 @@ def test_the_fts5_tables_keep_up_with_every_write(curator_api):
     Event.objects.filter(pk=event["id"]).update(location="Ultima Thule")
     assert searched(curator_api, "events", "thule quixot") == [event["slug"]]
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE tracker_event SET summary = 'Perihelion' WHERE id = %s", [event["id"]])
+        cursor.execute(
+            "UPDATE tracker_event SET summary = 'Perihelion' WHERE id = %s", [event["id"]]
+        )
     assert searched(curator_api, "events", "periheli") == [event["slug"]]
     Event.objects.filter(pk=event["id"]).delete()
     assert searched(curator_api, "events", "periheli") == []

@@ -139,7 +139,9 @@ class CachingMixin:
             return self._not_modified_from(response)
         key = self.response_key
         if key is not None and response.status_code == 200 and hasattr(response, "render"):
-            response.add_post_render_callback(lambda rendered: record_cache.keep_response(key, rendered))
+            response.add_post_render_callback(
+                lambda rendered: record_cache.keep_response(key, rendered)
+            )
         return response
 
     def _validated_by_representation(self) -> bool:
