@@ -79,9 +79,11 @@ def events_page(query: dict[str, str], base_url: str) -> dict:
     params = (date_from.isoformat(), earliest.isoformat(), date_to.isoformat())
     (count,) = _rows(f"SELECT COUNT(*) FROM tracker_event WHERE {where}", params)[0]
     events = _rows(
-        "SELECT id, slug, title, summary, date, date_start, date_end, date_precision, location "
-        f"FROM tracker_event WHERE {where} "
-        "ORDER BY date_start, date_precision, date_end, title, id LIMIT %s OFFSET %s",
+        "SELECT e.id, e.slug, e.title, e.summary, e.date, e.date_start, e.date_end, "
+        "e.date_precision, e.location, pl.slug, pl.name, pl.latitude, pl.longitude, "
+        "pl.wikidata, pl.geonames "
+        f"FROM tracker_event e LEFT JOIN tracker_place pl ON pl.id = e.place_id WHERE {where} "
+        "ORDER BY date_start, date_precision, date_end, title, e.id LIMIT %s OFFSET %s",
         (*params, page_size, (page - 1) * page_size),
     )
     ids = [row[0] for row in events]
@@ -177,12 +179,17 @@ def events_page(query: dict[str, str], base_url: str) -> dict:
         {
             "id": pk, "url": f"{base_url}events/{pk}/", "slug": slug, "title": title,
             "summary": summary, "date": date, "date_start": _day(start), "date_end": _day(end),
-            "date_precision": precision, "location": location, "actors": participants[pk],
-            "tags": tags[pk], "attested": attested[pk],
+            "date_precision": precision, "location": location,
+            "place": None if place_slug is None else {
+                "slug": place_slug, "name": place_name, "latitude": latitude,
+                "longitude": longitude, "wikidata": wikidata or None, "geonames": geonames,
+            },
+            "actors": participants[pk], "tags": tags[pk], "attested": attested[pk],
             "sources": sorted(sources[pk].values(), key=lambda s: (s["published"], s["slug"])),
             "claims": claims[pk],
         }
-        for pk, slug, title, summary, date, start, end, precision, location in events
+        for (pk, slug, title, summary, date, start, end, precision, location, place_slug,
+             place_name, latitude, longitude, wikidata, geonames) in events
     ]  # fmt: skip
 
     def link(number):

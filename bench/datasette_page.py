@@ -19,7 +19,8 @@ WINDOW = "date_end >= :date_from AND date_start >= :earliest AND date_start <= :
 
 EVENTS_PAGE_SQL = f"""
 WITH page AS (
-    SELECT id, slug, title, summary, date, date_start, date_end, date_precision, location
+    SELECT id, slug, title, summary, date, date_start, date_end, date_precision, location,
+        place_id
     FROM tracker_event WHERE {WINDOW}
     ORDER BY date_start, date_precision, date_end, title, id
     LIMIT 50
@@ -67,6 +68,11 @@ SELECT json_object(
             'id', page.id, 'slug', page.slug, 'title', page.title, 'summary', page.summary,
             'date', page.date, 'date_start', page.date_start, 'date_end', page.date_end,
             'date_precision', page.date_precision, 'location', page.location,
+            'place', (
+                SELECT json_object('slug', slug, 'name', name, 'latitude', latitude,
+                    'longitude', longitude, 'wikidata', nullif(wikidata, ''), 'geonames', geonames)
+                FROM tracker_place WHERE id = page.place_id
+            ),
             'actors', (
                 SELECT json_group_array(json(actor)) FROM (
                     SELECT json_object('id', a.id, 'slug', a.slug, 'name', a.name,
