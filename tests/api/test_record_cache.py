@@ -234,3 +234,12 @@ def test_two_workers_answer_fresh_after_a_write(request, site):
         rows = get(listing)["results"]
         assert next(row for row in rows if row["id"] == claim["id"])["status"] == new_status
         assert {row["status"]: row["claims"] for row in get(stats)} == expected
+
+
+def test_the_keys_hold_a_digest_of_the_code(api, monkeypatch, django_assert_num_queries):
+    """A deployment that changes the code does not get the answers of the code before it."""
+    api.get(EVENTS)
+    monkeypatch.setattr(record_cache, "code_fingerprint", lambda: "another deployment")
+    with CaptureQueriesContext(connection) as computed:
+        api.get(EVENTS)
+    assert any("tracker_event" in query["sql"] for query in computed.captured_queries)

@@ -6,6 +6,8 @@ write to the record, bulk writes, deletions and link changes included). A write 
 every entry made before it unreachable: the next read computes afresh, nothing is ever stale and
 nothing needs invalidating; old entries age out (``RECORD_CACHE_TIMEOUT``) or are evicted. The
 number alone could come back (a ``flush`` restarts it), the time of the last write does not.
+Keys also hold a digest of the application's code, so a deployment that changes how records
+are shown starts from an empty cache even when Redis keeps the old one.
 
 Every key also holds the request's **visibility**: what the reader may see. Today every reader
 sees the same record, but a signed-in user's answers may differ (a record's history shows
@@ -25,8 +27,10 @@ the workers; else each process's memory).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable
+from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import caches
@@ -49,11 +53,21 @@ def visibility(request) -> str:
     return f"user:{user.pk}"
 
 
+@functools.cache
+def code_fingerprint() -> str:
+    """A digest of the application's code: a deployment that changes how a record is shown
+    must not be answered with what the code before it showed (Redis outlives the workers)."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).resolve().parents[1].rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def _key(kind: str, state: Version, parts: list[str]) -> str:
     changed = state.changed.isoformat() if state.changed else ""
     # The database too: one Redis may serve sites over different databases (the benchmark).
     where = f"{connection.vendor}:{connection.settings_dict.get('NAME')}"
-    raw = "\n".join([kind, where, str(state.number), changed, *parts])
+    raw = "\n".join([kind, code_fingerprint(), where, str(state.number), changed, *parts])
     return f"{kind}:{hashlib.sha256(raw.encode()).hexdigest()}"
 
 
