@@ -151,8 +151,10 @@ def port(offset: int) -> int:
 def serve(env, app: str, offset: int, workers: int = WORKERS) -> tuple[subprocess.Popen, str]:
     bound = port(offset)
     process = subprocess.Popen(
+        # A first computation over the whole record may take longer than gunicorn's 30 s on a
+        # loaded machine: the runner measures it rather than have the worker killed.
         [str(BIN / "gunicorn"), app, "--bind", f"127.0.0.1:{bound}", "--workers", str(workers),
-         "--log-level", "warning"],
+         "--timeout", "300", "--log-level", "warning"],
         cwd=ROOT, env=env,
     )  # fmt: skip
     return process, f"http://127.0.0.1:{bound}"
