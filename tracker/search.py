@@ -117,6 +117,13 @@ def uses_full_text() -> bool:
     return connection.vendor in ("postgresql", "sqlite")
 
 
+def searches_in_full_text(model) -> bool:
+    """Whether ``q`` over this model is a full-text search: for the models that have a search
+    document (GIN-indexed on PostgreSQL, FTS5 on SQLite; the others are searched by substring on
+    every database)."""
+    return uses_full_text() and model._meta.model_name in DOCUMENTS
+
+
 def words(term: str) -> list[list[str]]:
     """The words of a term as full-text search takes them (``Kim's`` is ``Kim`` and ``s``), each
     as its parts: the parser splits ``north_korea`` into ``north`` and ``korea``, which must then
