@@ -138,7 +138,13 @@ bench-deps:
 	    (apt-get install -y -qq wrk || (apt-get update -qq && apt-get install -y -qq wrk)) >/dev/null; \
 	  else echo "wrk is missing: apt-get install wrk"; exit 1; fi; }
 
-bench: install bench-deps
+# Datasette, served beside the project over the same SQLite file, is the bench extra.
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	touch $(BENCH_STAMP)
+
+bench: install bench-deps $(BENCH_STAMP)
 	BENCH_EVENTS=$(BENCH_EVENTS) BENCH_CLAIMS=$(BENCH_CLAIMS) BENCH_DURATION=$(BENCH_DURATION) BENCH_ROUNDS=$(BENCH_ROUNDS) \
 		$(BIN)/python bench/run.py
 

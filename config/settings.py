@@ -159,15 +159,36 @@ if os.environ.get("DATABASE_REPLICA_URL"):
     DATABASE_ROUTERS = ["config.routers.PrimaryReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# The cache holds the throttling counters. The default (memory of one process) suits a
-# developer's machine; in production, where several gunicorn workers must share the counts,
-# set REDIS_URL (e.g. redis://127.0.0.1:6379/0).
+# Two caches. "default" holds the throttling counters; "records" holds answers computed from
+# the record (whole responses, the stats' rows: tracker/api/record_cache.py), each keyed by the
+# record version, so a write makes them unreachable at once. Both are the memory of one process
+# by default, which suits a developer's machine; in production, where several gunicorn workers
+# must share the counts (and may share the answers), set REDIS_URL (e.g.
+# redis://127.0.0.1:6379/0). RECORD_CACHE_ENTRIES bounds the memory cache of each process (an
+# events page of 50 is about half a megabyte); entries expire after RECORD_CACHE_TIMEOUT seconds.
+RECORD_CACHE_TIMEOUT = int(os.environ.get("RECORD_CACHE_TIMEOUT", "3600"))
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": os.environ["REDIS_URL"],
-        }
+        },
+        "records": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            "KEY_PREFIX": "records",
+            "TIMEOUT": RECORD_CACHE_TIMEOUT,
+        },
+    }
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "records": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "records",
+            "TIMEOUT": RECORD_CACHE_TIMEOUT,
+            "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("RECORD_CACHE_ENTRIES", "300"))},
+        },
     }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -318,6 +339,10 @@ HISTORY_MAX_PAGE_SIZE = int(os.environ.get("HISTORY_MAX_PAGE_SIZE", "50"))
 # HTTP caching of API reads (tracker/api/caching.py): how long a client may reuse a response
 # before it revalidates it (a 304 costs one small query).
 API_CACHE_MAX_AGE = int(os.environ.get("API_CACHE_MAX_AGE", "30"))
+# Repeat reads of an unchanged record answered from the "records" cache (see CACHES), whole:
+# API_RESPONSE_CACHE=0 turns it off; bodies larger than API_RESPONSE_CACHE_MAX_BYTES are not kept.
+API_RESPONSE_CACHE = env_bool("API_RESPONSE_CACHE", True)
+API_RESPONSE_CACHE_MAX_BYTES = int(os.environ.get("API_RESPONSE_CACHE_MAX_BYTES", "2000000"))
 # Rankings under /api/v1/stats/: rows by default, and the quiet cap on ?limit=.
 STATS_DEFAULT_LIMIT = 20
 STATS_MAX_LIMIT = 1000

@@ -34,6 +34,16 @@ def _no_lockouts(settings):
     settings.AXES_FAILURE_LIMIT = 10_000
 
 
+@pytest.fixture(autouse=True)
+def _empty_record_cache():
+    """Each test starts with an empty cache of answers, as a freshly started worker does: a test
+    rolled back to the record version an earlier test cached answers for would otherwise get
+    them (the same record, but not the queries the test counts)."""
+    from django.core.cache import caches
+
+    caches["records"].clear()
+
+
 @pytest.fixture
 def api(db):
     return APIClient()

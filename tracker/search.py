@@ -1,11 +1,11 @@
-"""Text search for ``q``: full-text over GIN indexes on PostgreSQL, substring search elsewhere.
+"""Text search for ``q``: full-text over GIN indexes on PostgreSQL, over FTS5 tables on SQLite.
 
-On PostgreSQL each term of ``q`` must begin a word of the searched fields (``vladivo`` finds
+On both databases each term of ``q`` must begin a word of the searched fields (``vladivo`` finds
 "Vladivostok", case-insensitively; ``ostok`` does not): the ``simple`` configuration, so
 words are neither stemmed nor dropped as stop words. Names (participants', claimants') still
-match anywhere in them. On SQLite each term may stand anywhere in the searched fields
-(substring search), which no index can serve. Either way, every term must match (see
-``tracker.api.filters``).
+match anywhere in them. Every term must match (see ``tracker.api.filters``). SQLite's side,
+its FTS5 tables and their triggers, is ``tracker.search_fts5``; the rest of this module is
+PostgreSQL's, but for :func:`plan` and :func:`document_matches`, which answer for both.
 
 On PostgreSQL the searched text of each event and claim is kept, as a ``tsvector``, in a stored
 generated column ``search_document`` with a GIN index (migration 0002; the column exists on
@@ -36,6 +36,8 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
+
+from tracker import search_fts5
 
 CONFIG = "simple"
 DOCUMENTS = {  # model name: the searched columns
@@ -112,12 +114,13 @@ $$""",
 
 
 def uses_full_text() -> bool:
-    return connection.vendor == "postgresql"
+    return connection.vendor in ("postgresql", "sqlite")
 
 
 def searches_in_full_text(model) -> bool:
-    """Whether ``q`` over this model is a full-text search: on PostgreSQL, for the models that
-    have a search document (the others are searched by substring on every database)."""
+    """Whether ``q`` over this model is a full-text search: for the models that have a search
+    document (GIN-indexed on PostgreSQL, FTS5 on SQLite; the others are searched by substring on
+    every database)."""
     return uses_full_text() and model._meta.model_name in DOCUMENTS
 
 
@@ -171,9 +174,17 @@ ORDER BY t.n, p.k, l.prefix
 
 
 def plan(terms: list[str]) -> list[TermPlan]:
-    """Each term's plan (see ``TermPlan``), in the order of the terms: one query for them all."""
+    """Each term's plan (see ``TermPlan``), in the order of the terms: one query for them all.
+
+    On SQLite the query text is FTS5's, and FTS5 reads a prefix from its own index: there is no
+    lexicon to expand it through."""
     if not terms:
         return []
+    if connection.vendor == "sqlite":
+        return [
+            TermPlan(names_actor=named, query=search_fts5.term_query(words(term)))
+            for term, named in zip(terms, search_fts5.names_actors(connection, terms), strict=True)
+        ]
     patterns = [f"%{connection.ops.prep_for_like_query(term)}%" for term in terms]
     parts = [
         (n, w, part)
@@ -225,16 +236,21 @@ def _lexeme(word: str) -> str:
     return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def document_matches(queries: list[str]) -> RawSQL:
-    """A condition: the row's search document matches every tsquery text (GIN index).
+def document_matches(model, queries: list[str]) -> Q:
+    """A condition: the row's search document matches every query text of :func:`plan` (GIN
+    index on PostgreSQL, the FTS5 table on SQLite).
 
-    The column is left unqualified so that it names the row of the query it stands in,
-    subquery or not (only the searched model has such a column).
+    On PostgreSQL the column is left unqualified so that it names the row of the query it stands
+    in, subquery or not (only the searched model has such a column).
     """
-    return RawSQL(
-        "search_document @@ %s::tsquery",
-        [" & ".join(f"({query})" for query in queries)],
-        output_field=BooleanField(),
+    if connection.vendor == "sqlite":
+        return search_fts5.document_matches(model, queries)
+    return Q(
+        RawSQL(
+            "search_document @@ %s::tsquery",
+            [" & ".join(f"({query})" for query in queries)],
+            output_field=BooleanField(),
+        )
     )
 
 
@@ -251,12 +267,12 @@ def full_text_condition(
     """
     plans = plan(terms)
     in_document = [p.query for p in plans if p.query is not None and not p.names_actor]
-    condition = Q(document_matches(in_document)) if in_document else Q()
+    condition = document_matches(model, in_document) if in_document else Q()
     for term, term_plan in zip(terms, plans, strict=True):
         if term_plan.query is None:
             condition &= substring(term)
         elif term_plan.names_actor:
-            by_document = model._base_manager.filter(document_matches([term_plan.query]))
+            by_document = model._base_manager.filter(document_matches(model, [term_plan.query]))
             ids = by_document.order_by().values("pk").union(by_name(term).order_by(), all=True)
             condition &= Q(pk__in=ids)
     return condition

@@ -1,6 +1,10 @@
-"""`q` on PostgreSQL: prefixes expanded through the lexicon find exactly what PostgreSQL's own
-prefix match finds, the lexicon keeps up with every write, and a searched list pages and counts
-like any other (read in two steps: the page's ids with the count, then its rows)."""
+"""`q`: on PostgreSQL, prefixes expanded through the lexicon find exactly what PostgreSQL's own
+prefix match finds, and the lexicon keeps up with every write; on SQLite the FTS5 tables keep up
+with every write; on both, a term finds the same records (every word of it begins a word, names
+anywhere) and a searched list pages and counts like any other (read in two steps: the page's ids
+with the count, then its rows)."""
+
+import re
 
 import pytest
 from django.core.management import call_command
@@ -10,7 +14,7 @@ from django.db.models.expressions import RawSQL
 from django.test.utils import CaptureQueriesContext
 
 from tests.factories import ActorFactory, EventFactory
-from tracker import search
+from tracker import search, search_fts5
 from tracker.models import Claim, Event, EventActor
 
 pytestmark = pytest.mark.django_db
@@ -181,9 +185,9 @@ def test_a_searched_list_pages_like_any_list(api, talks):
 @pytest.mark.parametrize(
     ("path", "q", "matches", "counted_with_the_page"),
     [
-        # Full text (PostgreSQL): every match is read to sort it, so the page's ids come with a
-        # window count over them, and no COUNT(*) runs the search a second time.
-        ("/api/v1/events/", "talks round", 7, connection.vendor == "postgresql"),
+        # Full text (both databases): every match is read to sort it, so the page's ids come
+        # with a window count over them, and no COUNT(*) runs the search a second time.
+        ("/api/v1/events/", "talks round", 7, True),
         ("/api/v1/events/", "", None, False),  # no search: a count, then a page
         ("/api/v1/actors/", "talkie", 1, False),  # actors: a substring search everywhere
     ],
@@ -203,17 +207,17 @@ def test_only_a_full_text_search_counts_its_matches_with_the_page(
 @pytest.mark.parametrize(
     ("q", "page", "queries"),
     [
-        # Full text: the terms' plan, the page's ids with the count, its rows; elsewhere a count
-        # and a page. Then three embeds (participants, tags, claims: none, so nothing of theirs).
-        ("talks round", 1, {"postgresql": 3 + 3, "sqlite": 2 + 3}),
-        ("talks quagga", 1, {"postgresql": 2, "sqlite": 1}),  # no match: nothing more to read
-        ("talks round", 9, {"postgresql": 3, "sqlite": 1}),  # past the end: counted, then a 404
+        # The terms' plan, the page's ids with the count, its rows, on both databases. Then
+        # three embeds (participants, tags, claims: none, so nothing of theirs).
+        ("talks round", 1, 3 + 3),
+        ("talks quagga", 1, 2),  # no match: nothing more to read
+        ("talks round", 9, 3),  # past the end: counted, then a 404
     ],
 )
 def test_a_searched_page_costs_a_fixed_number_of_queries(
     api, talks, django_assert_num_queries, q, page, queries
 ):
-    with django_assert_num_queries(queries[connection.vendor] + VERSION_READ):
+    with django_assert_num_queries(queries + VERSION_READ):
         response = api.get("/api/v1/events/", {"q": q, "page": page})
     assert response.status_code == (200 if page == 1 else 404)
 
@@ -225,3 +229,146 @@ def test_a_searched_page_past_any_end_is_a_404(api, talks, kind, page):
     response = api.get(f"/api/v1/{kind}/", {"q": "talks", "page": page})
     assert response.status_code == 404
     assert response.json()["detail"] == "Invalid page."
+
+
+# ------------------------------------------------------------ the same semantics on both databases
+
+
+def _tokens(*texts: str) -> list[str]:
+    """The words of a text as both databases' full-text search reads them (case folded, split at
+    everything but letters and digits)."""
+    return re.findall(r"[^\W_]+", " ".join(text or "" for text in texts).lower())
+
+
+def _begins_a_word(tokens: list[str], parts: list[str]) -> bool:
+    return any(
+        all(i + k < len(tokens) and tokens[i + k].startswith(part) for k, part in enumerate(parts))
+        for i in range(len(tokens))
+    )
+
+
+def expected_matches(model, term: str) -> set[str]:
+    """What ``q=term`` must find, worked out in Python: every word of the term (each the phrase
+    of its parts) begins a word of the searched fields, or the term stands in a name."""
+    words = search.words(term.lower())
+    found = set()
+    if model is Event:
+        for event in Event.objects.prefetch_related("participants"):
+            tokens = _tokens(event.title, event.summary, event.location)
+            names = [actor.name.lower() for actor in event.participants.all()]
+            if all(_begins_a_word(tokens, parts) for parts in words) or any(
+                term.lower() in name for name in names
+            ):
+                found.add(event.slug)
+    else:
+        for claim in Claim.objects.select_related("claimant"):
+            tokens = _tokens(claim.text, claim.quote)
+            if all(_begins_a_word(tokens, parts) for parts in words) or (
+                term.lower() in claim.claimant.name.lower()
+            ):
+                found.add(claim.slug)
+    return found
+
+
+@pytest.mark.parametrize(
+    "term",
+    ["s", "p", "ru", "sum", "sanct", "vladivostok", "kim", "jong", "2019", "donbas", "xyzzy",
+     "ostok", "Matsegora"],
+)  # fmt: skip
+def test_a_term_finds_the_records_a_word_of_which_it_begins_on_both_databases(api, term):
+    for kind, model in (("events", Event), ("claims", Claim)):
+        assert set(searched(api, kind, term)) == expected_matches(model, term), kind
+
+
+def test_a_word_the_parser_splits_is_a_phrase_on_both_databases(api):
+    for slug, title in [
+        ("e-qv", "Quarn Velt talks"),
+        ("e-qv-prefixes", "Quarnish Veltans meet"),
+        ("e-vq", "Velt quarn of the river"),
+        ("e-apart", "Quarn and South Velt"),
+    ]:
+        EventFactory(slug=slug, title=title, date="1902")
+    assert searched(api, "events", "quarn_velt") == ["e-qv", "e-qv-prefixes"]
+    assert searched(api, "events", "qua_vel talks") == ["e-qv"]
+    assert searched(api, "events", "velt_quarn") == ["e-vq"]
+    assert set(searched(api, "events", "quarn velt")) == {
+        "e-qv",
+        "e-qv-prefixes",
+        "e-vq",
+        "e-apart",
+    }
+
+
+sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's FTS5 tables")
+
+
+def fts5_rows(model_name: str, query: str) -> set[int]:
+    table = search_fts5.table(model_name)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT rowid FROM {table} WHERE {table} MATCH %s", [query])
+        return {rowid for (rowid,) in cursor.fetchall()}
+
+
+@sqlite_only
+def test_the_fts5_tables_keep_up_with_every_write(curator_api):
+    from tests.api.test_writes import detail, write
+
+    response = write(
+        curator_api, "post", "/api/v1/events/", {"title": "Zanzibarian accord", "date": "2023-09"}
+    )
+    assert response.status_code == 201
+    event = response.json()
+    assert searched(curator_api, "events", "zanzibari") == [event["slug"]]
+
+    etag = detail(curator_api, "events", event["id"])["ETag"]
+    body = {"title": "Quixotical accord"}
+    response = write(curator_api, "patch", f"/api/v1/events/{event['id']}/", body, etag)
+    assert response.status_code == 200
+    assert searched(curator_api, "events", "quixot") == [event["slug"]]
+    assert searched(curator_api, "events", "zanzibari") == []  # the old words are gone
+    assert fts5_rows("event", '"zanzibari"*') == set()
+
+    # Writes that bypass the ORM's save (a bulk update, raw SQL, a delete) too.
+    Event.objects.filter(pk=event["id"]).update(location="Ultima Thule")
+    assert searched(curator_api, "events", "thule quixot") == [event["slug"]]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE tracker_event SET summary = 'Perihelion' WHERE id = %s", [event["id"]]
+        )
+    assert searched(curator_api, "events", "periheli") == [event["slug"]]
+    Event.objects.filter(pk=event["id"]).delete()
+    assert searched(curator_api, "events", "periheli") == []
+    assert fts5_rows("event", '"periheli"*') == set()
+
+    claim = Claim.objects.get(slug="matsegora-trade-at-lows-2020")
+    etag = detail(curator_api, "claims", claim.pk)["ETag"]
+    body = {"text": "Trade sits at its perihelion-low levels."}
+    response = write(curator_api, "patch", f"/api/v1/claims/{claim.pk}/", body, etag)
+    assert response.status_code == 200
+    assert searched(curator_api, "claims", "periheli") == [claim.slug]
+
+
+@sqlite_only
+def test_the_fts5_index_matches_its_tables_after_bulk_inserts():
+    call_command("generate_data", events=40, claims_per_event=3, seed=5, batch_size=9, verbosity=0)
+    for model_name in search.DOCUMENTS:
+        table = search_fts5.table(model_name)
+        with connection.cursor() as cursor:
+            # FTS5 checks its index against the external-content table's rows.
+            cursor.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('integrity-check', 1)")
+    assert set(searched_any("claims", "vladivostok")) == expected_matches(Claim, "vladivostok")
+
+
+def searched_any(kind: str, q: str) -> list[str]:
+    from rest_framework.test import APIClient
+
+    return searched(APIClient(), kind, q)
+
+
+@sqlite_only
+def test_the_fts5_statements_are_those_of_the_migration():
+    from importlib import import_module
+
+    migration = import_module("tracker.migrations.0010_search_fts5")
+    for model_name, columns in search.DOCUMENTS.items():
+        assert search_fts5.schema_sql(model_name, columns) == migration.STATEMENTS[model_name]

@@ -15,6 +15,8 @@ Dashboards poll; a poll that finds nothing new should cost one small query and n
   a later write in the same second would not move. ``If-None-Match`` takes precedence over
   ``If-Modified-Since``, as HTTP requires, and is exact; prefer it.
 - ``Cache-Control: public, max-age=API_CACHE_MAX_AGE, must-revalidate`` and ``Vary: Accept``.
+- A read answered before for the same record version is answered again from the server's cache
+  (``tracker.api.record_cache``), after the version's one query.
 
 Only JSON, CSV and the formats of ``tracker.api.formats`` are cached; the browsable API's HTML
 (which shows the user and a CSRF token) is not.
@@ -30,6 +32,7 @@ from django.http import HttpRequest, HttpResponseBase, HttpResponseNotModified
 from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
 
+from tracker.api import record_cache
 from tracker.api.conditional import etag_for, request_origin
 from tracker.selectors import version
 
@@ -49,6 +52,14 @@ _REPEATED = ("Cache-Control", "Vary", "Content-Location", "Expires")
 
 class _NotModified(Exception):
     """Raised once the validators show the client's copy is current; answered with a 304."""
+
+
+class _Kept(Exception):
+    """Raised when the answer to this read of this record version is kept; answered with it."""
+
+    def __init__(self, response):
+        super().__init__()
+        self.response = response
 
 
 def last_modified(state: version.Version) -> int | None:
@@ -87,6 +98,7 @@ class CachingMixin(_View):
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         self.record_version = None
+        self.response_key = None
         super().initial(request, *args, **kwargs)  # negotiation, authentication, permissions
         if request.method not in ("GET", "HEAD"):
             return
@@ -98,11 +110,20 @@ class CachingMixin(_View):
             request, self._version_etag(request), *self._dates()
         ):
             raise _NotModified
+        # The same read of the same record version: its kept answer (tracker.api.record_cache).
+        self.response_key = record_cache.response_key(request, self.record_version)
+        if self.response_key is not None and not record_cache.fresh_requested(request):
+            kept = record_cache.cached_response(self.response_key)
+            if kept is not None:
+                self.response_key = None  # nothing to keep again
+                raise _Kept(kept)
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, _NotModified):
             # DRF's dispatch takes any HttpResponseBase from here (its stubs say Response).
             return HttpResponseNotModified()  # type: ignore[return-value]
+        if isinstance(exc, _Kept):
+            return exc.response
         return super().handle_exception(exc)
 
     def finalize_response(
@@ -132,6 +153,11 @@ class CachingMixin(_View):
         ):
             # As in handle_exception: any HttpResponseBase will do (the stubs say Response).
             return self._not_modified_from(response)  # type: ignore[return-value]
+        key = self.response_key
+        if key is not None and response.status_code == 200 and hasattr(response, "render"):
+            response.add_post_render_callback(
+                lambda rendered: record_cache.keep_response(key, rendered)
+            )
         return response
 
     def _validated_by_representation(self) -> bool:

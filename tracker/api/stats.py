@@ -16,7 +16,7 @@ from rest_framework.fields import ChoiceField, IntegerField, empty
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
-from tracker.api import serializers
+from tracker.api import record_cache, serializers
 from tracker.api.caching import CachingMixin
 from tracker.api.exports import CSVMixin
 from tracker.api.filters import ClaimFilter, EventStatsFilter
@@ -74,7 +74,9 @@ class StatsView(CachingMixin, CSVMixin, KnownParametersMixin, generics.GenericAP
         parameters = self.parameters_class(data=request.query_params)
         parameters.is_valid(raise_exception=True)
         self.params = parameters.validated_data
-        return Response(self.rows(**self.params))
+        # Computed once per record version and parameters (tracker.api.record_cache).
+        rows = record_cache.rows(self, self.record_version, lambda: self.rows(**self.params))
+        return Response(rows)
 
     def rows(self, **params) -> list[dict]:
         raise NotImplementedError

@@ -1,0 +1,138 @@
+"""Answers kept while the record is unchanged: whole read responses, and the stats' rows.
+
+Every key holds the **record version** the request read before any data (its number and the
+time of the last write, ``tracker.selectors.version``; database triggers move both on every
+write to the record, bulk writes, deletions and link changes included). A write therefore makes
+every entry made before it unreachable: the next read computes afresh, nothing is ever stale and
+nothing needs invalidating; old entries age out (``RECORD_CACHE_TIMEOUT``) or are evicted. The
+number alone could come back (a ``flush`` restarts it), the time of the last write does not.
+Keys also hold a digest of the application's code, so a deployment that changes how records
+are shown starts from an empty cache even when Redis keeps the old one.
+
+Every key also holds the request's **visibility**: what the reader may see. Today every reader
+sees the same record, but a signed-in user's answers may differ (a record's history shows
+curators more), so each signed-in user has entries of their own and anonymous readers share
+theirs. :func:`visibility` is the one place that says it; a review workflow's roles extend it.
+
+- **Responses** (``CachingMixin``, ``tracker.api.caching``): an identical ``GET`` (same path
+  and query, media type, origin, visibility) of an unchanged record gets the body and headers
+  its first answer had, after the one query that reads the version. A request sent with
+  ``Cache-Control: no-cache`` is computed afresh (and its answer kept), as HTTP asks of a cache.
+- **Stats rows** (:func:`rows`): an aggregate over the whole record is computed once per record
+  version and parameters, whatever the media type it is then rendered in, and for every origin.
+
+The cache is the ``records`` alias of ``CACHES`` (Redis when ``REDIS_URL`` is set, shared by
+the workers; else each process's memory).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db import connection
+
+from tracker.api.conditional import request_origin
+from tracker.selectors.version import Version
+
+ALIAS = "records"
+# The view's own headers worth repeating; middleware adds the rest to every answer.
+_KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Content-Language", "ETag", "Allow", "Link")
+
+
+def visibility(request) -> str:
+    """What the request may see, as a part of every key: anonymous readers share one view, each
+    signed-in user has their own (answers may show a user more, e.g. a record's history)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return "public"
+    return f"user:{user.pk}"
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """A digest of the application's code: a deployment that changes how a record is shown
+    must not be answered with what the code before it showed (Redis outlives the workers)."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).resolve().parents[1].rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _key(kind: str, state: Version, parts: list[str]) -> str:
+    changed = state.changed.isoformat() if state.changed else ""
+    # The database too: one Redis may serve sites over different databases (the benchmark).
+    where = f"{connection.vendor}:{connection.settings_dict.get('NAME')}"
+    raw = "\n".join([kind, code_fingerprint(), where, str(state.number), changed, *parts])
+    return f"{kind}:{hashlib.sha256(raw.encode()).hexdigest()}"
+
+
+def rows(view, state: Version | None, compute: Callable[[], list[dict]]) -> list[dict]:
+    """A stats view's rows for its request: from the cache when this record version and these
+    parameters (``format`` aside: the rows are the same in JSON and CSV) were computed before,
+    else computed and kept. Without a version (the browsable API reads none) it computes."""
+    if state is None:
+        return compute()
+    request = view.request
+    parameters = sorted(
+        (name, value)
+        for name, values in request.query_params.lists()
+        if name != "format"
+        for value in values
+    )
+    parts = [type(view).__name__, repr(parameters), visibility(request)]
+    key = _key("stats", state, parts)
+    cache = caches[ALIAS]
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found)
+    return found
+
+
+def response_key(request, state: Version) -> str | None:
+    """The key of a read's whole answer, or None when it may not come from the cache."""
+    if not settings.API_RESPONSE_CACHE or request.method != "GET":
+        return None
+    parts = [
+        request_origin(request),
+        request.get_full_path(),
+        request.accepted_media_type,
+        visibility(request),
+    ]
+    return _key("response", state, parts)
+
+
+def fresh_requested(request) -> bool:
+    """``Cache-Control: no-cache`` (or ``Pragma: no-cache``): the client asks for a fresh answer."""
+    directives = request.META.get("HTTP_CACHE_CONTROL", "") + request.META.get("HTTP_PRAGMA", "")
+    return "no-cache" in directives.lower()
+
+
+def cached_response(key: str):
+    """The kept answer (an ``HttpResponse``), or None."""
+    from django.http import HttpResponse
+
+    found = caches[ALIAS].get(key)
+    if found is None:
+        return None
+    content, headers = found
+    response = HttpResponse(content, status=200)
+    for name, value in headers:
+        response[name] = value
+    return response
+
+
+def keep_response(key: str, response) -> None:
+    """Keep a rendered 200 answer under ``key`` (post-render: its body and the view's headers)."""
+    if response.status_code != 200 or getattr(response, "streaming", False):
+        return
+    content = response.content
+    if len(content) > settings.API_RESPONSE_CACHE_MAX_BYTES:
+        return
+    headers = [(name, response[name]) for name in _KEPT_HEADERS if response.has_header(name)]
+    caches[ALIAS].set(key, (content, headers))
