@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 JS_STAMP := vendor/node_modules/.installed
 VEGA_BUNDLE := tracker/static/dashboard/vendor/vega-bundle.js
 
-.PHONY: install js-deps browser-deps run migrate load test lint format check bench bench-deps bench-dashboard lighthouse clean dashboard
+.PHONY: install js-deps browser-deps run migrate load test lint format check bench bench-deps bench-dashboard lighthouse clean dashboard scaleout scaleout-deps scaleout-ci
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -132,3 +132,22 @@ bench-dashboard: install
 
 clean:
 	rm -rf $(VENV) var .pytest_cache $(NODE_DIR)
+
+# The tracker scaled out on this machine (bench/scaleout.py; figures in docs/deploy.md and
+# docs/benchmarks.md): a streaming standby of the PostgreSQL primary, Redis, two gunicorn app
+# servers behind HAProxy, driven with wrk, with the faults; everything is torn down after.
+# `make scaleout-ci` (or SCALEOUT_SMALL=1) is the small form CI runs.
+scaleout-deps: bench-deps
+	@command -v haproxy >/dev/null 2>&1 && command -v redis-server >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    pkgs=""; command -v haproxy >/dev/null 2>&1 || pkgs="$$pkgs haproxy"; \
+	    command -v redis-server >/dev/null 2>&1 || pkgs="$$pkgs redis-server"; \
+	    (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkgs || (apt-get update -qq && \
+	      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkgs)) >/dev/null; \
+	  else echo "haproxy and redis-server are missing: apt-get install haproxy redis-server"; exit 1; fi; }
+
+scaleout: install scaleout-deps
+	SCALEOUT_SMALL=$(SCALEOUT_SMALL) $(BIN)/python bench/scaleout.py
+
+scaleout-ci: install scaleout-deps
+	SCALEOUT_SMALL=1 $(BIN)/python bench/scaleout.py
