@@ -60,7 +60,9 @@ def replica_state(primary_lsn: str | None) -> dict:
     except DatabaseError as error:
         connection.close()
         return {"state": "down", **state, "error": _failure(error)}
-    state.update(state="up", standby=standby, replay_lsn=replay_lsn)
+    state.update(state="up", standby=standby)
+    if standby:
+        state["replay_lsn"] = replay_lsn
     if standby and replay_lsn and primary_lsn:
         state["lag_bytes"] = max(0, lsn_bytes(primary_lsn) - lsn_bytes(replay_lsn))
         state["lag_seconds"] = round(float(lag_seconds or 0), 3)
@@ -69,6 +71,7 @@ def replica_state(primary_lsn: str | None) -> dict:
 
 def cache_state() -> dict:
     cache = caches["default"]
+    cache.has_key("tracker:health")  # a call to Redis: finds it gone, or back
     degraded = getattr(cache, "degraded", None)
     if degraded is None:
         return {"backend": type(cache).__name__, "state": "up"}

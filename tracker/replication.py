@@ -6,9 +6,11 @@ the primary when:
 - it runs inside a transaction on the primary (a write and the checks around it);
 - it is of a table that signing in and guarding against guessing write and at once read back
   (sessions, API tokens, django-axes' failures): ``PRIMARY_ONLY_APPS``;
-- the replica is **down** in this process: its connection or a query on it failed less than
-  ``DATABASE_REPLICA_RETRY`` seconds ago (``ReplicationMiddleware`` then answers the same
-  ``GET`` again from the primary, so the client sees no error);
+- the replica is **down** in this process: connecting to it or a query on it failed less than
+  ``DATABASE_REPLICA_RETRY`` seconds ago. A connection refused is found before the query runs;
+  a query that fails on a connection that broke makes ``ReplicationMiddleware`` answer the
+  same ``GET`` again from the primary, so the client sees no error either way (a write is never
+  run twice: it runs on the primary and is not retried);
 - the signed-in user **wrote** and the replica has not replayed that write yet. After a request
   that wrote, the middleware stores the primary's WAL position (``pg_current_wal_lsn()``) in
   the cache (Redis, shared by all app servers) under the user's id, for at most
@@ -86,12 +88,27 @@ def mark_replica_down(error: Exception) -> None:
 
 
 def read_database(model) -> str:
-    if model._meta.app_label in PRIMARY_ONLY_APPS or replica_down():
+    if model._meta.app_label in PRIMARY_ONLY_APPS or replica_down() or not replica_configured():
         return PRIMARY
     state = _current.get()
     if state is not None and _pinned(state):
         return PRIMARY
-    return REPLICA
+    return REPLICA if _replica_connected() else PRIMARY
+
+
+def _replica_connected() -> bool:
+    """Connect to the replica now if this process has no connection to it, so that a replica
+    that is down costs a refused connection here rather than an error in the query. (A
+    connection that breaks later fails its query: ``ReplicationMiddleware`` answers that.)"""
+    connection = connections[REPLICA]
+    if connection.connection is not None:
+        return True
+    try:
+        connection.ensure_connection()
+    except OperationalError as error:
+        mark_replica_down(error)
+        return False
+    return True
 
 
 def note_write() -> None:
@@ -154,7 +171,7 @@ def remember_write(request: HttpRequest) -> None:
     if user is None or not user.is_authenticated:
         return
     primary = connections[PRIMARY]
-    if primary.vendor != "postgresql" or primary.in_atomic_block:
+    if primary.vendor != "postgresql":
         return
     with primary.cursor() as cursor:
         cursor.execute("SELECT pg_current_wal_lsn()::text")
