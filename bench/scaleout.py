@@ -1018,6 +1018,11 @@ class Run:
             for _ in range(8):
                 request(BALANCER_PORT, "GET", f"/api/v1/claims/{self.claims[1]}/")
             print(f"  reads after it came back: {self.where(since)}")
+            fallbacks = sum(
+                app.log.read_text(errors="replace").count("The replica failed") for app in self.apps
+            )
+            print(f"  the app servers' workers logged {fallbacks} fall-back(s) to the primary")
+            self.check(fallbacks > 0, "the app servers noticed the standby was gone")
             self.check(
                 bool(self.readers_since(STANDBY_PORT, since)), "reads returned to the standby"
             )
