@@ -7,6 +7,7 @@ server out of rotation. Open to everyone, never throttled nor cached; it reads n
 
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny
@@ -24,8 +25,12 @@ class HealthView(KnownParametersMixin, generics.GenericAPIView):
 
     @extend_schema(
         responses={
-            200: OpenApiResponse(description="The primary answers (the replica may not)."),
-            503: OpenApiResponse(description="The primary database does not answer."),
+            200: OpenApiResponse(
+                OpenApiTypes.OBJECT, description="The primary answers (the replica may not)."
+            ),
+            503: OpenApiResponse(
+                OpenApiTypes.OBJECT, description="The primary database does not answer."
+            ),
         }
     )
     def get(self, request):
