@@ -975,6 +975,8 @@ class Run:
             start()
         load.join(timeout=seconds + 90)
         writer.finish()
+        if "reads" not in outcome:
+            raise Failed(f"wrk did not finish the {name} fault run")
         reads = outcome["reads"]
         self.figures[name] = {"reads": reads, "saves": len(writer.acknowledged)}
         print(f"  reads: {wrk_line(reads)}")
@@ -1096,8 +1098,8 @@ def main() -> int:
     try:
         scaleout = Run(teardown)
         scaleout.main()
-    except (Failed, subprocess.TimeoutExpired) as error:
-        print(f"FAILED: {error}")
+    except Exception as error:  # noqa: BLE001 - whatever failed, say it, show the logs, undo
+        print(f"FAILED: {error if isinstance(error, Failed) else repr(error)}")
         if scaleout is not None:
             scaleout.failures.append(str(error))
             for log in sorted(scaleout.workdir.glob("*.log")):
