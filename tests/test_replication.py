@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 
 import pytest
 from django.contrib.sessions.models import Session
@@ -222,3 +223,27 @@ def test_the_router_reads_on_the_replica_but_in_a_transaction_or_signing_in(repl
     with transaction.atomic():  # a write in progress reads its own writes on the primary
         assert router.db_for_read(Event) == "default"
     assert router.db_for_read(Event) == "replica"
+
+
+def test_a_read_whose_replica_connection_broke_is_answered_from_the_primary(replica, api, caplog):
+    """The standby stopped under a worker's open connection: the query fails, and the same GET
+    is answered again from the primary."""
+    claim = Claim.objects.order_by("pk").first()
+    replica.settings_dict["CONN_HEALTH_CHECKS"] = False  # else the broken one is replaced first
+    replica.ensure_connection()
+    pid = replica.connection.info.backend_pid
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+        for _ in range(50):
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [pid])
+            if cursor.fetchone()[0] == 0:
+                break
+            time.sleep(0.1)
+    with caplog.at_level(logging.WARNING, logger="tracker.replication"):
+        response = api.get(CLAIM_ROUTE.format(claim.pk))
+    assert response.status_code == 200
+    assert response.json()["id"] == claim.pk
+    assert [
+        record.getMessage().startswith("The replica failed (") for record in caplog.records
+    ] == [True]
+    assert replication.replica_down()
