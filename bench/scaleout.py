@@ -196,11 +196,9 @@ class Cluster:
         self.log = workdir / "standby.log"
 
     def prepare_primary(self) -> None:
-        (wal_level,), (senders,) = (
-            sql(PRIMARY_PORT, "SHOW wal_level")[0],
-            sql(PRIMARY_PORT, "SHOW max_wal_senders")[0],
-        )
-        if wal_level not in {"replica", "logical"} or int(senders) < 1:
+        wal_level = sql(PRIMARY_PORT, "SHOW wal_level")[0][0]
+        senders = int(sql(PRIMARY_PORT, "SHOW max_wal_senders")[0][0])
+        if wal_level not in {"replica", "logical"} or senders < 1:
             raise Failed(f"the primary cannot stream (wal_level={wal_level}, senders={senders})")
         hba = Path(sql(PRIMARY_PORT, "SHOW hba_file")[0][0])
         lines = hba.read_text().splitlines(keepends=True)
