@@ -248,7 +248,7 @@ REST_FRAMEWORK = {
         "tracker.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["tracker.api.filters.FilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "tracker.api.pagination.Pagination",
     "EXCEPTION_HANDLER": "tracker.api.exceptions.exception_handler",
     # JSON nested deeper than MAX_JSON_DEPTH is a 400 (tracker/api/parsers.py); forms are

@@ -115,6 +115,12 @@ def uses_full_text() -> bool:
     return connection.vendor == "postgresql"
 
 
+def searches_in_full_text(model) -> bool:
+    """Whether ``q`` over this model is a full-text search: on PostgreSQL, for the models that
+    have a search document (the others are searched by substring on every database)."""
+    return uses_full_text() and model._meta.model_name in DOCUMENTS
+
+
 def words(term: str) -> list[list[str]]:
     """The words of a term as full-text search takes them (``Kim's`` is ``Kim`` and ``s``), each
     as its parts: the parser splits ``north_korea`` into ``north`` and ``korea``, which must then

@@ -79,6 +79,35 @@ def test_bad_parameters_are_a_400_naming_them(api, url, parameter, message):
     }
 
 
+@pytest.mark.parametrize(
+    ("path", "keys"),
+    [
+        ("/api/v1/events/", "date,-date,title,-title"),
+        ("/api/v1/claims/", "stated,-stated,id,-id"),
+        ("/api/v1/actors/", "name,-name,id,-id"),
+        ("/api/v1/sources/", "published,-published,title,-title"),
+        ("/api/v1/stats/timeline/", "date,-date,title,-title"),
+        ("/api/v1/stats/claims/", "stated,-stated,id,-id"),
+    ],
+)
+@pytest.mark.parametrize("bad", ["summary", "-summary", "DATE", "date_start", "--id"])
+def test_an_ordering_key_a_list_does_not_offer_is_a_400_naming_ordering(api, path, keys, bad):
+    """Every key it offers is taken (alone and after another); any other is named, never
+    ignored, so a typo cannot pass for the default order."""
+    for key in keys.split(","):
+        assert api.get(f"{path}?ordering={key}").status_code == 200, key
+    response = api.get(f"{path}?ordering={keys.split(',')[0]},{bad}")
+    assert response.status_code == 400
+    assert response.json() == {
+        "status": 400,
+        "code": "invalid",
+        "detail": "Invalid input.",
+        "errors": {
+            "ordering": [f"Select a valid choice. {bad} is not one of the available choices."]
+        },
+    }
+
+
 def test_several_bad_parameters_are_named_together(api):
     response = api.get("/api/v1/events/?date_from=2022-13&precision=week")
     assert response.status_code == 400

@@ -5,7 +5,11 @@ import re
 import pytest
 import yaml
 from django.core.management import call_command
+from django.urls import resolve
 from openapi_spec_validator import validate
+from rest_framework.fields import ChoiceField, IntegerField, empty
+
+from tracker.api import stats
 
 pytestmark = pytest.mark.django_db
 
@@ -124,6 +128,60 @@ OTHER_FORMATS = {
 )
 def test_enums(schema, path, name, values):
     assert sorted(parameters(schema, path)[name]["schema"]["enum"]) == values
+
+
+@pytest.mark.parametrize(
+    ("path", "parameters_class"),
+    [
+        ("/api/v1/stats/timeline/", stats.TimelineParameters),
+        ("/api/v1/stats/actors/", stats.ActorStatsParameters),
+        ("/api/v1/stats/sources/", stats.SourceStatsParameters),
+        ("/api/v1/stats/claims/", stats.ClaimStatsParameters),
+    ],
+)
+def test_stats_parameters_are_documented_from_the_serializer_that_validates_them(
+    schema, path, parameters_class
+):
+    """Each field of the view's parameters serializer is a query parameter: a choice lists
+    exactly the field's choices, a default is the field's, a limit is a positive integer."""
+    assert resolve(path).func.view_class.parameters_class is parameters_class
+    documented = parameters(schema, path)
+    for name, field in parameters_class().fields.items():
+        parameter = documented[name]
+        assert not parameter.get("required", False), name
+        expected = {}
+        if isinstance(field, ChoiceField):
+            expected = {"type": "string", "enum": sorted(field.choices)}
+        elif isinstance(field, IntegerField):
+            expected = {"type": "integer", "minimum": field.min_value}
+        if field.default is not empty and not callable(field.default):
+            expected["default"] = field.default
+        found = dict(parameter["schema"])
+        if "enum" in found:
+            found["enum"] = sorted(found["enum"])
+        assert found == expected, name
+        assert parameter["description"].startswith(field.help_text), name
+
+
+@pytest.mark.parametrize(
+    ("path", "name", "schema_"),
+    [
+        ("/api/v1/stats/timeline/", "bucket",
+         {"type": "string", "enum": ["year", "month"], "default": "year"}),
+        ("/api/v1/stats/actors/", "kind",
+         {"type": "string", "enum": ["person", "state", "organisation", "media"]}),
+        ("/api/v1/stats/actors/", "rank",
+         {"type": "string", "enum": ["total", "events", "claims"], "default": "total"}),
+        ("/api/v1/stats/actors/", "limit", {"type": "integer", "minimum": 1}),
+        ("/api/v1/stats/sources/", "by",
+         {"type": "string", "enum": ["source", "publisher"], "default": "source"}),
+        ("/api/v1/stats/claims/", "by",
+         {"type": "string", "enum": ["year", "month", "status", "kind"], "default": "year"}),
+    ],
+)  # fmt: skip
+def test_stats_parameter_schemas(schema, path, name, schema_):
+    assert parameters(schema, path)[name]["schema"] == schema_
+    assert parameters(schema, path)[name]["allowEmptyValue"] is True  # empty: the default
 
 
 def test_event_response_shape(schema):

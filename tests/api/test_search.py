@@ -179,6 +179,28 @@ def test_a_searched_list_pages_like_any_list(api, talks):
 
 
 @pytest.mark.parametrize(
+    ("path", "q", "matches", "counted_with_the_page"),
+    [
+        # Full text (PostgreSQL): every match is read to sort it, so the page's ids come with a
+        # window count over them, and no COUNT(*) runs the search a second time.
+        ("/api/v1/events/", "talks round", 7, connection.vendor == "postgresql"),
+        ("/api/v1/events/", "", None, False),  # no search: a count, then a page
+        ("/api/v1/actors/", "talkie", 1, False),  # actors: a substring search everywhere
+    ],
+)
+def test_only_a_full_text_search_counts_its_matches_with_the_page(
+    api, talks, path, q, matches, counted_with_the_page
+):
+    with CaptureQueriesContext(connection) as captured:
+        body = api.get(path, {"q": q, "page_size": 2}).json()
+    assert body["count"] == (Event.objects.count() if matches is None else matches)
+    assert len(body["results"]) == min(body["count"], 2)
+    windowed = [query["sql"] for query in captured if ") OVER ()" in query["sql"]]
+    counts = [query["sql"] for query in captured if query["sql"].startswith("SELECT COUNT(*)")]
+    assert (len(windowed), len(counts)) == ((1, 0) if counted_with_the_page else (0, 1))
+
+
+@pytest.mark.parametrize(
     ("q", "page", "queries"),
     [
         # Full text: the terms' plan, the page's ids with the count, its rows; elsewhere a count

@@ -242,6 +242,19 @@ def test_bad_parameters_are_a_400_naming_them(api, url, parameter, message):
     }  # fmt: skip
 
 
+@pytest.mark.parametrize(
+    ("url", "same_as"),
+    [
+        ("/api/v1/stats/timeline/?bucket=", "/api/v1/stats/timeline/?bucket=year"),
+        ("/api/v1/stats/actors/?kind=&rank=&limit=", "/api/v1/stats/actors/?rank=total&limit=20"),
+        ("/api/v1/stats/sources/?by=&limit=", "/api/v1/stats/sources/?by=source&limit=20"),
+        ("/api/v1/stats/claims/?by=", "/api/v1/stats/claims/?by=year"),
+    ],
+)
+def test_an_empty_parameter_takes_its_default(api, url, same_as):
+    assert get(api, url) == get(api, same_as)
+
+
 # --------------------------------------------------------------------------- query counts
 
 

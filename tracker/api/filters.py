@@ -1,5 +1,8 @@
 """FilterSets: one per list, each parameter documented in the OpenAPI schema.
 
+Every list's FilterSet derives from ``RecordFilterSet``, which declares the text search ``q``
+once; its ``ordering`` (an ``OrderingFilter``) holds the list's whole order.
+
 Date windows (``date_from``/``date_to``, ``stated_from``/``stated_to``) take ``YYYY``,
 ``YYYY-MM`` or ``YYYY-MM-DD`` and match a record whose [start, end] overlaps the window.
 A slug that names no record is a 400 naming the parameter, so a typo is never mistaken for
@@ -8,16 +11,20 @@ A slug that names no record is a 400 naming the parameter, so a typo is never mi
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import ClassVar
+
 import django_filters as filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, TextField, Window
+from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, TextField
 from django.db.models.functions import Cast, Coalesce
 from django_filters.fields import BaseCSVField
+from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.utils import translate_validation
 from drf_spectacular.utils import extend_schema_field
 
 from tracker import dates, search
-from tracker.api.pagination import COUNT_WITH_PAGE
 from tracker.dates import Precision
 from tracker.models import (
     Actor,
@@ -154,12 +161,75 @@ class KeysField(BaseCSVField):
 
 
 class OrderingFilter(filters.OrderingFilter):
-    """django-filter's ordering (one key or several, comma-separated), without empty keys."""
+    """``ordering``, which owns the whole order of its list.
+
+    django-filter's ordering: one key or several, comma-separated, each applied in turn and
+    reversed by a ``-``; a key the list does not offer is a 400 naming ``ordering``, as is an
+    empty one. ``keys`` maps each key to the columns it sorts by (an event's ``date`` is its first
+    day, then its precision, then its last day); without ``ordering`` the list takes
+    ``default``. The ``tie_break`` columns follow, each once, so that equal rows never trade
+    places between two pages; with ``tie_break_follows_first`` they take the first key's
+    direction (under ``-stated``, the newest claim of a day first).
+
+    django-filter's rather than DRF's ``OrderingFilter``, which ignores a key it does not know
+    (the contract refuses it) and maps a key to one column only.
+    """
 
     base_field_class = KeysField
 
+    def __init__(
+        self,
+        *,
+        keys: dict[str, tuple[str, ...]],
+        default: tuple[str, ...],
+        tie_break: tuple[str, ...] = ("id",),
+        tie_break_follows_first: bool = False,
+        **kwargs,
+    ):
+        self.keys, self.default = keys, default
+        self.tie_break, self.tie_break_follows_first = tie_break, tie_break_follows_first
+        offered = [value for key in keys for value in (key, f"-{key}")]
+        kwargs.setdefault(
+            "help_text",
+            f"{', '.join(offered[:-1])} or {offered[-1]} (default: {','.join(default)}).",
+        )
+        super().__init__(fields={key: key for key in keys}, **kwargs)
 
-def _any_contains(lookups: list[str], value: str) -> Q:
+    def columns(self, requested: list[str] | None) -> list[str]:
+        """The columns of the order that ``requested`` (the cleaned keys, or none) asks for."""
+        columns = []
+        for key in requested or self.default:
+            sign = "-" if key.startswith("-") else ""
+            columns += [f"{sign}{column}" for column in self.keys[key.lstrip("-")]]
+        sign = "-" if self.tie_break_follows_first and columns[0].startswith("-") else ""
+        return _unique_columns([*columns, *(f"{sign}{column}" for column in self.tie_break)])
+
+    def filter(self, qs, value):
+        columns = self.columns(value)
+        if not self.parent.sorts_every_match:  # the RecordFilterSet applying this order
+            return qs.order_by(*columns)
+        # A full-text search: the first key becomes an expression no index gives. Otherwise
+        # PostgreSQL may walk the date index in order, testing each row against the search until
+        # a page is full, which it expects to be quick and which reads thousands of rows for a
+        # selective search; an order no index provides leaves it the GIN index, then a sort of
+        # the matches (docs/benchmarks.md).
+        first, *rest = columns
+        name = first.lstrip("-")
+        key = Coalesce(F(name), F(name))
+        return qs.order_by(key.desc() if first.startswith("-") else key.asc(), *rest)
+
+
+def _unique_columns(columns: list[str]) -> list[str]:
+    """Each column once, where it first appears (a later mention would change nothing)."""
+    seen, unique = set(), []
+    for column in columns:
+        if column.lstrip("-") not in seen:
+            seen.add(column.lstrip("-"))
+            unique.append(column)
+    return unique
+
+
+def _any_contains(lookups: Iterable[str], value: str) -> Q:
     query = Q()
     for lookup in lookups:
         query |= Q(**{f"{lookup}__icontains": value})
@@ -170,28 +240,77 @@ def _terms(value: str) -> list[str]:
     return list(dict.fromkeys(value.split()[:10]))
 
 
-def _every_term(value: str, term_query) -> Q:
-    """Each whitespace-separated term must match (``vladivostok summit`` finds "Summit in
-    Vladivostok"); ``term_query(term)`` says where a single term may match."""
-    query = Q()
-    for term in _terms(value):
-        query &= term_query(term)
-    return query
+class RecordFilterSet(filters.FilterSet):
+    """The base of every list's FilterSet: ``q``, declared here once, and what a search needs.
 
+    ``q`` is a case-insensitive search in which every whitespace-separated term (ten at most)
+    must match: ``vladivostok summit`` finds "Summit in Vladivostok". A term matches a record
+    where :meth:`term_condition` says, by default as a substring of any of ``search_fields``.
+    Events and claims, whose searched text PostgreSQL keeps in a GIN-indexed column
+    (``tracker.search``), are searched there in full text, and by name in what
+    :meth:`named_by` gives.
 
-def _text_search(qs, value: str, *, substring, by_name):
-    """``q`` over events or claims: full-text search over the GIN-indexed column on PostgreSQL,
-    every term as a substring elsewhere; ``by_name(term)`` gives the ids whose actor a term
-    names, ``substring(term)`` where a term may match as a substring."""
-    if search.uses_full_text():
-        condition = search.full_text_condition(
-            qs.model, _terms(value), by_name=by_name, substring=substring
+    Each subclass declares its ``ordering`` (an ``OrderingFilter``), which reads
+    :attr:`sorts_every_match`; so does the view, to pick the paginator that counts the matches
+    with the page (``tracker.api.pagination.SearchPagination``).
+    """
+
+    q = SearchFilter(
+        method="filter_q",
+        help_text="Text search: every whitespace-separated term must match, case-insensitively.",
+    )
+
+    search_fields: ClassVar[tuple[str, ...]] = ()
+
+    @property
+    def sorts_every_match(self) -> bool:
+        """Whether a page of this list means reading and sorting every match: a full-text search.
+
+        The database finds the matches in the GIN index, unordered, so it must read them all to
+        sort them; the ordering then sorts by an expression (see ``OrderingFilter.filter``) and
+        a page is best read with the count of its matches (``pagination.SearchPagination``).
+        """
+        return bool(self.form.cleaned_data.get("q")) and search.searches_in_full_text(
+            self.queryset.model
         )
-        return qs.filter(condition)
-    return qs.filter(_every_term(value, substring))
+
+    def term_condition(self, term: str) -> Q:
+        """Where a single term may match, as a substring."""
+        return _any_contains(self.search_fields, term)
+
+    def named_by(self, term: str) -> QuerySet:
+        """The ids of the records whose actor's name holds ``term`` (full-text search only)."""
+        raise NotImplementedError(f"{type(self).__name__} searches no names in full text")
+
+    def filter_q(self, qs, name, value):
+        terms = _terms(value)
+        if search.searches_in_full_text(qs.model):
+            condition = search.full_text_condition(
+                qs.model, terms, by_name=self.named_by, substring=self.term_condition
+            )
+            return qs.filter(condition)
+        query = Q()
+        for term in terms:
+            query &= self.term_condition(term)
+        return qs.filter(query)
 
 
-class EventFilter(filters.FilterSet):
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend, which also leaves the FilterSet it applied on the view (as
+    django-filter's own ``FilterView`` does), so that the view may ask it how the list is best
+    read (``RecordFilterSet.sorts_every_match``, see ``pagination.SearchPaginationMixin``)."""
+
+    def filter_queryset(self, request, queryset, view):
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is None:
+            return queryset
+        if not filterset.is_valid() and self.raise_exception:
+            raise translate_validation(filterset.errors)
+        view.filterset = filterset
+        return filterset.qs
+
+
+class EventFilter(RecordFilterSet):
     date_from = WindowFilter(prefix="date", end="from")
     date_to = WindowFilter(prefix="date", end="to")
     actor = SlugFilter(
@@ -210,14 +329,16 @@ class EventFilter(filters.FilterSet):
         help_text="Embed only claims of this kind (statement or report); the events listed, "
         "their sources and attested are unchanged.",
     )
-    q = SearchFilter(
-        method="filter_q",
-        help_text="Text search in titles, summaries, locations and participants' names.",
-    )
+    # The order of the contract: date, then precision (finer first: "day" < "month" < "year"
+    # sorts as text too, on every database), with stable tie-breaks.
     ordering = OrderingFilter(
-        fields={"date_start": "date", "title": "title"},
+        keys={"date": ("date_start", "date_precision", "date_end"), "title": ("title",)},
+        default=("date",),
+        tie_break=("title", "date_start", "id"),
         help_text="date, -date, title or -title (default: date, then precision).",
     )
+    # Titles, summaries and locations; participants' names.
+    search_fields = ("title", "summary", "location")
 
     class Meta:
         model = Event
@@ -235,24 +356,12 @@ class EventFilter(filters.FilterSet):
     def filter_actor(self, qs, name, actor):
         return qs.filter(Exists(EventActor.objects.filter(event=OuterRef("pk"), actor=actor)))
 
-    def filter_q(self, qs, name, value):
-        def term_query(term):
-            participants = EventActor.objects.filter(
-                event=OuterRef("pk"), actor__name__icontains=term
-            )
-            return _any_contains(["title", "summary", "location"], term) | Q(Exists(participants))
+    def term_condition(self, term):
+        participants = EventActor.objects.filter(event=OuterRef("pk"), actor__name__icontains=term)
+        return super().term_condition(term) | Q(Exists(participants))
 
-        return _text_search(
-            qs, value, substring=term_query,
-            by_name=lambda term: EventActor.objects.filter(
-                actor__name__icontains=term
-            ).values("event_id"),
-        )  # fmt: skip
-
-    def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
-        ordering = event_ordering(self.form.cleaned_data.get("ordering"))
-        return _ordered(queryset, ordering, self.form.cleaned_data.get("q"))
+    def named_by(self, term):
+        return EventActor.objects.filter(actor__name__icontains=term).values("event_id")
 
 
 class EventStatsFilter(EventFilter):
@@ -264,54 +373,7 @@ class EventStatsFilter(EventFilter):
         fields = [name for name in EventFilter.Meta.fields if name != "claim_kind"]
 
 
-def _ordered(queryset, ordering: list[str], q: str | None):
-    """The queryset in that order; for a full-text search, sorted after matching, and counted.
-
-    The first key becomes an expression no index gives: otherwise PostgreSQL may walk the date
-    index in order, testing each row against the search until a page is full, which it expects
-    to be quick and which reads thousands of rows for a selective search (35 ms against 5 ms
-    measured for ~500 matches in 100,000 events); an order no index provides leaves it the GIN
-    index, then a sort of the matches. Since the page reads every match anyway, it counts them
-    too (``pagination.COUNT_WITH_PAGE``), rather than a count running the search a second time.
-    """
-    if not q or not search.uses_full_text():
-        return queryset.order_by(*ordering)
-    first, *rest = ordering
-    name = first.lstrip("-")
-    key = Coalesce(F(name), F(name))
-    return queryset.annotate(**{COUNT_WITH_PAGE: Window(Count("pk"))}).order_by(
-        key.desc() if first.startswith("-") else key.asc(), *rest
-    )
-
-
-def event_ordering(requested: list[str] | None) -> list[str]:
-    """The order of the contract: date, then precision (finer first), with stable tie-breaks.
-
-    ``requested`` is the cleaned ``ordering``: one key or several (``-date,title``), each
-    applied in turn, as the OpenAPI document's comma-separated list says.
-    """
-    columns = []
-    for key in requested or ["date"]:
-        sign = "-" if key.startswith("-") else ""
-        if key.lstrip("-") == "date":
-            # "day" < "month" < "year" sorts by precision as text too, on every database.
-            columns += [f"{sign}date_start", f"{sign}date_precision", f"{sign}date_end"]
-        else:
-            columns.append(f"{sign}title")
-    return _unique_columns([*columns, "title", "date_start", "id"])
-
-
-def _unique_columns(columns: list[str]) -> list[str]:
-    """Each column once, where it first appears (a later mention would change nothing)."""
-    seen, unique = set(), []
-    for column in columns:
-        if column.lstrip("-") not in seen:
-            seen.add(column.lstrip("-"))
-            unique.append(column)
-    return unique
-
-
-class ClaimFilter(filters.FilterSet):
+class ClaimFilter(RecordFilterSet):
     claimant = SlugFilter(queryset=Actor.objects.all(), help_text="Claimant's slug.")
     source = SlugFilter(queryset=Source.objects.only("id", "slug"), help_text="Source slug.")
     event = SlugFilter(
@@ -325,13 +387,13 @@ class ClaimFilter(filters.FilterSet):
     )
     stated_from = WindowFilter(prefix="stated", end="from")
     stated_to = WindowFilter(prefix="stated", end="to")
-    q = SearchFilter(
-        method="filter_q", help_text="Text search in claims, quotes and claimants' names."
-    )
     ordering = OrderingFilter(
-        fields={"stated_start": "stated", "id": "id"},
-        help_text="stated, -stated, id or -id (default: stated).",
+        keys={"stated": ("stated_start",), "id": ("id",)},
+        default=("stated",),
+        tie_break_follows_first=True,
     )
+    # Texts, quotes and claimants' names.
+    search_fields = ("text", "quote", "claimant__name")
 
     class Meta:
         model = Claim
@@ -339,26 +401,8 @@ class ClaimFilter(filters.FilterSet):
             "claimant", "source", "event", "status", "kind", "stated_from", "stated_to", "q",
         ]  # fmt: skip
 
-    def filter_q(self, qs, name, value):
-        def term_query(term):
-            return _any_contains(["text", "quote", "claimant__name"], term)
-
-        return _text_search(
-            qs, value, substring=term_query,
-            by_name=lambda term: Claim.objects.filter(claimant__name__icontains=term).values("pk"),
-        )  # fmt: skip
-
-    def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
-        columns = [
-            ("-" if key.startswith("-") else "")
-            + {"stated": "stated_start", "id": "id"}[key.lstrip("-")]
-            for key in self.form.cleaned_data.get("ordering") or ["stated"]
-        ]
-        # Ties break by id, in the direction of the first key.
-        tie_break = "-id" if columns[0].startswith("-") else "id"
-        ordering = _unique_columns([*columns, tie_break])
-        return _ordered(queryset, ordering, self.form.cleaned_data.get("q"))
+    def named_by(self, term):
+        return Claim.objects.filter(claimant__name__icontains=term).values("pk")
 
 
 _JSON_SYNTAX = frozenset('[]{}",:\\')
@@ -384,42 +428,41 @@ class WikidataFilter(filters.CharFilter):
     field_class = WikidataField
 
 
-class ActorFilter(filters.FilterSet):
+class ActorFilter(RecordFilterSet):
     kind = filters.ChoiceFilter(choices=ActorKind.choices)
     wikidata = WikidataFilter(help_text="The actor's Wikidata id, e.g. Q7747.")
-    q = SearchFilter(method="filter_q", help_text="Text search in names, titles and aliases.")
-    ordering = OrderingFilter(fields={"name": "name", "id": "id"})
+    ordering = OrderingFilter(
+        keys={"name": ("name",), "id": ("id",)}, default=("name",), tie_break_follows_first=True
+    )
+    # Names, titles and aliases (in their JSON text: see ``term_condition``).
+    search_fields = ("name", "title")
 
     class Meta:
         model = Actor
         fields = ["kind", "wikidata", "q"]
 
     def filter_q(self, qs, name, value):
-        def term_query(term):
-            # Aliases are searched in their JSON text (["DPRK", "North"]); a term holding JSON
-            # punctuation would match that syntax ("[]" every actor without aliases), not a name.
-            fields = ["name", "title"]
-            if _JSON_SYNTAX.isdisjoint(term):
-                fields.append("aliases_text")
-            return _any_contains(fields, term)
+        return super().filter_q(qs.annotate(aliases_text=Cast("aliases", TextField())), name, value)
 
-        return qs.annotate(aliases_text=Cast("aliases", TextField())).filter(
-            _every_term(value, term_query)
-        )
+    def term_condition(self, term):
+        # Aliases are searched in their JSON text (["DPRK", "North"]); a term holding JSON
+        # punctuation would match that syntax ("[]" every actor without aliases), not a name.
+        condition = super().term_condition(term)
+        if _JSON_SYNTAX.isdisjoint(term):
+            condition |= Q(aliases_text__icontains=term)
+        return condition
 
 
-class SourceFilter(filters.FilterSet):
+class SourceFilter(RecordFilterSet):
     publisher = SlugFilter(queryset=Actor.objects.all(), help_text="Publisher's slug.")
-    q = SearchFilter(method="filter_q", help_text="Text search in titles, authors and texts.")
     ordering = OrderingFilter(
-        fields={"published_start": "published", "title": "title"},
-        help_text="published, -published, title or -title (default: published).",
+        keys={"published": ("published_start",), "title": ("title",)},
+        default=("published",),
+        tie_break=("title", "id"),
     )
+    # Titles, authors and texts.
+    search_fields = ("title", "author", "text")
 
     class Meta:
         model = Source
         fields = ["publisher", "q"]
-
-    def filter_q(self, qs, name, value):
-        fields = ["title", "author", "text"]
-        return qs.filter(_every_term(value, lambda term: _any_contains(fields, term)))

@@ -1,13 +1,23 @@
 """The one pagination class: ``page`` and ``page_size``, the size capped quietly at MAX_PAGE_SIZE.
 
 A ``page`` or ``page_size`` that is not a positive whole number is a 400 naming the parameter;
-a page past the end is a 404 (both in the shape of the exception handler).
+a page past the end is a 404 (both in the shape of the exception handler). A search that reads
+every match to sort it reads its pages with their count (``SearchPagination``, which a view
+picks through ``SearchPaginationMixin``); the parameters and answers are the same.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.paginator import Paginator as DjangoPaginator
+from django.db.models import Count, QuerySet, Window
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
+
+if TYPE_CHECKING:
+    from tracker.api.filters import RecordFilterSet
 
 
 def positive_int(request, name: str) -> int | None:
@@ -19,29 +29,25 @@ def positive_int(request, name: str) -> int | None:
     return int(raw)
 
 
-# The name of an annotation, a window count over every row, that gives a queryset's count with
-# each of its rows: a page of such a queryset is read with its count in one query.
-COUNT_WITH_PAGE = "count_with_page"
 _LARGEST_OFFSET = 2**63 - 1  # a database's OFFSET is a 64-bit integer
+_MATCHES = "matches_counted_with_page"  # the window count's name, within the paginator only
 
 
-class Paginator(DjangoPaginator):
-    """Django's paginator, which reads the page of a queryset annotated with ``COUNT_WITH_PAGE``
-    in two steps instead of a count and a page: the ids of the page's rows with the count, then
-    those rows.
+class CountingPaginator(DjangoPaginator):
+    """Django's paginator, which reads a page in two steps instead of a count and a page: the ids
+    of the page's rows, each with a window count over every match, then those rows.
 
     This is for queries that must read every match to sort them anyway (a full-text search: see
-    ``tracker.api.filters``): the first step reads them once, narrowly (the sort key and the id,
-    nothing joined), where a separate count would read them a second time and a page query would
-    sort them with every column and join (for 5,100 matching claims: 12.5 + 32 ms as a count and
-    a page, 20 + 2 ms in these two steps). The second step finds its rows by primary key. An
-    empty page costs the separate count after all when it is not the first (Django's checks then
-    say whether it lies past the end); an empty first page means there is nothing to count.
+    ``RecordFilterSet.sorts_every_match``): the first step reads them once, narrowly (the sort
+    key and the id, nothing joined), where a separate count would read them a second time and a
+    page query would sort them with every column and join (figures in docs/benchmarks.md). The
+    second step finds its rows by primary key. An empty page costs the separate count after all
+    when it is not the first (Django's checks then say whether it lies past the end); an empty
+    first page means there is nothing to count.
     """
 
     def page(self, number):
-        query = getattr(self.object_list, "query", None)
-        if query is None or COUNT_WITH_PAGE not in query.annotations or self.orphans:
+        if not isinstance(self.object_list, QuerySet) or self.orphans:
             return super().page(number)
         try:
             number = int(number)
@@ -50,9 +56,9 @@ class Paginator(DjangoPaginator):
         bottom = (number - 1) * self.per_page
         if number < 1 or bottom + self.per_page > _LARGEST_OFFSET:
             return super().page(number)  # refused, or past any end: counted, then a 404
-        counted = self.object_list.values_list("pk", COUNT_WITH_PAGE)[
-            bottom : bottom + self.per_page
-        ]
+        counted = self.object_list.annotate(**{_MATCHES: Window(Count("pk"))}).values_list(
+            "pk", _MATCHES
+        )[bottom : bottom + self.per_page]
         ids, counts = zip(*counted, strict=True) if counted else ((), ())
         if ids or (number == 1 and self.allow_empty_first_page):
             self.__dict__["count"] = counts[0] if counts else 0  # Paginator.count is cached
@@ -62,7 +68,6 @@ class Paginator(DjangoPaginator):
 
 
 class Pagination(PageNumberPagination):
-    django_paginator_class = Paginator
     page_size_query_param = "page_size"
     max_page_size = settings.MAX_PAGE_SIZE
     last_page_strings = ()
@@ -80,6 +85,37 @@ class Pagination(PageNumberPagination):
     def paginate_queryset(self, queryset, request, view=None):
         positive_int(request, self.page_query_param)
         return super().paginate_queryset(queryset, request, view)
+
+
+class SearchPagination(Pagination):
+    """The pages of a list whose every match is read to sort it, each read with its count
+    (``CountingPaginator``); the view picks it (``SearchPaginationMixin``)."""
+
+    django_paginator_class = CountingPaginator
+
+
+class SearchPaginationMixin:
+    """A list view that reads its pages with ``SearchPagination`` when its FilterSet reads every
+    match to sort them (``RecordFilterSet.sorts_every_match``: a full-text search), and with its
+    ``pagination_class`` otherwise.
+
+    The FilterSet is the one ``tracker.api.filters.FilterBackend`` applied to this request; a
+    view's paginator is made at the first page it reads, after its filters.
+    """
+
+    pagination_class: type[Pagination] | None
+    filterset: RecordFilterSet | None = None
+
+    def get_pagination_class(self) -> type[Pagination] | None:
+        searched = self.filterset is not None and self.filterset.sorts_every_match
+        return SearchPagination if searched and self.pagination_class else self.pagination_class
+
+    @property
+    def paginator(self) -> Pagination | None:
+        if not hasattr(self, "_paginator"):
+            pagination_class = self.get_pagination_class()
+            self._paginator = None if pagination_class is None else pagination_class()
+        return self._paginator
 
 
 class HistoryPagination(Pagination):

@@ -2,8 +2,8 @@
 
 A misspelt filter (``?stauts=disputed``, ``?attested=false`` on a server that has no such
 filter) must not answer the unfiltered list as if it had been applied. A view's known
-parameters are those its parts read: its FilterSet's filters, its paginator's, its stats form's
-fields, ``format``, and any it names in ``extra_query_parameters``.
+parameters are those its parts read: its FilterSet's filters, its pagination's, its stats
+parameters' fields, ``format``, and any it names in ``extra_query_parameters``.
 """
 
 from __future__ import annotations
@@ -36,10 +36,12 @@ class KnownParametersMixin:
         filterset = getattr(self, "filterset_class", None)
         if filterset is not None:
             known |= set(filterset.base_filters)
-        paginator = getattr(self, "paginator", None)
-        if paginator is not None:
-            known |= {paginator.page_query_param, paginator.page_size_query_param}
-        form = getattr(self, "form_class", None)
-        if form is not None:
-            known |= set(form.base_fields)
+        # The class, not the view's paginator: that is made once the filters have said which
+        # pagination the list needs (tracker.api.pagination.SearchPaginationMixin).
+        pagination = getattr(self, "pagination_class", None)
+        if pagination is not None:
+            known |= {pagination.page_query_param, pagination.page_size_query_param}
+        parameters = getattr(self, "parameters_class", None)
+        if parameters is not None:
+            known |= set(parameters().fields)
         return known

@@ -88,6 +88,10 @@ class AutoSchema(openapi.AutoSchema):
             # (?kind=&q= is the whole list), which OpenAPI says with allowEmptyValue.
             if parameter["in"] == "query" and not parameter.get("required"):
                 parameter["allowEmptyValue"] = True
+                # drf-spectacular marks a serializer's choice that may not be blank with
+                # minLength 1; as a query parameter, empty is allowed (it means "not given").
+                if parameter["schema"].get("minLength") == 1:
+                    del parameter["schema"]["minLength"]
         return operation
 
     def get_auth(self):

@@ -7,12 +7,12 @@ rows. The meaning of every count is documented on the selector and in docs/dashb
 
 from __future__ import annotations
 
-from django import forms
 from django.conf import settings
-from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import generics
-from rest_framework.exceptions import ValidationError
+from rest_framework.fields import ChoiceField, IntegerField, empty
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 
 from tracker.api import serializers
 from tracker.api.caching import CachingMixin
@@ -23,43 +23,55 @@ from tracker.models import Actor, ActorKind, Claim, Source
 from tracker.selectors import aggregates, querysets
 
 
-def _choices(*values: str) -> list[tuple[str, str]]:
-    return [(value, value) for value in values]
+class ChoiceParameter(ChoiceField):
+    """One of a few values; anything else is refused in the words of the lists' choice filters
+    (Django's), so that every parameter of the API says it alike. An empty value is one not given
+    (``?bucket=`` takes the default), as for every optional field of a serializer."""
+
+    default_error_messages = {
+        "invalid_choice": "Select a valid choice. {input} is not one of the available choices."
+    }
 
 
-class LimitField(forms.IntegerField):
+class LimitParameter(IntegerField):
     """How many rows a ranking returns: a positive whole number, capped quietly at the maximum."""
 
-    def __init__(self, **kwargs):
-        super().__init__(min_value=1, required=False, **kwargs)
+    default_error_messages = {
+        "invalid": "Enter a whole number.",
+        "max_string_length": "Enter a whole number.",
+    }
 
-    def clean(self, value):
-        limit = super().clean(value)
-        return (
-            settings.STATS_DEFAULT_LIMIT if limit is None else min(limit, settings.STATS_MAX_LIMIT)
+    def __init__(self, **kwargs):
+        super().__init__(
+            min_value=1,
+            default=lambda: settings.STATS_DEFAULT_LIMIT,
+            help_text=f"How many rows (default {settings.STATS_DEFAULT_LIMIT}, "
+            f"capped at {settings.STATS_MAX_LIMIT}).",
+            **kwargs,
         )
 
+    def run_validation(self, data=empty):
+        limit = super().run_validation(data)  # refuses 0 and below, then caps
+        return min(limit, settings.STATS_MAX_LIMIT)
 
-def _limit_parameter() -> OpenApiParameter:
-    return OpenApiParameter(
-        "limit",
-        {"type": "integer", "minimum": 1},  # LimitField refuses 0 and below
-        description=f"How many rows (default {settings.STATS_DEFAULT_LIMIT}, "
-        f"capped at {settings.STATS_MAX_LIMIT}).",
-    )
+
+class StatsParameters(Serializer):
+    """A stats endpoint's own query parameters, each a field: validated here (a 400 naming any
+    bad one), and documented from the same fields (drf-spectacular makes a serializer given in
+    ``parameters`` one query parameter per field, its choices the parameter's enum). A parameter
+    left out, or empty, takes its field's default."""
 
 
 class StatsView(CachingMixin, CSVMixin, KnownParametersMixin, generics.GenericAPIView):
-    """Validate the parameters with ``form_class``, aggregate with :meth:`rows`, answer them."""
+    """Validate the parameters with ``parameters_class``, aggregate with :meth:`rows`, answer."""
 
     pagination_class = None
-    form_class: type[forms.Form] = forms.Form
+    parameters_class: type[StatsParameters] = StatsParameters
 
     def get(self, request):
-        form = self.form_class(request.query_params)
-        if not form.is_valid():
-            raise ValidationError(form.errors)
-        self.params = form.cleaned_data
+        parameters = self.parameters_class(data=request.query_params)
+        parameters.is_valid(raise_exception=True)
+        self.params = parameters.validated_data
         return Response(self.rows(**self.params))
 
     def rows(self, **params) -> list[dict]:
@@ -69,14 +81,14 @@ class StatsView(CachingMixin, CSVMixin, KnownParametersMixin, generics.GenericAP
         return list(self.get_serializer_class()().fields)
 
 
-class TimelineForm(forms.Form):
-    bucket = forms.ChoiceField(choices=_choices("year", "month"), required=False)
+class TimelineParameters(StatsParameters):
+    bucket = ChoiceParameter(
+        choices=["year", "month"], default="year", help_text="Per year or month."
+    )
 
 
 @extend_schema(
-    parameters=[
-        OpenApiParameter("bucket", str, enum=["year", "month"], description="Default: year.")
-    ],
+    parameters=[TimelineParameters],
     responses=serializers.TimelineBucketSerializer(many=True),
 )
 class TimelineStatsView(StatsView):
@@ -85,31 +97,28 @@ class TimelineStatsView(StatsView):
     queryset = querysets.event_queryset()
     filterset_class = EventStatsFilter
     serializer_class = serializers.TimelineBucketSerializer
-    form_class = TimelineForm
+    parameters_class = TimelineParameters
     csv_name = "stats-timeline"
 
     def rows(self, *, bucket):
         events = self.filter_queryset(self.get_queryset())
-        return aggregates.timeline(events=events, bucket=bucket or "year")
+        return aggregates.timeline(events=events, bucket=bucket)
 
 
-class ActorStatsForm(forms.Form):
-    kind = forms.ChoiceField(choices=ActorKind.choices, required=False)
-    rank = forms.ChoiceField(choices=_choices(*aggregates.ACTOR_RANKS), required=False)
-    limit = LimitField()
+class ActorStatsParameters(StatsParameters):
+    kind = ChoiceParameter(
+        choices=ActorKind.choices, required=False, help_text="Only actors of a kind."
+    )
+    rank = ChoiceParameter(
+        choices=list(aggregates.ACTOR_RANKS),
+        default="total",
+        help_text="Order by events + claims (total), events or claims.",
+    )
+    limit = LimitParameter()
 
 
 @extend_schema(
-    parameters=[
-        OpenApiParameter("kind", str, enum=ActorKind.values, description="Only actors of a kind."),
-        OpenApiParameter(
-            "rank",
-            str,
-            enum=list(aggregates.ACTOR_RANKS),
-            description="Order by events + claims (total, the default), events or claims.",
-        ),
-        _limit_parameter(),
-    ],
+    parameters=[ActorStatsParameters],
     responses=serializers.ActorActivitySerializer(many=True),
 )
 class ActorStatsView(StatsView):
@@ -118,25 +127,20 @@ class ActorStatsView(StatsView):
     queryset = Actor.objects.none()  # for the schema; the selector reads the actors
     filter_backends = []
     serializer_class = serializers.ActorActivitySerializer
-    form_class = ActorStatsForm
+    parameters_class = ActorStatsParameters
     csv_name = "stats-actors"
 
-    def rows(self, *, kind, rank, limit):
-        return aggregates.actor_activity(kind=kind or None, rank=rank or "total", limit=limit)
+    def rows(self, *, rank, limit, kind=None):
+        return aggregates.actor_activity(kind=kind, rank=rank, limit=limit)
 
 
-class SourceStatsForm(forms.Form):
-    by = forms.ChoiceField(choices=_choices("source", "publisher"), required=False)
-    limit = LimitField()
+class SourceStatsParameters(StatsParameters):
+    by = ChoiceParameter(choices=["source", "publisher"], default="source", help_text="Group by.")
+    limit = LimitParameter()
 
 
 @extend_schema(
-    parameters=[
-        OpenApiParameter(
-            "by", str, enum=["source", "publisher"], description="Group by (default: source)."
-        ),
-        _limit_parameter(),
-    ],
+    parameters=[SourceStatsParameters],
     responses=PolymorphicProxySerializer(
         component_name="SourceStats",
         serializers=[serializers.SourceClaimsSerializer, serializers.PublisherClaimsSerializer],
@@ -149,7 +153,7 @@ class SourceStatsView(StatsView):
 
     queryset = Source.objects.none()  # for the schema; the selectors read the sources
     filter_backends = []
-    form_class = SourceStatsForm
+    parameters_class = SourceStatsParameters
     csv_name = "stats-sources"
 
     def get_serializer_class(self):
@@ -163,20 +167,17 @@ class SourceStatsView(StatsView):
         return aggregates.source_claims(limit=limit)
 
 
-class ClaimStatsForm(forms.Form):
-    by = forms.ChoiceField(choices=_choices("year", "month", "status", "kind"), required=False)
+class ClaimStatsParameters(StatsParameters):
+    by = ChoiceParameter(
+        choices=["year", "month", "status", "kind"],
+        default="year",
+        help_text="Per year or month of the stated date, per status, or per kind (statement, "
+        "report).",
+    )
 
 
 @extend_schema(
-    parameters=[
-        OpenApiParameter(
-            "by",
-            str,
-            enum=["year", "month", "status", "kind"],
-            description="Per year (the default) or month of the stated date, per status, or "
-            "per kind (statement, report).",
-        )
-    ],
+    parameters=[ClaimStatsParameters],
     responses=PolymorphicProxySerializer(
         component_name="ClaimStats",
         serializers=[
@@ -194,7 +195,7 @@ class ClaimStatsView(StatsView):
 
     queryset = Claim.objects.all()
     filterset_class = ClaimFilter
-    form_class = ClaimStatsForm
+    parameters_class = ClaimStatsParameters
     csv_name = "stats-claims"
 
     def get_serializer_class(self):
@@ -207,4 +208,4 @@ class ClaimStatsView(StatsView):
 
     def rows(self, *, by):
         claims = self.filter_queryset(self.get_queryset())
-        return aggregates.claim_counts(claims=claims, by=by or "year")
+        return aggregates.claim_counts(claims=claims, by=by)

@@ -40,7 +40,7 @@ from tracker.api.conditional import (
     request_origin,
 )
 from tracker.api.exceptions import PermissionDeniedFor
-from tracker.api.pagination import HistoryPagination
+from tracker.api.pagination import HistoryPagination, SearchPaginationMixin
 from tracker.api.parameters import KnownParametersMixin
 from tracker.api.schema import ErrorSerializer
 from tracker.api.write_serializers import HistoryEntrySerializer, HistoryPageSerializer
@@ -65,8 +65,11 @@ def _protected_detail(model, error: ProtectedError) -> str:
     return f"This {model._meta.verbose_name} cannot be deleted: {refs} refer to it."
 
 
-class CuratedViewSet(KnownParametersMixin, viewsets.ModelViewSet):
-    """The read views plus writes through ``write_serializer_class`` and ``delete_service``."""
+class CuratedViewSet(KnownParametersMixin, SearchPaginationMixin, viewsets.ModelViewSet):
+    """The read views plus writes through ``write_serializer_class`` and ``delete_service``.
+
+    A list searched in full text is read with the pagination that counts its matches with the
+    page (``SearchPaginationMixin``)."""
 
     def known_query_parameters(self) -> set[str]:
         known = super().known_query_parameters()
