@@ -16,7 +16,7 @@ PIP_TOOLS_VERSION ?= 7.6.2
 JS_STAMP := vendor/node_modules/.installed
 VEGA_BUNDLE := tracker/static/dashboard/vendor/vega-bundle.js
 
-.PHONY: install lock js-deps browser-deps run migrate load test lint format check typecheck bench bench-deps bench-dashboard lighthouse clean dashboard
+.PHONY: install lock js-deps browser-deps run migrate load test lint format check typecheck bench bench-deps bench-dashboard lighthouse clean dashboard scaleout scaleout-deps scaleout-ci
 
 $(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -154,3 +154,22 @@ bench-dashboard: install
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .coverage $(NODE_DIR)
+
+# The tracker scaled out on this machine (bench/scaleout.py; figures in docs/deploy.md and
+# docs/benchmarks.md): a streaming standby of the PostgreSQL primary, Redis, two gunicorn app
+# servers behind HAProxy, driven with wrk, with the faults; everything is torn down after.
+# `make scaleout-ci` (or SCALEOUT_SMALL=1) is the small form CI runs.
+scaleout-deps: bench-deps
+	@command -v haproxy >/dev/null 2>&1 && command -v redis-server >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    pkgs=""; command -v haproxy >/dev/null 2>&1 || pkgs="$$pkgs haproxy"; \
+	    command -v redis-server >/dev/null 2>&1 || pkgs="$$pkgs redis-server"; \
+	    (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkgs || (apt-get update -qq && \
+	      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkgs)) >/dev/null; \
+	  else echo "haproxy and redis-server are missing: apt-get install haproxy redis-server"; exit 1; fi; }
+
+scaleout: install scaleout-deps
+	SCALEOUT_SMALL=$(SCALEOUT_SMALL) $(BIN)/python bench/scaleout.py
+
+scaleout-ci: install scaleout-deps
+	SCALEOUT_SMALL=1 $(BIN)/python bench/scaleout.py

@@ -2,24 +2,28 @@
 
 Reads go to the replica, writes and migrations to the primary. A read inside a transaction
 on the primary (a write in progress: a curator's save, the checks around it) stays on the
-primary, so a request reads what it has just written. Across requests a replica may lag the
-primary by its replication delay; see docs/deploy.md.
+primary, so a request reads what it has just written; across requests a user who wrote reads
+from the primary until the replica has replayed the write, and every read goes to the primary
+while the replica is down (``tracker.replication``; see docs/deploy.md).
 """
 
 from __future__ import annotations
 
 from django.db import connections
 
-PRIMARY, REPLICA = "default", "replica"
+from tracker import replication
+
+PRIMARY, REPLICA = replication.PRIMARY, replication.REPLICA
 
 
 class PrimaryReplicaRouter:
     def db_for_read(self, model, **hints):
         if connections[PRIMARY].in_atomic_block:
             return PRIMARY
-        return REPLICA
+        return replication.read_database(model)
 
     def db_for_write(self, model, **hints):
+        replication.note_write()
         return PRIMARY
 
     def allow_relation(self, obj1, obj2, **hints):

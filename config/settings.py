@@ -145,7 +145,20 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql") and env_bool("DATABASE_
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         server_side_binding=True, prepare_threshold=5
     )
-# A read replica: reads go to it, writes and migrations to the primary (config/routers.py).
+# Each connection names the app server in pg_stat_activity (application_name), so the
+# databases themselves show which server reads and writes where.
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    DATABASES["default"].setdefault("OPTIONS", {})["application_name"] = os.environ.get(
+        "DATABASE_APPLICATION_NAME", "tracker"
+    )
+# A read replica: reads go to it, writes and migrations to the primary (config/routers.py); a
+# user who wrote reads from the primary until the replica has replayed the write, and reads
+# fall back to the primary while the replica is down (tracker/replication.py). Seconds: how
+# long a connection attempt to the replica may take, how long a failed replica is left alone
+# before it is tried again, and how long a write's position is kept at most.
+DATABASE_REPLICA_CONNECT_TIMEOUT = int(os.environ.get("DATABASE_REPLICA_CONNECT_TIMEOUT", "2"))
+DATABASE_REPLICA_RETRY = float(os.environ.get("DATABASE_REPLICA_RETRY", "5"))
+READ_YOUR_WRITES_TIMEOUT = int(os.environ.get("READ_YOUR_WRITES_TIMEOUT", "300"))
 if os.environ.get("DATABASE_REPLICA_URL"):
     DATABASES["replica"] = {
         **dj_database_url.parse(
@@ -153,30 +166,41 @@ if os.environ.get("DATABASE_REPLICA_URL"):
             conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
             conn_health_checks=True,
         ),
-        "OPTIONS": DATABASES["default"].get("OPTIONS", {}),
+        "OPTIONS": {
+            **DATABASES["default"].get("OPTIONS", {}),
+            "connect_timeout": DATABASE_REPLICA_CONNECT_TIMEOUT,
+        },
         "TEST": {"MIRROR": "default"},  # tests see one database
     }
     DATABASE_ROUTERS = ["config.routers.PrimaryReplicaRouter"]
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+        "tracker.replication.ReplicationMiddleware",
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Two caches. "default" holds the throttling counters; "records" holds answers computed from
-# the record (whole responses, the stats' rows: tracker/api/record_cache.py), each keyed by the
-# record version, so a write makes them unreachable at once. Both are the memory of one process
-# by default, which suits a developer's machine; in production, where several gunicorn workers
-# must share the counts (and may share the answers), set REDIS_URL (e.g.
-# redis://127.0.0.1:6379/0). RECORD_CACHE_ENTRIES bounds the memory cache of each process (an
+# Two caches. "default" holds the throttling counters and the read-your-writes positions;
+# "records" holds answers computed from the record (whole responses, the stats' rows:
+# tracker/api/record_cache.py), each keyed by the record version, so a write makes them
+# unreachable at once. Both are the memory of one process by default, which suits a developer's
+# machine; in production, where several gunicorn workers must share the counts (and may share the
+# answers), set REDIS_URL (e.g. redis://127.0.0.1:6379/0). While Redis cannot be reached each
+# cache is the process's memory, with a log line (tracker/caches.py), and Redis is tried again
+# every REDIS_RETRY seconds. RECORD_CACHE_ENTRIES bounds the memory cache of each process (an
 # events page of 50 is about half a megabyte); entries expire after RECORD_CACHE_TIMEOUT seconds.
 RECORD_CACHE_TIMEOUT = int(os.environ.get("RECORD_CACHE_TIMEOUT", "3600"))
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "tracker.caches.FallbackRedisCache",
             "LOCATION": os.environ["REDIS_URL"],
+            "OPTIONS": {"retry": float(os.environ.get("REDIS_RETRY", "5"))},
         },
         "records": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "tracker.caches.FallbackRedisCache",
             "LOCATION": os.environ["REDIS_URL"],
             "KEY_PREFIX": "records",
+            "OPTIONS": {"retry": float(os.environ.get("REDIS_RETRY", "5"))},
             "TIMEOUT": RECORD_CACHE_TIMEOUT,
         },
     }

@@ -1,5 +1,5 @@
 """URL roots: the timeline page and its embeddable form, the admin, the v1 API and its OpenAPI
-schema and docs."""
+schema and docs, and the health check."""
 
 from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
@@ -11,6 +11,7 @@ from drf_spectacular.views import (
     SpectacularSwaggerSplitView,
 )
 
+from tracker.api.health import HealthView
 from tracker.views import EmbedTimelinePage, TimelinePage
 
 urlpatterns = [
@@ -19,6 +20,7 @@ urlpatterns = [
     path("", include("tracker.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("tracker.api.urls")),
+    path("api/health/", HealthView.as_view(), name="health"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's set-up script from ?script, not inline: no 'unsafe-inline'.
     path(

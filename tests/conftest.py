@@ -1,10 +1,14 @@
 """Shared fixtures: the seed record loaded once per test database, API clients, users."""
 
+from importlib import import_module
+
 import pytest
 from django.contrib.auth.models import Group, Permission, User
 from django.core.management import call_command
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
+
+from tracker.models import Claim
 
 
 @pytest.fixture(scope="session")
@@ -71,3 +75,16 @@ def curator_api(curator):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=curator).key}")
     return client
+
+
+@pytest.fixture
+def committed_record(transactional_db):
+    """The record and the curators group, committed. A transactional test ends by emptying
+    every table (pytest-django runs them after all others), so the next one finds nothing:
+    each puts back what it needs before it starts."""
+    if not Claim.objects.exists():
+        call_command("loaddata", "record", verbosity=0)
+    group, _ = Group.objects.get_or_create(name="curators")
+    codenames = import_module("tracker.migrations.0003_curators_group").codenames()
+    group.permissions.set(Permission.objects.filter(codename__in=list(codenames)))
+    yield

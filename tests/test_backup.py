@@ -21,7 +21,6 @@ import pytest
 from django.db import connection
 from rest_framework.authtoken.models import Token
 
-from tests.api.test_preconditions import committed_record  # noqa: F401  (a fixture)
 from tests.server import ROOT, Server, database_url
 
 pytestmark = pytest.mark.server

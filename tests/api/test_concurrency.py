@@ -18,7 +18,6 @@ import pytest
 from django.db import connection
 from rest_framework.authtoken.models import Token
 
-from tests.api.test_preconditions import committed_record  # noqa: F401  (a fixture)
 from tests.server import Server, database_url
 from tracker.api.conditional import etag_for
 

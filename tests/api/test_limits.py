@@ -149,8 +149,8 @@ def test_limits_and_the_cache_come_from_the_environment():
     )
     assert _settings_in(env, code) == (
         "{'anon': '10/min', 'user': '100/hour'} 5000 300 "
-        "{'BACKEND': 'django.core.cache.backends.redis.RedisCache', "
-        "'LOCATION': 'redis://127.0.0.1:6390/2'}"
+        "{'BACKEND': 'tracker.caches.FallbackRedisCache', "
+        "'LOCATION': 'redis://127.0.0.1:6390/2', 'OPTIONS': {'retry': 5.0}}"
     )
     assert "LocMemCache" in _settings_in({}, "print(settings.CACHES['default']['BACKEND'])")
 

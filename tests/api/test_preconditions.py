@@ -1,11 +1,9 @@
 """No lost updates: a detail's ETag, and If-Match required on PUT, PATCH and DELETE."""
 
 import threading
-from importlib import import_module
 
 import pytest
-from django.contrib.auth.models import Group, Permission, User
-from django.core.management import call_command
+from django.contrib.auth.models import Group, User
 from django.db import connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -166,19 +164,6 @@ def test_two_curators_edit_the_same_claim(curator_api, curator):
         ("marie", [{"field": "status", "old": "corroborated", "new": "disputed"}]),
         ("curie", [{"field": "status", "old": "unverified", "new": "corroborated"}]),
     ]
-
-
-@pytest.fixture
-def committed_record(transactional_db):
-    """The record and the curators group, committed. A transactional test ends by emptying
-    every table (pytest-django runs them after all others), so the next one finds nothing:
-    each puts back what it needs before it starts."""
-    if not Claim.objects.exists():
-        call_command("loaddata", "record", verbosity=0)
-    group, _ = Group.objects.get_or_create(name="curators")
-    codenames = import_module("tracker.migrations.0003_curators_group").codenames()
-    group.permissions.set(Permission.objects.filter(codename__in=list(codenames)))
-    yield
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")

@@ -50,7 +50,7 @@ class AutoSchema(openapi.AutoSchema):
             parameter.get("in") == "query" for parameter in self._get_parameters()
         )
         writes = self.method not in permissions.SAFE_METHODS
-        codes = ["429"]
+        codes = ["429"] if self.view.throttle_classes else []  # the health check is never throttled
         if takes_query or writes:
             codes += ["400", "414"]
         if writes:
