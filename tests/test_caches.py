@@ -13,13 +13,20 @@ from tests.server import free_port
 
 @pytest.fixture
 def redis_down(settings):
-    """REDIS_URL naming a Redis that is not there."""
+    """REDIS_URL naming a Redis that is not there (both caches, as config/settings.py sets them)."""
+    location = f"redis://127.0.0.1:{free_port()}/0"
     settings.CACHES = {
         "default": {
             "BACKEND": "tracker.caches.FallbackRedisCache",
-            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+            "LOCATION": location,
             "OPTIONS": {"retry": 60},
-        }
+        },
+        "records": {
+            "BACKEND": "tracker.caches.FallbackRedisCache",
+            "LOCATION": location,
+            "KEY_PREFIX": "records",
+            "OPTIONS": {"retry": 60},
+        },
     }
     return caches["default"]
 
