@@ -12,7 +12,6 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tests.api.test_preconditions import committed_record  # noqa: F401  (a fixture)
 from tests.api.test_writes import detail, write
 from tests.factories import ClaimFactory, EventFactory
 from tests.server import Server, database_url
