@@ -26,6 +26,7 @@ import hashlib
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any
 
 from django.db import models
 from django.db.models.signals import m2m_changed
@@ -55,7 +56,9 @@ class HistoryLinks(models.Model):
 class RecordHistory(HistoricalRecords):
     """HistoricalRecords that also snapshots links and can be asked to record on demand."""
 
-    def __init__(self, *, links: Callable[[models.Model], dict] | None = None, **kwargs):
+    # ``links`` receives an instance of the model the history is attached to, which the type
+    # of a class attribute cannot name; hence Any.
+    def __init__(self, *, links: Callable[[Any], dict] | None = None, **kwargs):
         # ``updated`` is the history entry's own date; storing it twice adds nothing.
         kwargs.setdefault("excluded_fields", ["updated"])
         kwargs.setdefault("bases", [HistoryLinks])
@@ -94,10 +97,19 @@ def _snapshot_links(sender, instance, history_instance, **kwargs):
     history_instance.links = stashed if stashed is not None else links_of(instance)
 
 
+def _tag(instance: models.Model, *, by, reason: str) -> None:
+    """Set the attributes simple-history reads for an entry's user and change reason."""
+    # simple-history's attributes on the instance, which no stub declares.
+    instance._history_user = by if getattr(by, "is_authenticated", False) else None  # type: ignore[attr-defined]
+    instance._change_reason = reason[:REASON_MAX_LENGTH] or None  # type: ignore[attr-defined]
+
+
 def _write(instance: models.Model, history_type: str, *, by, reason: str) -> None:
-    instance._history_user = by if getattr(by, "is_authenticated", False) else None
-    instance._change_reason = reason[:REASON_MAX_LENGTH] or None
-    tracker_of(type(instance)).create_historical_record(instance, history_type)
+    tracker = tracker_of(type(instance))
+    if tracker is None:
+        raise TypeError(f"{type(instance).__name__} keeps no history")
+    _tag(instance, by=by, reason=reason)
+    tracker.create_historical_record(instance, history_type)
 
 
 def record(instance: models.Model, history_type: str | None, *, by=None, reason: str = "") -> None:
@@ -124,11 +136,12 @@ def one_entry(
 
     Nothing is recorded if the block raises (its transaction is rolled back anyway).
     """
-    instance.skip_history_when_saving = True
+    # simple-history's switch on the instance, which no stub declares.
+    instance.skip_history_when_saving = True  # type: ignore[attr-defined]
     try:
         yield
     finally:
-        del instance.skip_history_when_saving
+        del instance.skip_history_when_saving  # type: ignore[attr-defined]
     record(instance, history_type, by=by, reason=reason)
 
 
@@ -168,9 +181,9 @@ def delete(instance: models.Model, *, by, reason: str = "") -> None:
     pending = _batch.get()
     if pending is not None:
         pending.pop((type(instance), instance.pk), None)
-    instance._history_links = links_of(instance)
-    instance._history_user = by if getattr(by, "is_authenticated", False) else None
-    instance._change_reason = reason[:REASON_MAX_LENGTH] or None
+    # Read back by _snapshot_links when simple-history records the deletion.
+    instance._history_links = links_of(instance)  # type: ignore[attr-defined]
+    _tag(instance, by=by, reason=reason)
     instance.delete()
 
 

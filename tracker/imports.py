@@ -20,7 +20,7 @@ importing the same file twice changes nothing, and an import never overwrites cu
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,7 +53,8 @@ class FileSerializer(serializers.Serializer):
     """The file around the records: its source, the actors it declares and its claims (each
     checked by the write serializer of its kind)."""
 
-    source = serializers.DictField()
+    # DRF's metaclass moves declared fields off the class; the stubs see Field.source instead.
+    source = serializers.DictField()  # type: ignore[assignment]
     actors = serializers.ListField(default=list)
     claims = serializers.ListField(allow_empty=False)
 
@@ -401,7 +402,8 @@ class _Importer:
 
     def import_relation(self, where: str, from_slug: str, entry: Any) -> None:
         target = entry.get("claim") if isinstance(entry, dict) else None
-        data, without = entry, ()
+        data = entry
+        without: tuple[str, ...] = ()
         if isinstance(target, str) and target in self.claims:
             other = self.claims[target]
             if other.pk is None:
@@ -460,7 +462,7 @@ class _Importer:
     # Records already stored -----------------------------------------------------------
 
     def agrees(
-        self, where: str, stored, entry: dict, references: set[str], links: list[str] = ()
+        self, where: str, stored, entry: dict, references: set[str], links: Sequence[str] = ()
     ) -> bool:
         """A stored record agrees with the file when every field the file gives is equal and
         every link it lists is stored; each disagreement is a conflict in the report."""
@@ -480,7 +482,7 @@ class _Importer:
             ok = self.links_agree(where, "events", stored.events, links) and ok
         return ok
 
-    def links_agree(self, where: str, field_name: str, manager, slugs: list[str]) -> bool:
+    def links_agree(self, where: str, field_name: str, manager, slugs: Sequence[str]) -> bool:
         """Every record the file links to is linked to the stored record; else a problem."""
         linked = set(manager.values_list("slug", flat=True))
         ok = True

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 from django.db import models, transaction
@@ -56,11 +57,13 @@ CLAIM_LINKS = {"events", "relations"}
 
 T = TypeVar("T")
 Record = TypeVar("Record", bound=models.Model)
+# Who writes: the request's user (an anonymous one is recorded as nobody), None from a script.
+By = AbstractBaseUser | AnonymousUser | None
 
 
 def unique_slug(model: type[models.Model], text: str, *, max_length: int = 80) -> str:
     """A free slug made from ``text``: ``vladivostok-summit``, else ``vladivostok-summit-2``..."""
-    base = slugify(text)[:max_length].rstrip("-") or model._meta.model_name
+    base = slugify(text)[:max_length].rstrip("-") or str(model._meta.model_name)
     slug, number = base, 2
     while model._default_manager.filter(slug=slug).exists():
         suffix = f"-{number}"
@@ -68,21 +71,21 @@ def unique_slug(model: type[models.Model], text: str, *, max_length: int = 80) -
     return slug
 
 
-def _check_names(data: dict, allowed: set[str]) -> None:
+def _check_names(data: dict[str, Any], allowed: set[str]) -> None:
     unknown = set(data) - allowed
     if unknown:
         raise TypeError(f"Unknown fields: {', '.join(sorted(unknown))}")
 
 
 def _save(
-    instance: models.Model,
+    instance: Record,
     *,
-    fields: dict,
-    by,
+    fields: dict[str, Any],
+    by: By,
     reason: str,
     history_type: str,
     links: Callable[[], None] | None = None,
-):
+) -> Record:
     """Set ``fields``, validate the whole record, save it, set its links: one history entry."""
     for name, value in fields.items():
         setattr(instance, name, value)
@@ -97,14 +100,14 @@ def _save(
     return instance
 
 
-def _record_changed(records: Iterable[models.Model], *, by, reason: str) -> None:
+def _record_changed(records: Iterable[models.Model], *, by: By, reason: str) -> None:
     """A "changed" entry for records whose links a write changed from the other side."""
     for record in records:
         history.record(record, CHANGED, by=by, reason=reason)
 
 
 @contextmanager
-def batch(*, by=None, reason: str = "") -> Iterator[None]:
+def batch(*, by: By = None, reason: str = "") -> Iterator[None]:
     """Many writes as one (an import file, a fixture): one transaction, all or nothing, and one
     history entry per record they create or change, written once all are done (a record created
     in one step and linked in another has one "created" entry; what was already stored as it
@@ -119,7 +122,7 @@ def batch(*, by=None, reason: str = "") -> Iterator[None]:
 def record_save(
     *,
     record: Record,
-    by=None,
+    by: By = None,
     reason: str = "",
     links: Callable[[], Iterable[models.Model]] | None = None,
 ) -> Record:
@@ -133,7 +136,7 @@ def record_save(
     """
     history_type = CREATED if record._state.adding else CHANGED
 
-    def save_links():
+    def save_links() -> None:
         if links is not None:
             _record_changed(links(), by=by, reason=reason)
 
@@ -142,14 +145,21 @@ def record_save(
     )
 
 
-def record_delete(*, record: models.Model, by=None, reason: str = "") -> None:
+def record_delete(*, record: models.Model, by: By = None, reason: str = "") -> None:
     """Delete a record through the function for its kind (``claim_delete``, ...)."""
-    delete = {Actor: actor_delete, Source: source_delete, Event: event_delete, Claim: claim_delete}
+    delete: dict[type[models.Model], Callable[..., None]] = {
+        Actor: actor_delete,
+        Source: source_delete,
+        Event: event_delete,
+        Claim: claim_delete,
+    }
     model = type(record)
-    delete[model](**{model._meta.model_name: record}, by=by, reason=reason)
+    delete[model](**{str(model._meta.model_name): record}, by=by, reason=reason)
 
 
-def record_load(*, record: models.Model, save: Callable[[], T], by=None, reason: str = "") -> T:
+def record_load(
+    *, record: models.Model, save: Callable[[], T], by: By = None, reason: str = ""
+) -> T:
     """Save a record as a file gives it (a fixture: its id, fields and links kept, written by the
     loader's own ``save``), after the model's full validation (which also derives date bounds
     and quote offsets). Its history entry says created or changed as its latest entry does, and
@@ -183,7 +193,7 @@ def actor_create(
     aliases: Iterable[str] = (),
     wikidata: str = "",
     notes: str = "",
-    by=None,
+    by: By = None,
     reason: str = "",
 ) -> Actor:
     actor = Actor(slug=slug or unique_slug(Actor, name))
@@ -199,13 +209,13 @@ def actor_create(
     )
 
 
-def actor_update(*, actor: Actor, data: dict, by=None, reason: str = "") -> Actor:
+def actor_update(*, actor: Actor, data: dict[str, Any], by: By = None, reason: str = "") -> Actor:
     _check_names(data, ACTOR_FIELDS)
     return _save(actor, fields=data, by=by, reason=reason, history_type=CHANGED)
 
 
 @transaction.atomic
-def actor_delete(*, actor: Actor, by=None, reason: str = "") -> None:
+def actor_delete(*, actor: Actor, by: By = None, reason: str = "") -> None:
     """Delete an actor no claim or source refers to (else ``ProtectedError``).
 
     Its members lose their affiliation and its events their participant: both are recorded.
@@ -235,7 +245,7 @@ def source_create(
     retrieved: str = "",
     archive_url: str = "",
     credits: Iterable[Actor] = (),
-    by=None,
+    by: By = None,
     reason: str = "",
 ) -> Source:
     """A captured document; ``credits`` are the outlets or agencies it credits."""
@@ -255,13 +265,15 @@ def source_create(
     )
 
 
-def source_update(*, source: Source, data: dict, by=None, reason: str = "") -> Source:
+def source_update(
+    *, source: Source, data: dict[str, Any], by: By = None, reason: str = ""
+) -> Source:
     """Change a source; a new text must still contain every quote marked in it."""
     _check_names(data, SOURCE_FIELDS | SOURCE_LINKS)
     fields = {name: value for name, value in data.items() if name in SOURCE_FIELDS}
     credited = data.get("credits")
 
-    def links():
+    def links() -> None:
         relocate_quotes(source)
         if credited is not None:
             source.credits.set(credited)
@@ -276,7 +288,7 @@ def relocate_quotes(source: Source) -> None:
     claim reads the text through the source's one index of it (``Source.text_locator``, built
     once per text), so the cost grows with the text, not with the claims times the text.
     """
-    moved = []
+    moved: list[Claim] = []
     for claim in source.claims.exclude(quote=""):
         before = (claim.quote_start, claim.quote_end)
         claim.source = source
@@ -289,7 +301,7 @@ def relocate_quotes(source: Source) -> None:
 
 
 @transaction.atomic
-def source_delete(*, source: Source, by=None, reason: str = "") -> None:
+def source_delete(*, source: Source, by: By = None, reason: str = "") -> None:
     """Delete a source no claim is marked in (else ``ProtectedError``)."""
     history.delete(source, by=by, reason=reason)
 
@@ -308,7 +320,7 @@ def event_create(
     notes: str = "",
     actors: Iterable[tuple[Actor, str]] = (),
     tags: Iterable[str] = (),
-    by=None,
+    by: By = None,
     reason: str = "",
 ) -> Event:
     """An event; ``actors`` are (actor, role) pairs, ``tags`` slugs (new ones are created)."""
@@ -316,18 +328,18 @@ def event_create(
     fields = dict(
         title=title, date=date, summary=summary, location=location, place=place, notes=notes
     )
-    links = dict(actors=list(actors), tags=list(tags))
+    participants, tag_slugs = list(actors), list(tags)
     return _save(
         event,
         fields=fields,
         by=by,
         reason=reason,
         history_type=CREATED,
-        links=lambda: _set_event_links(event, **links),
+        links=lambda: _set_event_links(event, actors=participants, tags=tag_slugs),
     )
 
 
-def event_update(*, event: Event, data: dict, by=None, reason: str = "") -> Event:
+def event_update(*, event: Event, data: dict[str, Any], by: By = None, reason: str = "") -> Event:
     _check_names(data, EVENT_FIELDS | EVENT_LINKS)
     fields = {name: value for name, value in data.items() if name in EVENT_FIELDS}
     links = {name: value for name, value in data.items() if name in EVENT_LINKS}
@@ -341,10 +353,15 @@ def event_update(*, event: Event, data: dict, by=None, reason: str = "") -> Even
     )
 
 
-def _set_event_links(event: Event, *, actors=None, tags=None) -> None:
+def _set_event_links(
+    event: Event,
+    *,
+    actors: Iterable[tuple[Actor, str]] | None = None,
+    tags: Iterable[str] | None = None,
+) -> None:
     if actors is not None:
         pairs = [(actor, role or "participant") for actor, role in actors]
-        seen = set()
+        seen: set[tuple[int, str]] = set()
         for actor, role in pairs:
             if (actor.pk, role) in seen:
                 raise ValidationError({"actors": f"'{actor.slug}' is listed twice as {role}."})
@@ -366,7 +383,7 @@ def _set_event_links(event: Event, *, actors=None, tags=None) -> None:
 
 
 @transaction.atomic
-def event_delete(*, event: Event, by=None, reason: str = "") -> None:
+def event_delete(*, event: Event, by: By = None, reason: str = "") -> None:
     """Delete an event; the claims about it stay, and their history shows the link gone."""
     claims = list(event.claims.all())
     history.delete(event, by=by, reason=reason)
@@ -388,8 +405,8 @@ def claim_create(
     status: str = ClaimStatus.UNVERIFIED,
     notes: str = "",
     events: Iterable[Event] = (),
-    relations: Iterable[dict] = (),
-    by=None,
+    relations: Iterable[dict[str, Any]] = (),
+    by: By = None,
     reason: str = "",
 ) -> Claim:
     """A claim as reported in ``source``; its quote must stand in the source's text.
@@ -407,18 +424,20 @@ def claim_create(
         kind=kind, text=text, claimant=claimant, source=source, stated=stated, quote=quote,
         status=status, notes=notes,
     )  # fmt: skip
-    links = dict(events=list(events), relations=list(relations))
+    about, related = list(events), list(relations)
     return _save(
         claim,
         fields=fields,
         by=by,
         reason=reason,
         history_type=CREATED,
-        links=lambda: _set_claim_links(claim, by=by, reason=reason, **links),
+        links=lambda: _set_claim_links(
+            claim, by=by, reason=reason, events=about, relations=related
+        ),
     )
 
 
-def claim_update(*, claim: Claim, data: dict, by=None, reason: str = "") -> Claim:
+def claim_update(*, claim: Claim, data: dict[str, Any], by: By = None, reason: str = "") -> Claim:
     _check_names(data, CLAIM_FIELDS | CLAIM_LINKS)
     fields = {name: value for name, value in data.items() if name in CLAIM_FIELDS}
     links = {name: value for name, value in data.items() if name in CLAIM_LINKS}
@@ -432,12 +451,21 @@ def claim_update(*, claim: Claim, data: dict, by=None, reason: str = "") -> Clai
     )
 
 
-def _set_claim_links(claim: Claim, *, by, reason: str, events=None, relations=None) -> None:
+def _set_claim_links(
+    claim: Claim,
+    *,
+    by: By,
+    reason: str,
+    events: Iterable[Event] | None = None,
+    relations: Iterable[dict[str, Any]] | None = None,
+) -> None:
     if events is not None:
         claim.events.set(events)
     if relations is None:
         return
-    wanted: dict[tuple, str | None] = {}  # (from, to, type) -> its note (None: as stored)
+    wanted: dict[
+        tuple[int, int, str], str | None
+    ] = {}  # (from, to, type) -> its note (None: as stored)
     for relation in relations:
         other = relation["claim"]
         if other.pk == claim.pk:
@@ -457,8 +485,9 @@ def _set_claim_links(claim: Claim, *, by, reason: str, events=None, relations=No
     ]
     renoted = []
     for key, row in existing.items():
-        if wanted.get(key) is not None and wanted[key] != row.note:
-            row.note = wanted[key]
+        note = wanted.get(key)
+        if note is not None and note != row.note:
+            row.note = note
             renoted.append(row)
     ClaimRelation.objects.filter(pk__in=[row.pk for row in gone]).delete()
     ClaimRelation.objects.bulk_create(new)
@@ -469,7 +498,7 @@ def _set_claim_links(claim: Claim, *, by, reason: str, events=None, relations=No
 
 
 @transaction.atomic
-def claim_delete(*, claim: Claim, by=None, reason: str = "") -> None:
+def claim_delete(*, claim: Claim, by: By = None, reason: str = "") -> None:
     """Delete a claim; claims that related to it show the relation gone in their history."""
     others = list(Claim.objects.filter(relations_out__to_claim=claim).distinct())
     history.delete(claim, by=by, reason=reason)
@@ -477,7 +506,7 @@ def claim_delete(*, claim: Claim, by=None, reason: str = "") -> None:
 
 
 def claims_set_status(
-    *, claims: models.QuerySet[Claim], status: str, by=None, reason: str = ""
+    *, claims: models.QuerySet[Claim], status: str, by: By = None, reason: str = ""
 ) -> int:
     """Set the status of many claims (the admin's bulk actions); returns how many changed."""
     with transaction.atomic():

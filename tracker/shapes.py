@@ -28,7 +28,7 @@ from collections import namedtuple
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple, cast
 
 # How a column's value becomes its JSON.
 DATE = "date"  # a date as ISO text (rows may hold it as text already)
@@ -130,7 +130,7 @@ class Shape:
                 yield from field.shape.flat_columns(f"{prefix}{field.path}__")
 
     @property
-    def row_type(self) -> type:
+    def row_type(self) -> type[NamedTuple]:
         """A named tuple of ``columns``: a row of this shape as a query reads it."""
         return _row_type(self)
 
@@ -153,8 +153,12 @@ class Shape:
 
 
 @cache
-def _row_type(shape: Shape) -> type:
-    return namedtuple(f"{shape.name.title().replace(' ', '')}Row", shape.columns)
+def _row_type(shape: Shape) -> type[NamedTuple]:
+    # A named tuple made at run time: typeshed types namedtuple()'s result as a plain tuple.
+    return cast(
+        "type[NamedTuple]",
+        namedtuple(f"{shape.name.title().replace(' ', '')}Row", shape.columns),
+    )
 
 
 def iso_date(value: Any) -> str | None:

@@ -28,7 +28,7 @@ import hashlib
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponseBase, HttpResponseNotModified
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotModified
 from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
 
@@ -57,7 +57,7 @@ class _NotModified(Exception):
 class _Kept(Exception):
     """Raised when the answer to this read of this record version is kept; answered with it."""
 
-    def __init__(self, response):
+    def __init__(self, response: HttpResponse) -> None:
         super().__init__()
         self.response = response
 
@@ -123,7 +123,8 @@ class CachingMixin(_View):
             # DRF's dispatch takes any HttpResponseBase from here (its stubs say Response).
             return HttpResponseNotModified()  # type: ignore[return-value]
         if isinstance(exc, _Kept):
-            return exc.response
+            # As with the 304: a plain HttpResponse, which DRF's dispatch takes.
+            return exc.response  # type: ignore[return-value]
         return super().handle_exception(exc)
 
     def finalize_response(

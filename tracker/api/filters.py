@@ -11,18 +11,21 @@ A slug that names no record is a 400 naming the parameter, so a typo is never mi
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import django_filters as filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, TextField
+from django.db.models import Exists, F, Max, Model, OuterRef, Q, QuerySet, TextField
 from django.db.models.functions import Cast, Coalesce
+from django.http import HttpRequest
 from django_filters.fields import BaseCSVField
 from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import translate_validation
 from drf_spectacular.utils import extend_schema_field
+from rest_framework.views import APIView
 
 from tracker import dates, search
 from tracker.dates import Precision
@@ -40,11 +43,15 @@ from tracker.models import (
 )
 from tracker.selectors import querysets
 
+# The (first, last) day a date filter's value covers.
+Window = tuple[datetime.date, datetime.date]
+
 
 class WindowDateField(forms.CharField):
     """A form field for YYYY, YYYY-MM or YYYY-MM-DD; cleans to the (first, last) day it covers."""
 
-    def to_python(self, value):
+    # Read as text (a CharField's input), cleaned to the days it covers, not to a str.
+    def to_python(self, value: Any) -> Window | None:  # type: ignore[override]
         value = super().to_python(value)
         if value in self.empty_values:
             return None
@@ -66,7 +73,7 @@ class WindowFilter(filters.Filter):
 
     field_class = WindowDateField
 
-    def __init__(self, *args, prefix: str, end: str, **kwargs):
+    def __init__(self, *args: Any, prefix: str, end: str, **kwargs: Any) -> None:
         self.prefix, self.end = prefix, end
         self.span = f"{prefix}_span"  # used when the model stores it (see ``filter``)
         kwargs.setdefault(
@@ -76,7 +83,7 @@ class WindowFilter(filters.Filter):
         )
         super().__init__(*args, **kwargs)
 
-    def filter(self, qs, value):
+    def filter(self, qs: QuerySet[Any], value: Window | None) -> QuerySet[Any]:
         if value is None:
             return qs
         first, last = value
@@ -92,11 +99,11 @@ class WindowFilter(filters.Filter):
             return qs
         return qs.filter(**{f"{self.prefix}_start__lte": last})  # starts by its last day
 
-    def _longest_span(self, model) -> int | None:
+    def _longest_span(self, model: type[Model]) -> int | None:
         """The longest [start, end] of the model in days (an indexed MAX), if it stores them."""
         if not any(field.name == self.span for field in model._meta.concrete_fields):
             return None
-        longest = model._base_manager.aggregate(longest=Max(self.span))["longest"]
+        longest: int | None = model._base_manager.aggregate(longest=Max(self.span))["longest"]
         return longest or 0
 
 
@@ -105,7 +112,8 @@ class StrictBooleanField(forms.NullBooleanField):
 
     widget = forms.TextInput  # NullBooleanSelect would read any other value as "unknown"
 
-    def to_python(self, value):
+    # NullBooleanField's to_python gives None too; the stubs say bool.
+    def to_python(self, value: Any) -> bool | None:  # type: ignore[override]
         if value in self.empty_values:
             return None
         meaning = {"true": True, "1": True, "false": False, "0": False}.get(str(value).lower())
@@ -113,7 +121,7 @@ class StrictBooleanField(forms.NullBooleanField):
             raise forms.ValidationError("Give true or false.", code="invalid")
         return meaning
 
-    def validate(self, value):
+    def validate(self, value: Any) -> None:
         pass
 
 
@@ -125,7 +133,7 @@ class BooleanFilter(filters.BooleanFilter):
 class SlugFilter(filters.ModelChoiceFilter):
     """A reference by slug; an unknown slug is a 400 that names the parameter."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("to_field_name", "slug")
         label = kwargs["queryset"].model._meta.verbose_name
         kwargs.setdefault(
@@ -142,7 +150,7 @@ class SearchFilter(filters.CharFilter):
     OpenAPI document states), and no NUL, which no database can search for.
     """
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 200)
         kwargs.setdefault("strip", False)
         super().__init__(*args, **kwargs)
@@ -151,13 +159,14 @@ class SearchFilter(filters.CharFilter):
 class KeysField(BaseCSVField):
     """Comma-separated keys, none of them empty (``ordering=,date`` is a typo, not a key)."""
 
-    def clean(self, value):
+    def clean(self, value: Any) -> list[str] | None:
         if value and "" in value:
             raise forms.ValidationError(
                 "An ordering key is empty: give keys separated by commas, e.g. -date,title.",
                 code="invalid",
             )
-        return super().clean(value)
+        keys: list[str] | None = super().clean(value)
+        return keys
 
 
 class OrderingFilter(filters.OrderingFilter):
@@ -176,6 +185,7 @@ class OrderingFilter(filters.OrderingFilter):
     """
 
     base_field_class = KeysField
+    parent: RecordFilterSet  # set by the FilterSet that holds the filter (not in the stubs)
 
     def __init__(
         self,
@@ -184,8 +194,8 @@ class OrderingFilter(filters.OrderingFilter):
         default: tuple[str, ...],
         tie_break: tuple[str, ...] = ("id",),
         tie_break_follows_first: bool = False,
-        **kwargs,
-    ):
+        **kwargs: Any,
+    ) -> None:
         self.keys, self.default = keys, default
         self.tie_break, self.tie_break_follows_first = tie_break, tie_break_follows_first
         offered = [value for key in keys for value in (key, f"-{key}")]
@@ -204,7 +214,7 @@ class OrderingFilter(filters.OrderingFilter):
         sign = "-" if self.tie_break_follows_first and columns[0].startswith("-") else ""
         return _unique_columns([*columns, *(f"{sign}{column}" for column in self.tie_break)])
 
-    def filter(self, qs, value):
+    def filter(self, qs: QuerySet[Any], value: list[str] | None) -> QuerySet[Any]:
         columns = self.columns(value)
         if not self.parent.sorts_every_match:  # the RecordFilterSet applying this order
             return qs.order_by(*columns)
@@ -221,7 +231,8 @@ class OrderingFilter(filters.OrderingFilter):
 
 def _unique_columns(columns: list[str]) -> list[str]:
     """Each column once, where it first appears (a later mention would change nothing)."""
-    seen, unique = set(), []
+    seen: set[str] = set()
+    unique: list[str] = []
     for column in columns:
         if column.lstrip("-") not in seen:
             seen.add(column.lstrip("-"))
@@ -278,11 +289,11 @@ class RecordFilterSet(filters.FilterSet):
         """Where a single term may match, as a substring."""
         return _any_contains(self.search_fields, term)
 
-    def named_by(self, term: str) -> QuerySet:
+    def named_by(self, term: str) -> QuerySet[Any, Any]:
         """The ids of the records whose actor's name holds ``term`` (full-text search only)."""
         raise NotImplementedError(f"{type(self).__name__} searches no names in full text")
 
-    def filter_q(self, qs, name, value):
+    def filter_q(self, qs: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         terms = _terms(value)
         if search.searches_in_full_text(qs.model):
             condition = search.full_text_condition(
@@ -300,14 +311,19 @@ class FilterBackend(DjangoFilterBackend):
     django-filter's own ``FilterView`` does), so that the view may ask it how the list is best
     read (``RecordFilterSet.sorts_every_match``, see ``pagination.SearchPaginationMixin``)."""
 
-    def filter_queryset(self, request, queryset, view):
+    def filter_queryset(
+        self, request: HttpRequest, queryset: QuerySet[Any], view: APIView
+    ) -> QuerySet[Any]:
         filterset = self.get_filterset(request, queryset, view)
         if filterset is None:
             return queryset
         if not filterset.is_valid() and self.raise_exception:
-            raise translate_validation(filterset.errors)
-        view.filterset = filterset
-        return filterset.qs
+            # It returns DRF's ValidationError; the stubs say the errors' dict.
+            raise translate_validation(filterset.errors)  # type: ignore[misc]
+        # Read by SearchPaginationMixin; a view without it has no use for it.
+        view.filterset = filterset  # type: ignore[attr-defined]
+        filtered: QuerySet[Any] = filterset.qs
+        return filtered
 
 
 class EventFilter(RecordFilterSet):
@@ -347,20 +363,20 @@ class EventFilter(RecordFilterSet):
             "ordering",
         ]  # fmt: skip
 
-    def filter_attested(self, qs, name, value):
+    def filter_attested(self, qs: QuerySet[Event], name: str, value: bool) -> QuerySet[Event]:
         return qs.filter(querysets.attested_events(value))
 
-    def filter_claim_kind(self, qs, name, value):
+    def filter_claim_kind(self, qs: QuerySet[Event], name: str, value: str) -> QuerySet[Event]:
         return qs  # the serializer embeds only that kind; validated here
 
-    def filter_actor(self, qs, name, actor):
+    def filter_actor(self, qs: QuerySet[Event], name: str, actor: Actor) -> QuerySet[Event]:
         return qs.filter(Exists(EventActor.objects.filter(event=OuterRef("pk"), actor=actor)))
 
-    def term_condition(self, term):
+    def term_condition(self, term: str) -> Q:
         participants = EventActor.objects.filter(event=OuterRef("pk"), actor__name__icontains=term)
         return super().term_condition(term) | Q(Exists(participants))
 
-    def named_by(self, term):
+    def named_by(self, term: str) -> QuerySet[Any, Any]:
         return EventActor.objects.filter(actor__name__icontains=term).values("event_id")
 
 
@@ -403,7 +419,7 @@ class ClaimFilter(RecordFilterSet):
             "claimant", "source", "event", "status", "kind", "stated_from", "stated_to", "q",
         ]  # fmt: skip
 
-    def named_by(self, term):
+    def named_by(self, term: str) -> QuerySet[Any, Any]:
         return Claim.objects.filter(claimant__name__icontains=term).values("pk")
 
 
@@ -415,7 +431,7 @@ class WikidataField(forms.CharField):
 
     default_validators = []
 
-    def run_validators(self, value):
+    def run_validators(self, value: Any) -> None:
         if value in self.empty_values:
             return
         if "\x00" in value:  # named as every other parameter names it
@@ -443,10 +459,10 @@ class ActorFilter(RecordFilterSet):
         model = Actor
         fields = ["kind", "wikidata", "q"]
 
-    def filter_q(self, qs, name, value):
+    def filter_q(self, qs: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         return super().filter_q(qs.annotate(aliases_text=Cast("aliases", TextField())), name, value)
 
-    def term_condition(self, term):
+    def term_condition(self, term: str) -> Q:
         # Aliases are searched in their JSON text (["DPRK", "North"]); a term holding JSON
         # punctuation would match that syntax ("[]" every actor without aliases), not a name.
         condition = super().term_condition(term)

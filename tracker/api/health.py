@@ -7,20 +7,25 @@ server out of rotation. Open to everyone, never throttled nor cached; it reads n
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
+from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
 
 from tracker import health
 from tracker.api.parameters import KnownParametersMixin
 
 
-class HealthView(KnownParametersMixin, generics.GenericAPIView):
-    authentication_classes: list = []
+class HealthView(KnownParametersMixin, generics.GenericAPIView[Any]):
+    authentication_classes: list[type[BaseAuthentication]] = []
     permission_classes = [AllowAny]
-    throttle_classes: list = []
+    throttle_classes: list[type[BaseThrottle]] = []
     pagination_class = None
 
     @extend_schema(
@@ -33,7 +38,7 @@ class HealthView(KnownParametersMixin, generics.GenericAPIView):
             ),
         }
     )
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         report = health.report()
         up = report["databases"]["default"]["state"] == "up"
         response = Response(

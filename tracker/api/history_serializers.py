@@ -6,16 +6,18 @@ The entries come from ``tracker.history.entries``, cut to what the reader may se
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 
-class HistoryChangeSerializer(serializers.Serializer):
+class HistoryChangeSerializer(serializers.Serializer[Any]):
     field = serializers.CharField()
     old = serializers.JSONField(allow_null=True)
     new = serializers.JSONField(allow_null=True)
 
 
-class HistoryEntrySerializer(serializers.Serializer):
+class HistoryEntrySerializer(serializers.Serializer[Any]):
     """One entry of a record's history: when, who and what changed (newest first)."""
 
     id = serializers.IntegerField()
@@ -29,7 +31,7 @@ class HistoryEntrySerializer(serializers.Serializer):
     changes = HistoryChangeSerializer(many=True)
 
 
-class HistoryPageSerializer(serializers.Serializer):
+class HistoryPageSerializer(serializers.Serializer[Any]):
     count = serializers.IntegerField()
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)

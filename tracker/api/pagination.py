@@ -8,20 +8,27 @@ picks through ``SearchPaginationMixin``); the parameters and answers are the sam
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.core.paginator import Page
 from django.core.paginator import Paginator as DjangoPaginator
 from django.db.models import Count, QuerySet, Window
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination, PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.views import APIView
 
 if TYPE_CHECKING:
     from tracker.api.filters import RecordFilterSet
 
+    _Paginator = DjangoPaginator[Any]
+else:
+    _Paginator = DjangoPaginator  # not subscriptable at run time
 
-def positive_int(request, name: str) -> int | None:
-    raw = request.query_params.get(name)
+
+def positive_int(request: Request, name: str) -> int | None:
+    raw: str | None = request.query_params.get(name)
     if raw is None or raw == "":
         return None
     if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
@@ -33,7 +40,7 @@ _LARGEST_OFFSET = 2**63 - 1  # a database's OFFSET is a 64-bit integer
 _MATCHES = "matches_counted_with_page"  # the window count's name, within the paginator only
 
 
-class CountingPaginator(DjangoPaginator):
+class CountingPaginator(_Paginator):
     """Django's paginator, which reads a page in two steps instead of a count and a page: the ids
     of the page's rows, each with a window count over every match, then those rows.
 
@@ -46,7 +53,7 @@ class CountingPaginator(DjangoPaginator):
     first page means there is nothing to count.
     """
 
-    def page(self, number):
+    def page(self, number: int | str) -> Page[Any]:
         if not isinstance(self.object_list, QuerySet) or self.orphans:
             return super().page(number)
         try:
@@ -63,7 +70,9 @@ class CountingPaginator(DjangoPaginator):
         if ids or (number == 1 and self.allow_empty_first_page):
             self.__dict__["count"] = counts[0] if counts else 0  # Paginator.count is cached
             rows = list(self.object_list.filter(pk__in=ids)) if ids else []
-            return self._get_page(rows, number, self)
+            # Django's hook for making a page, which the stubs leave out.
+            page: Page[Any] = self._get_page(rows, number, self)  # type: ignore[attr-defined]
+            return page
         return super().page(number)
 
 
@@ -72,17 +81,19 @@ class Pagination(PageNumberPagination):
     max_page_size = settings.MAX_PAGE_SIZE
     last_page_strings = ()
 
-    def get_page_size(self, request):
+    def get_page_size(self, request: Request) -> int | None:
         size = positive_int(request, self.page_size_query_param)
         return self.page_size if size is None else min(size, self.max_page_size)
 
-    def get_schema_operation_parameters(self, view):
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:  # both are positive whole numbers, and 0 is refused
             parameter["schema"]["minimum"] = 1
         return parameters
 
-    def paginate_queryset(self, queryset, request, view=None):
+    def paginate_queryset(
+        self, queryset: QuerySet[Any], request: Request, view: APIView | None = None
+    ) -> list[Any] | None:
         positive_int(request, self.page_query_param)
         return super().paginate_queryset(queryset, request, view)
 

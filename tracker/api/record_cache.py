@@ -31,20 +31,26 @@ import functools
 import hashlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.cache import caches
 from django.db import connection
+from django.http import HttpRequest, HttpResponse
+from rest_framework.request import Request
+from rest_framework.views import APIView
 
 from tracker.api.conditional import request_origin
 from tracker.selectors.version import Version
 
 ALIAS = "records"
+# A stats view's row: its column names to their values.
+StatsRow = dict[str, Any]
 # The view's own headers worth repeating; middleware adds the rest to every answer.
 _KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Content-Language", "ETag", "Allow", "Link")
 
 
-def visibility(request) -> str:
+def visibility(request: HttpRequest) -> str:
     """What the request may see, as a part of every key: anonymous readers share one view, each
     signed-in user has their own (answers may show a user more, e.g. a record's history)."""
     user = getattr(request, "user", None)
@@ -71,7 +77,9 @@ def _key(kind: str, state: Version, parts: list[str]) -> str:
     return f"{kind}:{hashlib.sha256(raw.encode()).hexdigest()}"
 
 
-def rows(view, state: Version | None, compute: Callable[[], list[dict]]) -> list[dict]:
+def rows(
+    view: APIView, state: Version | None, compute: Callable[[], list[StatsRow]]
+) -> list[StatsRow]:
     """A stats view's rows for its request: from the cache when this record version and these
     parameters (``format`` aside: the rows are the same in JSON and CSV) were computed before,
     else computed and kept. Without a version (the browsable API reads none) it computes."""
@@ -87,14 +95,14 @@ def rows(view, state: Version | None, compute: Callable[[], list[dict]]) -> list
     parts = [type(view).__name__, repr(parameters), visibility(request)]
     key = _key("stats", state, parts)
     cache = caches[ALIAS]
-    found = cache.get(key)
+    found: list[StatsRow] | None = cache.get(key)
     if found is None:
         found = compute()
         cache.set(key, found)
     return found
 
 
-def response_key(request, state: Version) -> str | None:
+def response_key(request: Request, state: Version) -> str | None:
     """The key of a read's whole answer, or None when it may not come from the cache."""
     if not settings.API_RESPONSE_CACHE or request.method != "GET":
         return None
@@ -107,27 +115,25 @@ def response_key(request, state: Version) -> str | None:
     return _key("response", state, parts)
 
 
-def fresh_requested(request) -> bool:
+def fresh_requested(request: HttpRequest) -> bool:
     """``Cache-Control: no-cache`` (or ``Pragma: no-cache``): the client asks for a fresh answer."""
     directives = request.META.get("HTTP_CACHE_CONTROL", "") + request.META.get("HTTP_PRAGMA", "")
     return "no-cache" in directives.lower()
 
 
-def cached_response(key: str):
-    """The kept answer (an ``HttpResponse``), or None."""
-    from django.http import HttpResponse
-
+def cached_response(key: str) -> HttpResponse | None:
+    """The kept answer, or None."""
     found = caches[ALIAS].get(key)
     if found is None:
         return None
-    content, headers = found
+    content, headers = cast(tuple[bytes, list[tuple[str, str]]], found)
     response = HttpResponse(content, status=200)
     for name, value in headers:
         response[name] = value
     return response
 
 
-def keep_response(key: str, response) -> None:
+def keep_response(key: str, response: HttpResponse) -> None:
     """Keep a rendered 200 answer under ``key`` (post-render: its body and the view's headers)."""
     if response.status_code != 200 or getattr(response, "streaming", False):
         return

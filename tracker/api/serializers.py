@@ -12,7 +12,8 @@ the context has ``reference=True``).
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django.core.exceptions import ImproperlyConfigured
 from drf_spectacular.types import OpenApiTypes
@@ -21,20 +22,31 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from tracker import shapes
-from tracker.models import Actor, Claim, ClaimRelation, Event, EventActor, Place, Source
+from tracker.models import (
+    Actor,
+    ActorKind,
+    Claim,
+    ClaimKind,
+    ClaimStatus,
+    Event,
+    EventActor,
+    Place,
+    RelationType,
+    Source,
+)
 from tracker.selectors import embeds, querysets
 
 # A document's address, or null when the capture has none.
 NULLABLE_URI = {"type": "string", "format": "uri", "nullable": True}
 
 
-class ActorBriefSerializer(serializers.ModelSerializer):
+class ActorBriefSerializer(serializers.ModelSerializer[Actor]):
     class Meta:
         model = Actor
         fields = shapes.ACTOR_BRIEF.names
 
 
-class PlaceSerializer(serializers.ModelSerializer):
+class PlaceSerializer(serializers.ModelSerializer[Place]):
     """Where an event happened: a WGS 84 point and the ids Wikidata and GeoNames know it by."""
 
     wikidata = serializers.CharField(allow_null=True, help_text="e.g. Q959; null if unknown.")
@@ -44,7 +56,7 @@ class PlaceSerializer(serializers.ModelSerializer):
         fields = shapes.PLACE.names
 
 
-class ParticipantSerializer(serializers.ModelSerializer):
+class ParticipantSerializer(serializers.ModelSerializer[EventActor]):
     """An event's actor with the part they played in it."""
 
     id = serializers.IntegerField(source="actor.id")
@@ -57,7 +69,7 @@ class ParticipantSerializer(serializers.ModelSerializer):
         fields = shapes.PARTICIPANT.names
 
 
-class SourceBriefSerializer(serializers.ModelSerializer):
+class SourceBriefSerializer(serializers.ModelSerializer[Source]):
     publisher = serializers.CharField(
         source="publisher.name", allow_null=True, help_text="The publisher's name."
     )
@@ -68,7 +80,7 @@ class SourceBriefSerializer(serializers.ModelSerializer):
         fields = shapes.SOURCE_BRIEF.names
 
     @extend_schema_field({**NULLABLE_URI, "description": "Where the document was published."})
-    def get_url(self, source) -> str | None:
+    def get_url(self, source: Source) -> str | None:
         return source.url or None
 
 
@@ -81,11 +93,11 @@ class EventSourceSerializer(SourceBriefSerializer):
         fields = shapes.EVENT_SOURCE.names
 
 
-class RelationSerializer(serializers.Serializer):
+class RelationSerializer(serializers.Serializer[Any]):
     """One relation seen from a claim: ``outgoing`` (this claim supports/contradicts the other)
     or ``incoming`` (the other claim supports/contradicts this one)."""
 
-    type = serializers.ChoiceField(choices=ClaimRelation._meta.get_field("type").choices)
+    type = serializers.ChoiceField(choices=RelationType.choices)
     claim = serializers.IntegerField()
     direction = serializers.ChoiceField(choices=["outgoing", "incoming"])
 
@@ -95,30 +107,30 @@ class DetailURL:
 
     _PLACEHOLDER = "__pk__"
 
-    def __init__(self, view_name: str, context: dict):
+    def __init__(self, view_name: str, context: dict[str, Any]) -> None:
         request, url_format = context.get("request"), context.get("format")
         kwargs = {"pk": self._PLACEHOLDER}
         url = reverse(view_name, kwargs=kwargs, request=request, format=url_format)
         self.prefix, self.suffix = url.split(self._PLACEHOLDER)
 
-    def __call__(self, pk) -> str:
+    def __call__(self, pk: int) -> str:
         return f"{self.prefix}{pk}{self.suffix}"
 
 
-def _cached_url(serializer, view_name: str) -> DetailURL:
+def _cached_url(serializer: serializers.BaseSerializer[Any], view_name: str) -> DetailURL:
     """One ``DetailURL`` per view name per response, kept in the (shared) serializer context."""
-    cache = serializer.context.setdefault("_detail_urls", {})
+    cache: dict[str, DetailURL] = serializer.context.setdefault("_detail_urls", {})
     if view_name not in cache:
         cache[view_name] = DetailURL(view_name, serializer.context)
     return cache[view_name]
 
 
-def _reference(serializer) -> bool:
+def _reference(serializer: serializers.BaseSerializer[Any]) -> bool:
     """Render through the declared fields: the reference the fast path is tested against."""
     return bool(serializer.context.get("reference"))
 
 
-def page_embeds(serializer):
+def page_embeds(serializer: serializers.BaseSerializer[Any]) -> Any:
     """What the view read for the records shown (``context["embeds"]``): the page's
     ``embeds.event_embeds`` or ``embeds.claim_links``. Serializers shape; they never query."""
     try:
@@ -130,22 +142,27 @@ def page_embeds(serializer):
         ) from None
 
 
-class PageSerializer(serializers.ListSerializer):
+class PageSerializer(serializers.ListSerializer[Any]):
     """A page of events or claims: the child's ``represent`` shapes them all with what the view
     read for the page (or, for the reference, each renders through its declared fields)."""
 
-    def to_representation(self, data):
+    def to_representation(self, data: Any) -> list[dict[str, Any]]:
         records = list(data.all() if hasattr(data, "all") else data)
-        if _reference(self.child):
-            return [self.child.to_representation(record) for record in records]
-        return self.child.represent(records, page_embeds(self.child))
+        # The child is the serializer whose Meta names this class: one of these two.
+        child = cast("ClaimSerializer | EventSerializer", self.child)
+        if _reference(child):
+            return [child.to_representation(record) for record in records]
+        return child.represent(records, page_embeds(child))
 
 
-class ClaimSerializer(serializers.HyperlinkedModelSerializer):
+class ClaimSerializer(serializers.HyperlinkedModelSerializer[Claim]):
     url = serializers.HyperlinkedIdentityField(view_name="claim-detail")
     claimant = ActorBriefSerializer()
-    source = SourceBriefSerializer()
-    events = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    # DRF's metaclass moves declared fields off the class; the stubs see Field.source instead.
+    source = SourceBriefSerializer()  # type: ignore[assignment]
+    events: serializers.SlugRelatedField[Event] = serializers.SlugRelatedField(
+        slug_field="slug", many=True, read_only=True
+    )
     relations = serializers.SerializerMethodField()
 
     class Meta:
@@ -154,7 +171,7 @@ class ClaimSerializer(serializers.HyperlinkedModelSerializer):
         list_serializer_class = PageSerializer
 
     @extend_schema_field(RelationSerializer(many=True))
-    def get_relations(self, claim) -> list[dict]:
+    def get_relations(self, claim: Claim) -> list[dict[str, Any]]:
         outgoing = [
             {"type": rel.type, "claim": rel.to_claim_id, "direction": "outgoing"}
             for rel in claim.relations_out.all()
@@ -165,12 +182,12 @@ class ClaimSerializer(serializers.HyperlinkedModelSerializer):
         ]
         return outgoing + incoming
 
-    def to_representation(self, claim):
+    def to_representation(self, claim: Claim) -> dict[str, Any]:
         if _reference(self):
             return super().to_representation(claim)
         return self.represent([claim], page_embeds(self))[0]
 
-    def represent(self, claims, links: embeds.ClaimLinks) -> list[dict]:
+    def represent(self, claims: Iterable[Claim], links: embeds.ClaimLinks) -> list[dict[str, Any]]:
         """The claims' JSON, from the claims (their claimant and source joined:
         ``querysets.claim_list_queryset``) and ``links``, their events and relations as the view
         read them for the page (``embeds.claim_links``); the tests compare it with the declared
@@ -181,10 +198,17 @@ class ClaimSerializer(serializers.HyperlinkedModelSerializer):
         return [build(claim) for claim in claims]
 
 
-def claim_lists(links: embeds.ClaimLinks) -> dict[str, Callable[[int], list]]:
+class ClaimLists(TypedDict):
+    """The listed fields of a claim, each a function of the claim's id (``claim_lists``)."""
+
+    events: Callable[[int], list[str]]
+    relations: Callable[[int], list[dict[str, Any]]]
+
+
+def claim_lists(links: embeds.ClaimLinks) -> ClaimLists:
     """The listed fields of a claim (``shapes.CLAIM``), by claim id, from its page's links: its
     events' slugs, and its relations, outgoing then incoming, each made once for the page."""
-    relations: defaultdict[int, list[dict]] = defaultdict(list)
+    relations: defaultdict[int, list[dict[str, Any]]] = defaultdict(list)
     for pk, items in links.relations_out.items():
         relations[pk] += [
             {"type": kind, "claim": other, "direction": "outgoing"} for kind, other in items
@@ -197,7 +221,7 @@ def claim_lists(links: embeds.ClaimLinks) -> dict[str, Callable[[int], list]]:
     return {"events": events.__getitem__, "relations": relations.__getitem__}
 
 
-def event_evidence(claim_rows: list) -> tuple[bool, list[dict]]:
+def event_evidence(claim_rows: Sequence[Any]) -> tuple[bool, list[dict[str, Any]]]:
     """An event's ``attested`` and ``sources`` from its claims' rows (``embeds.ClaimRow``):
     attested when a claim has a quote (every claim has a source); the distinct sources
     (``shapes.EVENT_SOURCE``) in order of publication, each with its count of claims."""
@@ -209,18 +233,21 @@ def event_evidence(claim_rows: list) -> tuple[bool, list[dict]]:
     return any(row.quote for row in claim_rows), sources
 
 
-def embedded_claim_kind(serializer) -> str | None:
+def embedded_claim_kind(serializer: serializers.BaseSerializer[Any]) -> str | None:
     """``claim_kind`` of an events request (validated by ``EventFilter``): the kind of claims
     each event embeds; its ``sources`` and ``attested`` still count them all."""
     request = serializer.context.get("request")
     params = getattr(request, "query_params", None) or getattr(request, "GET", {})
-    return params.get("claim_kind") or None
+    kind: str | None = params.get("claim_kind") or None
+    return kind
 
 
-class EventSerializer(serializers.HyperlinkedModelSerializer):
+class EventSerializer(serializers.HyperlinkedModelSerializer[Event]):
     url = serializers.HyperlinkedIdentityField(view_name="event-detail")
     actors = ParticipantSerializer(source="participations", many=True, read_only=True)
-    tags = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    tags: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="slug", many=True, read_only=True
+    )
     attested = serializers.SerializerMethodField(
         help_text="True when at least one claim with a quote from its source attaches to it."
     )
@@ -236,29 +263,32 @@ class EventSerializer(serializers.HyperlinkedModelSerializer):
         list_serializer_class = PageSerializer
 
     # The declared fields' output: the reference the fast path is tested against.
-    def get_attested(self, event) -> bool:
+    def get_attested(self, event: Event) -> bool:
         return any(claim.quote for claim in event.claims.all())
 
     @extend_schema_field(EventSourceSerializer(many=True))
-    def get_sources(self, event) -> list[dict]:
-        sources: dict[int, dict] = {}
+    def get_sources(self, event: Event) -> list[dict[str, Any]]:
+        sources: dict[int, dict[str, Any]] = {}
         for claim in event.claims.all():
             brief = SourceBriefSerializer(claim.source, context=self.context).data
             sources.setdefault(claim.source_id, {**brief, "claims": 0})["claims"] += 1
         return sorted(sources.values(), key=lambda source: (source["published"], source["slug"]))
 
     @extend_schema_field(ClaimSerializer(many=True))
-    def get_claims(self, event) -> list[dict]:
+    def get_claims(self, event: Event) -> list[dict[str, Any]]:
         kind = embedded_claim_kind(self)
         claims = [claim for claim in event.claims.all() if kind in (None, claim.kind)]
-        return ClaimSerializer(claims, many=True, context=self.context).data
+        # many=True makes a list serializer, whose data is a list (the stubs see the child's).
+        return cast(
+            "list[dict[str, Any]]", ClaimSerializer(claims, many=True, context=self.context).data
+        )
 
-    def to_representation(self, event):
+    def to_representation(self, event: Event) -> dict[str, Any]:
         if _reference(self):
             return super().to_representation(event)
         return self.represent([event], page_embeds(self))[0]
 
-    def represent(self, events, page: embeds.EventEmbeds) -> list[dict]:
+    def represent(self, events: Sequence[Event], page: embeds.EventEmbeds) -> list[dict[str, Any]]:
         """The events' JSON, from the events (their place joined:
         ``querysets.event_list_queryset``) and ``page``, what they embed as the view read it
         for the page (``embeds.event_embeds``): rows, no model instance per embedded record."""
@@ -267,9 +297,10 @@ class EventSerializer(serializers.HyperlinkedModelSerializer):
             url=_cached_url(self, "claim-detail"), **claim_lists(page.links)
         )
         participant = shapes.PARTICIPANT.builder()
-        evidence, shown = {}, {}
+        evidence: dict[int, tuple[bool, list[dict[str, Any]]]] = {}
+        shown: dict[int, Sequence[Any]] = {}
         for event in events:
-            rows = page.claims.get(event.pk, ())
+            rows: Sequence[Any] = page.claims.get(event.pk, ())
             evidence[event.pk] = event_evidence(rows)
             shown[event.pk] = rows if kind is None else [row for row in rows if row.kind == kind]
         build = shapes.EVENT.builder(
@@ -288,14 +319,20 @@ class _LinksMixin:
     """Links to the lists filtered to this record, so a client can follow them."""
 
     shape: shapes.Shape  # its ``Link`` fields name each list and the parameter to filter it by
+    if TYPE_CHECKING:  # the serializer's, which the class this mixes into provides
 
-    def _link(self, obj, name: str) -> str:
+        @property
+        def context(self) -> dict[str, Any]: ...
+
+    def _link(self, obj: Actor | Source, name: str) -> str:
         link = self.shape.field(name)
+        if not isinstance(link, shapes.Link):
+            raise TypeError(f"{name} is not a link of {self.shape!r}.")
         url = reverse(link.view, request=self.context.get("request"))
         return f"{url}?{link.param}={obj.slug}"
 
 
-class ActorSerializer(_LinksMixin, serializers.HyperlinkedModelSerializer):
+class ActorSerializer(_LinksMixin, serializers.HyperlinkedModelSerializer[Actor]):
     url = serializers.HyperlinkedIdentityField(view_name="actor-detail")
     affiliation = ActorBriefSerializer(allow_null=True)
     wikidata = serializers.SerializerMethodField(help_text="The Wikidata item, e.g. Q7747.")
@@ -308,19 +345,19 @@ class ActorSerializer(_LinksMixin, serializers.HyperlinkedModelSerializer):
         fields = shapes.ACTOR.names
 
     @extend_schema_field({"type": "string", "pattern": r"^Q[1-9][0-9]*$", "nullable": True})
-    def get_wikidata(self, actor) -> str | None:
+    def get_wikidata(self, actor: Actor) -> str | None:
         return actor.wikidata or None
 
     @extend_schema_field(OpenApiTypes.URI)
-    def get_claims_url(self, actor) -> str:
+    def get_claims_url(self, actor: Actor) -> str:
         return self._link(actor, "claims_url")
 
     @extend_schema_field(OpenApiTypes.URI)
-    def get_events_url(self, actor) -> str:
+    def get_events_url(self, actor: Actor) -> str:
         return self._link(actor, "events_url")
 
 
-class SourceSerializer(_LinksMixin, serializers.HyperlinkedModelSerializer):
+class SourceSerializer(_LinksMixin, serializers.HyperlinkedModelSerializer[Source]):
     url = serializers.HyperlinkedIdentityField(view_name="source-detail")
     publisher = ActorBriefSerializer(allow_null=True)
     document_url = serializers.SerializerMethodField()
@@ -336,32 +373,34 @@ class SourceSerializer(_LinksMixin, serializers.HyperlinkedModelSerializer):
         fields = shapes.SOURCE.names
 
     @extend_schema_field(NULLABLE_URI)
-    def get_document_url(self, source) -> str | None:
+    def get_document_url(self, source: Source) -> str | None:
         """Where the document was published (the model's ``url``; ``url`` here is the API's)."""
         return source.url or None
 
     @extend_schema_field(NULLABLE_URI)
-    def get_archive_url(self, source) -> str | None:
+    def get_archive_url(self, source: Source) -> str | None:
         return source.archive_url or None
 
     @extend_schema_field(OpenApiTypes.URI)
-    def get_claims_url(self, source) -> str:
+    def get_claims_url(self, source: Source) -> str:
         return self._link(source, "claims_url")
 
 
-class SourceClaimSerializer(serializers.HyperlinkedModelSerializer):
+class SourceClaimSerializer(serializers.HyperlinkedModelSerializer[Claim]):
     """A claim as listed under its source: where its quote stands in the text."""
 
     url = serializers.HyperlinkedIdentityField(view_name="claim-detail")
     claimant = ActorBriefSerializer()
-    events = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    events: serializers.SlugRelatedField[Event] = serializers.SlugRelatedField(
+        slug_field="slug", many=True, read_only=True
+    )
 
     class Meta:
         model = Claim
         fields = shapes.SOURCE_CLAIM.names
 
 
-class EventBriefSerializer(serializers.HyperlinkedModelSerializer):
+class EventBriefSerializer(serializers.HyperlinkedModelSerializer[Event]):
     url = serializers.HyperlinkedIdentityField(view_name="event-detail")
 
     class Meta:
@@ -377,52 +416,56 @@ class SourceDetailSerializer(SourceSerializer):
         fields = shapes.SOURCE_DETAIL.names
 
     @extend_schema_field(EventBriefSerializer(many=True))
-    def get_events(self, source) -> list[dict]:
-        return EventBriefSerializer(
-            querysets.source_events(source), many=True, context=self.context
-        ).data
+    def get_events(self, source: Source) -> list[dict[str, Any]]:
+        events = querysets.source_events(source)
+        # many=True makes a list serializer, whose data is a list (the stubs see the child's).
+        return cast(
+            "list[dict[str, Any]]",
+            EventBriefSerializer(events, many=True, context=self.context).data,
+        )
 
 
-class TimelineBucketSerializer(serializers.Serializer):
+class TimelineBucketSerializer(serializers.Serializer[Any]):
     period = serializers.CharField(help_text="YYYY or YYYY-MM")
     events = serializers.IntegerField()
     claims = serializers.IntegerField()
 
 
-class ActorActivitySerializer(serializers.Serializer):
+class ActorActivitySerializer(serializers.Serializer[Any]):
     actor = serializers.SlugField(help_text="The actor's slug.")
     name = serializers.CharField()
-    kind = serializers.ChoiceField(choices=Actor._meta.get_field("kind").choices)
+    kind = serializers.ChoiceField(choices=ActorKind.choices)
     events = serializers.IntegerField(help_text="Distinct events the actor takes part in.")
     claims = serializers.IntegerField(help_text="Claims the actor made (as claimant).")
 
 
-class SourceClaimsSerializer(serializers.Serializer):
-    source = serializers.SlugField(help_text="The source's slug.")
+class SourceClaimsSerializer(serializers.Serializer[Any]):
+    # DRF's metaclass moves declared fields off the class; the stubs see Field.source instead.
+    source = serializers.SlugField(help_text="The source's slug.")  # type: ignore[assignment]
     title = serializers.CharField()
     publisher = serializers.CharField(allow_null=True, help_text="The publisher's name.")
     published = serializers.CharField(help_text="EDTF")
     claims = serializers.IntegerField(help_text="Claims reported in the source.")
 
 
-class PublisherClaimsSerializer(serializers.Serializer):
+class PublisherClaimsSerializer(serializers.Serializer[Any]):
     publisher = serializers.SlugField(allow_null=True, help_text="null: sources without one.")
     name = serializers.CharField(allow_null=True)
     sources = serializers.IntegerField(help_text="Sources it published.")
     claims = serializers.IntegerField(help_text="Claims reported in those sources.")
 
 
-class ClaimStatusCountSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=Claim._meta.get_field("status").choices)
+class ClaimStatusCountSerializer(serializers.Serializer[Any]):
+    status = serializers.ChoiceField(choices=ClaimStatus.choices)
     claims = serializers.IntegerField()
 
 
-class ClaimKindCountSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=Claim._meta.get_field("kind").choices)
+class ClaimKindCountSerializer(serializers.Serializer[Any]):
+    kind = serializers.ChoiceField(choices=ClaimKind.choices)
     claims = serializers.IntegerField()
 
 
-class ClaimPeriodCountSerializer(serializers.Serializer):
+class ClaimPeriodCountSerializer(serializers.Serializer[Any]):
     period = serializers.CharField(help_text="YYYY or YYYY-MM")
     claims = serializers.IntegerField(help_text="Claims whose stated date starts in the period.")
     unverified = serializers.IntegerField()

@@ -13,6 +13,7 @@ from django.conf import settings
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import generics
 from rest_framework.fields import ChoiceField, IntegerField, empty
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
@@ -43,7 +44,7 @@ class LimitParameter(IntegerField):
         "max_string_length": "Enter a whole number.",
     }
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(
             min_value=1,
             default=lambda: settings.STATS_DEFAULT_LIMIT,
@@ -52,25 +53,25 @@ class LimitParameter(IntegerField):
             **kwargs,
         )
 
-    def run_validation(self, data=empty):
-        limit = super().run_validation(data)  # refuses 0 and below, then caps
+    def run_validation(self, data: Any = empty) -> int:
+        limit: int = super().run_validation(data)  # refuses 0 and below, then caps
         return min(limit, settings.STATS_MAX_LIMIT)
 
 
-class StatsParameters(Serializer):
+class StatsParameters(Serializer[Any]):
     """A stats endpoint's own query parameters, each a field: validated here (a 400 naming any
     bad one), and documented from the same fields (drf-spectacular makes a serializer given in
     ``parameters`` one query parameter per field, its choices the parameter's enum). A parameter
     left out, or empty, takes its field's default."""
 
 
-class StatsView(CachingMixin, CSVMixin, KnownParametersMixin, generics.GenericAPIView):
+class StatsView(CachingMixin, CSVMixin, KnownParametersMixin, generics.GenericAPIView[Any]):
     """Validate the parameters with ``parameters_class``, aggregate with :meth:`rows`, answer."""
 
     pagination_class = None
     parameters_class: type[StatsParameters] = StatsParameters
 
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         parameters = self.parameters_class(data=request.query_params)
         parameters.is_valid(raise_exception=True)
         self.params = parameters.validated_data
@@ -78,7 +79,8 @@ class StatsView(CachingMixin, CSVMixin, KnownParametersMixin, generics.GenericAP
         rows = record_cache.rows(self, self.record_version, lambda: self.rows(**self.params))
         return Response(rows)
 
-    def rows(self, **params) -> list[dict]:
+    # Each view takes its own parameters (its ``parameters_class``'s fields) by name.
+    def rows(self, *args: Any, **params: Any) -> list[record_cache.StatsRow]:
         raise NotImplementedError
 
     def get_csv_header(self) -> list[str]:
@@ -104,7 +106,7 @@ class TimelineStatsView(StatsView):
     parameters_class = TimelineParameters
     csv_name = "stats-timeline"
 
-    def rows(self, *, bucket):
+    def rows(self, *, bucket: str) -> list[record_cache.StatsRow]:
         events = self.filter_queryset(self.get_queryset())
         return aggregates.timeline(events=events, bucket=bucket)
 
@@ -134,7 +136,9 @@ class ActorStatsView(StatsView):
     parameters_class = ActorStatsParameters
     csv_name = "stats-actors"
 
-    def rows(self, *, rank, limit, kind=None):
+    def rows(
+        self, *, rank: str, limit: int, kind: str | None = None
+    ) -> list[record_cache.StatsRow]:
         return aggregates.actor_activity(kind=kind, rank=rank, limit=limit)
 
 
@@ -160,12 +164,12 @@ class SourceStatsView(StatsView):
     parameters_class = SourceStatsParameters
     csv_name = "stats-sources"
 
-    def get_serializer_class(self):
+    def get_serializer_class(self) -> type[Serializer[Any]]:
         if getattr(self, "params", {}).get("by") == "publisher":
             return serializers.PublisherClaimsSerializer
         return serializers.SourceClaimsSerializer
 
-    def rows(self, *, by, limit):
+    def rows(self, *, by: str, limit: int) -> list[record_cache.StatsRow]:
         if by == "publisher":
             return aggregates.publisher_claims(limit=limit)
         return aggregates.source_claims(limit=limit)
@@ -202,7 +206,7 @@ class ClaimStatsView(StatsView):
     parameters_class = ClaimStatsParameters
     csv_name = "stats-claims"
 
-    def get_serializer_class(self):
+    def get_serializer_class(self) -> type[Serializer[Any]]:
         by = getattr(self, "params", {}).get("by")
         if by == "status":
             return serializers.ClaimStatusCountSerializer
@@ -210,6 +214,6 @@ class ClaimStatsView(StatsView):
             return serializers.ClaimKindCountSerializer
         return serializers.ClaimPeriodCountSerializer
 
-    def rows(self, *, by):
+    def rows(self, *, by: str) -> list[record_cache.StatsRow]:
         claims = self.filter_queryset(self.get_queryset())
         return aggregates.claim_counts(claims=claims, by=by)

@@ -9,9 +9,12 @@ in ``tracker.api.stats``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.db.models import QuerySet
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer, Serializer
 
 from tracker import services
 from tracker.api import exports, serializers, write_serializers
@@ -27,10 +30,18 @@ from tracker.api.formats import (
     webannotation,
 )
 from tracker.api.viewsets import CuratedViewSet, curated_schema
+from tracker.models import Source
 from tracker.selectors import embeds, querysets
 
+if TYPE_CHECKING:
+    from rest_framework.generics import GenericAPIView
 
-class PageEmbedsMixin:
+    _View = GenericAPIView[Any]
+else:
+    _View = object
+
+
+class PageEmbedsMixin(_View):
     """Reads what the records a serializer is about to show embed, once for all of them (a page,
     or the one record of a detail), and hands it to the serializer as ``context["embeds"]``.
 
@@ -38,9 +49,9 @@ class PageEmbedsMixin:
     what it is given (``tracker.api.serializers.page_embeds``).
     """
 
-    page_embeds: Callable[[Iterable[int]], Any]
+    page_embeds: Callable[[Iterable[int]], embeds.EventEmbeds | embeds.ClaimLinks]
 
-    def get_serializer(self, *args, **kwargs):
+    def get_serializer(self, *args: Any, **kwargs: Any) -> BaseSerializer[Any]:
         records = args[0] if args else kwargs.get("instance")
         if records is None or "data" in kwargs:  # nothing shown, or a write's input
             return super().get_serializer(*args, **kwargs)
@@ -110,20 +121,20 @@ class SourceViewSet(CachingMixin, ListExportMixin, CuratedViewSet):
     formats = {"retrieve": {"annotations": AnnotationsRenderer}}
 
     # Everything but the list shows (and writes answer with) the detail, text included.
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Source]:
         if self.action != "list":
             return querysets.source_detail_queryset()
         return super().get_queryset()
 
-    def get_serializer_class(self):
+    def get_serializer_class(self) -> type[BaseSerializer[Any]]:
         if self.action != "list":
             return serializers.SourceDetailSerializer
         return super().get_serializer_class()
 
-    def detail_serializer(self):
+    def detail_serializer(self) -> Serializer[Any]:
         return serializers.SourceDetailSerializer()
 
-    def retrieve(self, request, *args, **kwargs):
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         if self.format_requested() != "annotations":
             return super().retrieve(request, *args, **kwargs)
         # Its quotes as W3C Web Annotations, anchored in its text (tracker.api.formats).

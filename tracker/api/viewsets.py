@@ -18,10 +18,12 @@ second waits, then finds the ETag changed and gets the 412.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import ProtectedError
+from django.db.models import Model, ProtectedError
 from django.http import Http404, QueryDict
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -32,7 +34,9 @@ from drf_spectacular.utils import (
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, ParseError, ValidationError
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 
 from tracker import history, record_version
 from tracker.api import parsers
@@ -47,7 +51,9 @@ from tracker.api.history_serializers import HistoryEntrySerializer, HistoryPageS
 from tracker.api.pagination import HistoryPagination, SearchPaginationMixin
 from tracker.api.parameters import KnownParametersMixin
 from tracker.api.schema import ErrorSerializer
+from tracker.api.write_serializers import RecordWriteSerializer
 
+_Viewset = TypeVar("_Viewset", bound=type)
 POSITIVE = {"type": "integer", "minimum": 1}
 # What the browsable API's forms post besides the fields: the CSRF token, and the raw-data
 # form's media type (its ``_content`` is read as the body).
@@ -59,7 +65,7 @@ class Conflict(APIException):
     default_code = "protected"
 
 
-def _protected_detail(model, error: ProtectedError) -> str:
+def _protected_detail(model: type[Model], error: ProtectedError) -> str:
     counts: dict[str, int] = {}
     for obj in error.protected_objects:
         name = str(obj._meta.verbose_name_plural)
@@ -68,7 +74,7 @@ def _protected_detail(model, error: ProtectedError) -> str:
     return f"This {model._meta.verbose_name} cannot be deleted: {refs} refer to it."
 
 
-class CuratedViewSet(KnownParametersMixin, SearchPaginationMixin, viewsets.ModelViewSet):
+class CuratedViewSet(KnownParametersMixin, SearchPaginationMixin, viewsets.ModelViewSet[Any]):
     """The read views plus writes through ``write_serializer_class`` and ``delete_service``.
 
     A list searched in full text is read with the pagination that counts its matches with the
@@ -78,18 +84,21 @@ class CuratedViewSet(KnownParametersMixin, SearchPaginationMixin, viewsets.Model
         known = super().known_query_parameters()
         return known | {"full"} if self.action == "history" else known
 
-    write_serializer_class = None
-    delete_service = None  # services.<kind>_delete, called with <kind>=record, by=user, reason
+    # Each viewset of a record sets both (the base is never routed).
+    write_serializer_class: type[RecordWriteSerializer]
+    delete_service: Callable[..., None]  # services.<kind>_delete(<kind>=record, by=, reason=)
     history_renames: dict[str, str] = {}  # model field -> API field in history entries
 
     # --- reads ------------------------------------------------------------------------------
 
-    def retrieve(self, request, *args, **kwargs):
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().retrieve(request, *args, **kwargs)
         response["ETag"] = etag_for(response.data, request_origin(request))
         return response
 
-    def _detail(self, pk, status_code=status.HTTP_200_OK, headers=None) -> Response:
+    def _detail(
+        self, pk: int, status_code: int = status.HTTP_200_OK, headers: dict[str, str] | None = None
+    ) -> Response:
         """The read representation of a record just written, with its new ETag."""
         instance = self.get_queryset().get(pk=pk)
         data = self.get_serializer(instance).data
@@ -101,14 +110,15 @@ class CuratedViewSet(KnownParametersMixin, SearchPaginationMixin, viewsets.Model
 
     # --- writes -----------------------------------------------------------------------------
 
-    def get_write_serializer(self, *args, **kwargs):
+    def get_write_serializer(self, *args: Any, **kwargs: Any) -> RecordWriteSerializer:
         context = kwargs.setdefault("context", self.get_serializer_context())
         context["reason"] = "api"  # the change reason the history records
         # A client may send back what it read (GET, edit, PUT): those names are not unknown.
-        context["read_fields"] = set(self.get_serializer_class()().fields)
+        read_serializer = cast("type[Serializer[Any]]", self.get_serializer_class())
+        context["read_fields"] = set(read_serializer().fields)
         return self.write_serializer_class(*args, **kwargs)
 
-    def write_data(self, request):
+    def write_data(self, request: Request) -> Any:
         """The fields of a write: the JSON body, or the browsable API's form without the fields
         only the form has (its CSRF token; a blank slug, which means "make one"), or the JSON of
         its raw-data form (``_content``) when the browser posts that without script."""
@@ -116,7 +126,7 @@ class CuratedViewSet(KnownParametersMixin, SearchPaginationMixin, viewsets.Model
         if not isinstance(data, QueryDict):
             return data
         if "_content" in data:
-            content = data["_content"].encode()
+            content = str(data["_content"]).encode()  # the last value given: text
             try:
                 return parsers.JSONParser().parse(io.BytesIO(content), "application/json")
             except ParseError as error:
@@ -130,7 +140,7 @@ class CuratedViewSet(KnownParametersMixin, SearchPaginationMixin, viewsets.Model
         return form
 
     @transaction.atomic
-    def create(self, request, *args, **kwargs):
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_write_serializer(data=self.write_data(request))
         serializer.is_valid(raise_exception=True)
         instance = serializer.save()
@@ -139,7 +149,9 @@ class CuratedViewSet(KnownParametersMixin, SearchPaginationMixin, viewsets.Model
         return response
 
     @transaction.atomic
-    def update(self, request, *args, partial=False, **kwargs):
+    def update(
+        self, request: Request, *args: Any, partial: bool = False, **kwargs: Any
+    ) -> Response:
         instance = self._current(request)
         data = self.write_data(request)
         serializer = self.get_write_serializer(instance, data=data, partial=partial)
@@ -147,31 +159,32 @@ class CuratedViewSet(KnownParametersMixin, SearchPaginationMixin, viewsets.Model
         serializer.save()
         return self._detail(instance.pk)
 
-    def partial_update(self, request, *args, **kwargs):
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self.update(request, *args, partial=True, **kwargs)
 
     @transaction.atomic
-    def destroy(self, request, *args, **kwargs):
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         instance = self._current(request)
         model = type(instance)
         try:
-            self.delete_service(**{model._meta.model_name: instance}, by=request.user, reason="api")
+            kind = str(model._meta.model_name)  # set on every concrete model
+            self.delete_service(**{kind: instance}, by=request.user, reason="api")
         except ProtectedError as error:
             raise Conflict(_protected_detail(model, error)) from None
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    def _current(self, request):
+    def _current(self, request: Request) -> Model:
         """The record to write, locked for this transaction, if ``If-Match`` names its version.
 
         404 if there is no such record, then 428 or 412 (RFC 9110 evaluates preconditions once
         the target is known), and only then is the body validated.
         """
-        model = self.get_queryset().model
+        model: type[Model] = self.get_queryset().model
         pk = self._pk()
         record_version.lock()  # before any row lock: see tracker.record_version
         # Lock the row (PostgreSQL): a concurrent write of the same record waits for this one.
         # SQLite has no row locks: this transaction began IMMEDIATE, so it holds the write lock.
-        if not model.objects.select_for_update().filter(pk=pk).values_list("pk").exists():
+        if not model._default_manager.select_for_update().filter(pk=pk).values_list("pk").exists():
             raise Http404(f"No {model._meta.object_name} matches the given query.")
         shown = self.get_object()
         check_if_match(request, etag_for(self.get_serializer(shown).data, request_origin(request)))
@@ -184,7 +197,7 @@ class CuratedViewSet(KnownParametersMixin, SearchPaginationMixin, viewsets.Model
             raise Http404(f"No {self.get_queryset().model._meta.object_name} matches the query.")
         return int(raw)
 
-    def handle_exception(self, exc):
+    def handle_exception(self, exc: Exception) -> Response:
         response = super().handle_exception(exc)
         if isinstance(exc, PreconditionFailed):
             response["ETag"] = exc.current
@@ -222,7 +235,7 @@ class CuratedViewSet(KnownParametersMixin, SearchPaginationMixin, viewsets.Model
         serializer_class=HistoryEntrySerializer,
         pagination_class=HistoryPagination,
     )
-    def history(self, request, *args, **kwargs):
+    def history(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         model = self.get_queryset().model
         pk = self._pk()
         curator = self._may_change(request, model)
@@ -232,7 +245,7 @@ class CuratedViewSet(KnownParametersMixin, SearchPaginationMixin, viewsets.Model
         if not page and not model.objects.filter(pk=pk).exists():
             raise Http404(f"No {model._meta.object_name} matches the given query.")
         entries = history.for_reader(
-            history.entries(model, page, renames=self.history_renames),
+            history.entries(model, page or [], renames=self.history_renames),
             # What the reader may read of the record is what its representation shows.
             fields=None if curator else set(self.detail_serializer().fields),
             who=None if curator else settings.HISTORY_PUBLIC_LABEL,
@@ -240,18 +253,18 @@ class CuratedViewSet(KnownParametersMixin, SearchPaginationMixin, viewsets.Model
         )
         return self.get_paginated_response(HistoryEntrySerializer(entries, many=True).data)
 
-    def detail_serializer(self):
+    def detail_serializer(self) -> Serializer[Any]:
         """The serializer of the record's detail (``retrieve``), whatever the current action."""
-        return type(self).serializer_class()
+        return cast("type[Serializer[Any]]", type(self).serializer_class)()
 
     @staticmethod
-    def _may_change(request, model) -> bool:
+    def _may_change(request: Request, model: type[Model]) -> bool:
         """A curator of this kind of record: who may change it may read all of its history."""
         opts = model._meta
-        return request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
+        return bool(request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}"))
 
     @staticmethod
-    def _full(request, curator: bool) -> bool:
+    def _full(request: Request, curator: bool) -> bool:
         raw = request.query_params.get("full") or "false"  # empty: not given
         if raw not in {"true", "false"}:
             raise ValidationError({"full": [f"'{raw[:40]}' is not true or false."]})
@@ -272,7 +285,9 @@ IF_MATCH = OpenApiParameter(
 )
 
 
-def curated_schema(write_serializer, read_serializer):
+def curated_schema(
+    write_serializer: type[Serializer[Any]], read_serializer: type[Serializer[Any]]
+) -> Callable[[_Viewset], _Viewset]:
     """OpenAPI for the write methods: the write body in, the read representation out."""
     return extend_schema_view(
         create=extend_schema(request=write_serializer, responses={201: read_serializer}),

@@ -17,10 +17,13 @@ a file and the API accept and refuse the same input.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar, cast
 
+from django.contrib.auth.models import AnonymousUser, PermissionsMixin
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Q
+from django.db.models import Model, Q
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.relations import MANY_RELATION_KWARGS
@@ -43,12 +46,13 @@ from tracker.models import (
 )
 
 _SLUG = re.compile(r"[-\w]+")
+Written = TypeVar("Written", bound=Model)
 
 
 @extend_schema_field(
     {"oneOf": [{"type": "string", "format": "slug"}, {"type": "integer"}], "example": "tass"}
 )
-class RefField(serializers.RelatedField):
+class RefField(serializers.RelatedField[Model, Any, str]):
     """A reference to a record by its slug (a string) or its id (an integer)."""
 
     default_error_messages = {
@@ -58,8 +62,10 @@ class RefField(serializers.RelatedField):
         "null_characters": "Null characters are not allowed.",
     }
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> Model:
         queryset = self.get_queryset()
+        if queryset is None:  # DRF asks a writable related field for one when it is declared
+            raise TypeError("A RefField needs a queryset.")
         name = queryset.model._meta.verbose_name
         if isinstance(data, bool) or not isinstance(data, str | int):
             self.fail("incorrect_type", data_type=type(data).__name__)
@@ -74,16 +80,17 @@ class RefField(serializers.RelatedField):
             self.fail("no_slug", name=name, value=data[:120])
         try:
             return queryset.get(**({"pk": data} if by_id else {"slug": data}))
-        except queryset.model.DoesNotExist:
+        except ObjectDoesNotExist:  # the queryset's model's DoesNotExist
             self.fail("no_id" if by_id else "no_slug", name=name, value=str(data)[:120])
 
-    def to_representation(self, value):
-        return value.slug
+    def to_representation(self, value: Any) -> str:
+        slug: str = value.slug
+        return slug
 
     @classmethod
-    def many_init(cls, *args, **kwargs):
+    def many_init(cls, *args: Any, **kwargs: Any) -> DistinctRefsField:
         """A list of references (``many=True``) that names each record once."""
-        list_kwargs = {"child_relation": cls(*args, **kwargs)}
+        list_kwargs: dict[str, Any] = {"child_relation": cls(*args, **kwargs)}
         list_kwargs.update({key: kwargs[key] for key in kwargs if key in MANY_RELATION_KWARGS})
         return DistinctRefsField(**list_kwargs)
 
@@ -93,9 +100,9 @@ class DistinctRefsField(serializers.ManyRelatedField):
 
     default_error_messages = {"repeated": "Lists '{value}' twice."}
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> Sequence[Any]:
         if isinstance(data, list):  # anything else gets ManyRelatedField's own message
-            seen = set()
+            seen: set[str | int] = set()
             for item in data:
                 if isinstance(item, str | int) and not isinstance(item, bool):
                     if item in seen:
@@ -104,9 +111,9 @@ class DistinctRefsField(serializers.ManyRelatedField):
         return super().to_internal_value(data)
 
 
-def _json_type(value) -> str:
+def _json_type(value: object) -> str:
     """What a JSON value is, as an error names it: "a number", "a list"..."""
-    names = {
+    names: dict[type, str] = {
         bool: "a boolean",
         int: "a number",
         float: "a number",
@@ -116,13 +123,13 @@ def _json_type(value) -> str:
     return names.get(type(value), type(value).__name__)
 
 
-class TextOnlySerializer(serializers.Serializer):
+class TextOnlySerializer(serializers.Serializer[Any]):
     """Text fields take text only: DRF would turn a number into text (42 -> "42"), and a write
     must not pass for one that meant something else."""
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
         if isinstance(data, Mapping):
-            wrong: dict = {}
+            wrong: dict[str, Any] = {}
             for name, field in self.fields.items():
                 value = data.get(name)
                 if field.read_only or value is None:
@@ -143,7 +150,8 @@ class TextOnlySerializer(serializers.Serializer):
                         wrong[name] = items
             if wrong:
                 raise serializers.ValidationError(wrong)
-        return super().to_internal_value(data)
+        validated: dict[str, Any] = super().to_internal_value(data)
+        return validated
 
 
 class ParticipantWriteSerializer(TextOnlySerializer):
@@ -152,7 +160,7 @@ class ParticipantWriteSerializer(TextOnlySerializer):
     actor = RefField(queryset=Actor.objects.all())
     role = serializers.CharField(max_length=60, default="participant")
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
         if isinstance(data, str | int) and not isinstance(data, bool):
             data = {"actor": data}
         return super().to_internal_value(data)
@@ -178,7 +186,9 @@ class LinkPermissionDenied(PermissionDeniedFor):
         super().__init__("You do not have permission to change some of the linked records.", errors)
 
 
-def _changes(current: list, wanted: list, model: str) -> list[str]:
+def _changes(
+    current: list[tuple[Any, ...]], wanted: list[tuple[Any, ...]], model: str
+) -> list[str]:
     """The permissions that turning the rows ``current`` into ``wanted`` needs, as the admin
     asks them of an inline: add for new rows, delete for gone ones, change for a new order."""
     added, gone = set(wanted) - set(current), set(current) - set(wanted)
@@ -200,7 +210,7 @@ class RecordWriteSerializer(TextOnlySerializer):
 
     slug = serializers.SlugField(max_length=120, required=False)
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
         # A field the API does not know is refused, never dropped: a misspelt "stauts" must
         # not pass for a write that changed nothing. Names of the read representation are
         # allowed (and ignored where read-only), so that what a client read can be sent back.
@@ -214,19 +224,20 @@ class RecordWriteSerializer(TextOnlySerializer):
         return super().to_internal_value(data)
 
     @property
-    def by(self):
+    def by(self) -> services.By:
         request = self.context.get("request")
         return request.user if request else None
 
-    def link_permissions(self, instance, data: dict) -> dict[str, list[str]]:
+    def link_permissions(self, instance: Any, data: dict[str, Any]) -> dict[str, list[str]]:
         """{field: [permission, ...]} a write of ``data`` needs beyond the record's own, for the
         linked rows it adds, changes or removes (as the admin's inlines need them)."""
         return {}
 
-    def check_link_permissions(self, instance, data: dict) -> None:
-        user = self.by
-        if user is None:
+    def check_link_permissions(self, instance: Any, data: dict[str, Any]) -> None:
+        if self.by is None:
             return  # a script calling the serializer directly: the services' callers decide
+        # The user model (auth's User) has permissions; the stubs only know AbstractBaseUser.
+        user = cast("PermissionsMixin | AnonymousUser", self.by)
         missing = {
             field: [perm for perm in perms if not user.has_perm(perm)]
             for field, perms in self.link_permissions(instance, data).items()
@@ -243,7 +254,9 @@ class RecordWriteSerializer(TextOnlySerializer):
                 }
             )
 
-    def call(self, service, *, instance=None, **kwargs):
+    def call(
+        self, service: Callable[..., Written], *, instance: Any = None, **kwargs: Any
+    ) -> Written:
         self.check_link_permissions(instance, kwargs.get("data", kwargs))
         try:
             return service(**kwargs, by=self.by, reason=self.context.get("reason", ""))
@@ -267,13 +280,13 @@ class ActorWriteSerializer(RecordWriteSerializer):
         validators=[validate_wikidata], help_text="The Wikidata item, e.g. Q7747 (null: none).",
     )  # fmt: skip
 
-    def validate_wikidata(self, value):
+    def validate_wikidata(self, value: str | None) -> str:
         return value or ""
 
-    def create(self, validated_data):
+    def create(self, validated_data: dict[str, Any]) -> Actor:
         return self.call(services.actor_create, **validated_data)
 
-    def update(self, instance, validated_data):
+    def update(self, instance: Actor, validated_data: dict[str, Any]) -> Actor:
         return self.call(services.actor_update, actor=instance, data=validated_data)
 
 
@@ -303,10 +316,10 @@ class SourceWriteSerializer(RecordWriteSerializer):
         help_text="Outlets or agencies the document credits (slugs or ids).",
     )  # fmt: skip
 
-    def create(self, validated_data):
+    def create(self, validated_data: dict[str, Any]) -> Source:
         return self.call(services.source_create, **validated_data)
 
-    def update(self, instance, validated_data):
+    def update(self, instance: Source, validated_data: dict[str, Any]) -> Source:
         return self.call(services.source_update, source=instance, data=validated_data)
 
 
@@ -326,7 +339,7 @@ class EventWriteSerializer(RecordWriteSerializer):
     )  # fmt: skip
 
     @staticmethod
-    def _links(data: dict) -> dict:
+    def _links(data: dict[str, Any]) -> dict[str, Any]:
         if "actors" in data:
             # A PATCH skips the role's default: a participant is one unless said otherwise.
             data["actors"] = [
@@ -334,10 +347,10 @@ class EventWriteSerializer(RecordWriteSerializer):
             ]
         return data
 
-    def link_permissions(self, instance, data: dict) -> dict[str, list[str]]:
-        needed = {}
+    def link_permissions(self, instance: Any, data: dict[str, Any]) -> dict[str, list[str]]:
+        needed: dict[str, list[str]] = {}
         if "actors" in data:
-            current = []
+            current: list[tuple[Any, ...]] = []
             if instance is not None:
                 rows = instance.participations.order_by("pk").values_list("actor_id", "role")
                 current = list(rows)
@@ -350,10 +363,10 @@ class EventWriteSerializer(RecordWriteSerializer):
             needed["tags"] = ["tracker.add_tag"] * bool(new)
         return needed
 
-    def create(self, validated_data):
+    def create(self, validated_data: dict[str, Any]) -> Event:
         return self.call(services.event_create, **self._links(validated_data))
 
-    def update(self, instance, validated_data):
+    def update(self, instance: Event, validated_data: dict[str, Any]) -> Event:
         data = self._links(validated_data)
         return self.call(services.event_update, instance=instance, event=instance, data=data)
 
@@ -369,7 +382,8 @@ class ClaimWriteSerializer(RecordWriteSerializer):
         help_text="Verbatim from the source's text; empty for a paraphrase.",
     )  # fmt: skip
     claimant = RefField(queryset=Actor.objects.all())
-    source = RefField(queryset=Source.objects.all())
+    # DRF's metaclass moves declared fields off the class; the stubs see Field.source instead.
+    source = RefField(queryset=Source.objects.all())  # type: ignore[assignment]
     stated = serializers.CharField(max_length=64, help_text="When it was said (EDTF).")
     status = serializers.ChoiceField(choices=ClaimStatus.choices, default=ClaimStatus.UNVERIFIED)
     notes = serializers.CharField(
@@ -378,11 +392,11 @@ class ClaimWriteSerializer(RecordWriteSerializer):
     events = RefField(queryset=Event.objects.all(), many=True, default=list)
     relations = RelationWriteSerializer(many=True, default=list)
 
-    def link_permissions(self, instance, data: dict) -> dict[str, list[str]]:
+    def link_permissions(self, instance: Any, data: dict[str, Any]) -> dict[str, list[str]]:
         if "relations" not in data:
             return {}
         pk = instance.pk if instance is not None else None
-        current = []
+        current: list[tuple[Any, ...]] = []
         if pk is not None:
             rows = ClaimRelation.objects.filter(Q(from_claim_id=pk) | Q(to_claim_id=pk))
             current = sorted(rows.values_list("from_claim_id", "to_claim_id", "type"))
@@ -398,10 +412,10 @@ class ClaimWriteSerializer(RecordWriteSerializer):
         # The rows are a set: their order is no change.
         return {"relations": _changes(current, wanted, "claimrelation")}
 
-    def create(self, validated_data):
+    def create(self, validated_data: dict[str, Any]) -> Claim:
         return self.call(services.claim_create, **validated_data)
 
-    def update(self, instance, validated_data):
+    def update(self, instance: Claim, validated_data: dict[str, Any]) -> Claim:
         return self.call(
             services.claim_update, instance=instance, claim=instance, data=validated_data
         )

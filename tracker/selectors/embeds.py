@@ -4,10 +4,12 @@ fast path, with its SQL compiled once per worker."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 from django.db import connection, connections, router
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import (
     BooleanField,
     CharField,
@@ -17,6 +19,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Cast
+from django.db.models.sql.compiler import SQLCompiler
 
 from tracker import shapes
 from tracker.models import (
@@ -30,6 +33,8 @@ from tracker.models import (
 # tuples of the columns their shapes read (``tracker.shapes``).
 ClaimRow = shapes.CLAIM.row_type
 ParticipantRow = shapes.PARTICIPANT.row_type
+# A relation of a claim: (type, other claim id).
+Relation = tuple[str, int]
 # Selected as ISO text (see ``_embed_queries``).
 _DATE_COLUMNS = tuple(
     path for path, column in shapes.CLAIM.flat_columns() if column.convert == shapes.DATE
@@ -42,8 +47,8 @@ class ClaimLinks:
     relations as (type, other claim id) by relation id (``relations_out``, ``relations_in``)."""
 
     events: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
-    relations_out: dict[int, list[tuple]] = field(default_factory=lambda: defaultdict(list))
-    relations_in: dict[int, list[tuple]] = field(default_factory=lambda: defaultdict(list))
+    relations_out: dict[int, list[Relation]] = field(default_factory=lambda: defaultdict(list))
+    relations_in: dict[int, list[Relation]] = field(default_factory=lambda: defaultdict(list))
 
 
 @dataclass
@@ -55,9 +60,9 @@ class EventEmbeds:
     ``links``: the events and relations of those claims.
     """
 
-    participants: dict[int, list] = field(default_factory=lambda: defaultdict(list))
+    participants: dict[int, list[NamedTuple]] = field(default_factory=lambda: defaultdict(list))
     tags: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
-    claims: dict[int, list] = field(default_factory=lambda: defaultdict(list))
+    claims: dict[int, list[NamedTuple]] = field(default_factory=lambda: defaultdict(list))
     links: ClaimLinks = field(default_factory=ClaimLinks)
 
 
@@ -79,10 +84,11 @@ def event_embeds(event_ids: Iterable[int]) -> EventEmbeds:
         embeds.participants[row[0]].append(participant(row[1:]))
     for event_id, slug in _compiled_rows("tags", events=event_ids):
         embeds.tags[event_id].append(slug)
-    claim_ids = set()
+    claim_ids: set[int] = set()
     for row in _compiled_rows("claims", events=event_ids):
         embeds.claims[row[0]].append(named := claim(row[1:]))
-        claim_ids.add(named.id)
+        # The row type is made from the shape at run time; no type can declare its names.
+        claim_ids.add(named.id)  # type: ignore[attr-defined]
     embeds.links = claim_links(claim_ids)
     return embeds
 
@@ -102,7 +108,7 @@ def claim_links(claim_ids: Iterable[int]) -> ClaimLinks:
     return links
 
 
-def _embed_queries() -> dict[str, QuerySet]:
+def _embed_queries() -> dict[str, QuerySet[Any, Any]]:
     """The queries of ``event_embeds``, over the ids ``_Among`` stands for."""
     about = Claim.events.through.objects.filter(_Among("event_id", "events"))
     # Selected as text, the dates come as the ISO text the JSON holds instead of being parsed
@@ -134,7 +140,7 @@ def _embed_queries() -> dict[str, QuerySet]:
         ),
         "claim events": (
             Claim.events.through.objects.filter(_Among("claim_id", "claims"))
-            .order_by(*(f"event__{key}" for key in Event._meta.ordering))
+            .order_by(*(f"event__{key}" for key in Event._meta.ordering or ()))
             .values_list("claim_id", "event__slug")
         ),
         "relations": (
@@ -172,11 +178,19 @@ class _Among(Func):
 
     output_field = BooleanField()
 
-    def __init__(self, column: str, name: str):
+    def __init__(self, column: str, name: str) -> None:
         super().__init__(F(column))
         self.marker = _IdsMarker(name)
 
-    def as_sql(self, compiler, connection, **extra_context):
+    def as_sql(
+        self,
+        compiler: SQLCompiler,
+        connection: BaseDatabaseWrapper,
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> tuple[str, list[Any]]:
         column, params = compiler.compile(self.source_expressions[0])
         if connection.vendor == "postgresql":
             return f"{column} = ANY(%s::bigint[])", [*params, self.marker]
@@ -190,10 +204,10 @@ def _ids_parameter(vendor: str, ids: Iterable[int]) -> str:
     return "{" + listed + "}" if vendor == "postgresql" else "[" + listed + "]"
 
 
-_COMPILED: dict[tuple[str, str], tuple[str, tuple]] = {}
+_COMPILED: dict[tuple[str, str], tuple[str, Sequence[Any]]] = {}
 
 
-def _compiled_rows(name: str, **ids: Iterable[int]) -> list[tuple]:
+def _compiled_rows(name: str, **ids: Iterable[int]) -> list[tuple[Any, ...]]:
     """The rows of the embed query ``name`` for these ids, its SQL compiled once per database.
 
     The SQL comes from the ORM (``_embed_queries``) the first time and is kept; the ids are its
@@ -215,4 +229,5 @@ def _compiled_rows(name: str, **ids: Iterable[int]) -> list[tuple]:
     ]
     with connections[alias].cursor() as cursor:
         cursor.execute(sql, values)
-        return cursor.fetchall()
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+        return rows

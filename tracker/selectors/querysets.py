@@ -10,9 +10,9 @@ from django.db.models import (
     Exists,
     OuterRef,
     Prefetch,
-    Q,
     QuerySet,
 )
+from django.db.models.expressions import Combinable
 
 from tracker.models import (
     Actor,
@@ -32,7 +32,7 @@ def claim_list_queryset() -> QuerySet[Claim]:
     )
 
 
-def attested_events(attested: bool = True) -> Q:
+def attested_events(attested: bool = True) -> Combinable:
     """A condition on events: at least one claim with a quote (every claim has a source) attaches
     to the event; ``False`` for the events without such evidence."""
     evidence = Exists(

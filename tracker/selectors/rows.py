@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
+from typing import Any
 
 from django.db.models import (
     BooleanField,
@@ -29,19 +30,21 @@ from tracker.models import (
 # Each reads the filtered queryset's columns in one query (fetched in chunks, in its order), and
 # per chunk one query for each list a row carries.
 
-Related = dict[str, Callable[[list[int]], Iterable[tuple]]]
+Related = dict[str, Callable[[list[int]], Iterable[tuple[Any, ...]]]]
+# A row: column names (those of the shape) and related lists to their values.
+Row = dict[str, Any]
 
 
 def _rows(
-    records: QuerySet, fields: Iterable[str], related: Related, chunk_size: int
-) -> Iterator[dict]:
+    records: QuerySet[Any], fields: Iterable[str], related: Related, chunk_size: int
+) -> Iterator[Row]:
     """``fields`` of every record as a dict, plus, per name in ``related``, the list of items its
     loader returns for the record (a loader takes a chunk's ids, returns (id, item) pairs)."""
     rows = records.values(*fields).iterator(chunk_size=chunk_size)
     while chunk := list(islice(rows, chunk_size)):
         ids = [row["id"] for row in chunk]
         for name, load in related.items():
-            found: dict[int, list] = defaultdict(list)
+            found: dict[int, list[Any]] = defaultdict(list)
             for owner, *item in load(ids):
                 found[owner].append(item[0] if len(item) == 1 else tuple(item))
             for row in chunk:
@@ -49,7 +52,7 @@ def _rows(
         yield from chunk
 
 
-def event_rows(events: QuerySet[Event], *, chunk_size: int) -> Iterator[dict]:
+def event_rows(events: QuerySet[Event], *, chunk_size: int) -> Iterator[Row]:
     """Events with their participants as (slug, role), tag slugs and claim ids, in the orders of
     the JSON. One query, and three per chunk."""
     through_tags, through_claims = Event.tags.through, Claim.events.through
@@ -74,13 +77,14 @@ def event_rows(events: QuerySet[Event], *, chunk_size: int) -> Iterator[dict]:
             through_claims.objects.filter(event_id__in=ids)
             .annotate(quoted=ExpressionWrapper(~Q(claim__quote=""), output_field=BooleanField()))
             .order_by("claim__source__published_start", "claim__source__slug")
-            .values_list("event_id", "claim__source__slug", "quoted")
+            # The plugin cannot resolve a name made by annotate() inside a lambda.
+            .values_list("event_id", "claim__source__slug", "quoted")  # type: ignore[misc]
         ),
     }
     return _rows(events, shapes.EVENT.columns, related, chunk_size)
 
 
-def claim_rows(claims: QuerySet[Claim], *, chunk_size: int) -> Iterator[dict]:
+def claim_rows(claims: QuerySet[Claim], *, chunk_size: int) -> Iterator[Row]:
     """Claims with claimant and source columns, the slugs of their events (by date) and their
     relations as (type, direction, other claim id). One query, and three per chunk."""
     through_events = Claim.events.through
@@ -104,12 +108,12 @@ def claim_rows(claims: QuerySet[Claim], *, chunk_size: int) -> Iterator[dict]:
     return _rows(claims, shapes.CLAIM.columns, related, chunk_size)
 
 
-def actor_rows(actors: QuerySet[Actor], *, chunk_size: int) -> Iterator[dict]:
+def actor_rows(actors: QuerySet[Actor], *, chunk_size: int) -> Iterator[Row]:
     """Actors with their affiliation's columns. One query."""
     return _rows(actors, shapes.ACTOR.columns, {}, chunk_size)
 
 
-def source_rows(sources: QuerySet[Source], *, chunk_size: int) -> Iterator[dict]:
+def source_rows(sources: QuerySet[Source], *, chunk_size: int) -> Iterator[Row]:
     """Sources with their publisher's columns and credited outlets, without their text. One
     query, and one per chunk."""
     related: Related = {

@@ -11,10 +11,13 @@ precision (``2022-07``); a span (``2017-10/2017-12``) has no single ISO date and
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator
+from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
+from rest_framework.request import Request
 
 from tracker import dates
 from tracker.api.formats import (
@@ -25,7 +28,7 @@ from tracker.api.formats import (
     serializer_context,
 )
 from tracker.api.serializers import ClaimSerializer, DetailURL
-from tracker.models import ClaimStatus
+from tracker.models import Claim, ClaimStatus
 from tracker.selectors import embeds, querysets
 
 CONTEXT = "https://schema.org"
@@ -37,30 +40,32 @@ def wikidata_url(wikidata: str) -> str:
     return f"https://www.wikidata.org/wiki/{wikidata}"
 
 
-def reviewer(request) -> dict:
+def reviewer(request: Request) -> dict[str, Any]:
     """The organisation that reviews the claims: this site's, from the settings."""
     url = settings.CLAIMREVIEW_AUTHOR_URL or request.build_absolute_uri("/")
     return {"@type": "Organization", "name": settings.CLAIMREVIEW_AUTHOR_NAME, "url": url}
 
 
-def _date(start, end, precision) -> dict:
+def _date(
+    start: datetime.date | str | None, end: datetime.date | str, precision: str
+) -> dict[str, Any]:
     iso = dates.iso_reduced(start, end, precision) if start else None
     return {"datePublished": iso} if iso else {}
 
 
-def claim_node(claim: dict, model, source_url) -> dict:
+def claim_node(claim: dict[str, Any], model: Claim, source_url: DetailURL) -> dict[str, Any]:
     """A claim's JSON (``ClaimSerializer``) as a schema.org Claim; ``model`` is the claim read
     with its claimant and source (for what the JSON does not carry: archive, Wikidata);
     ``source_url(pk)`` a source's API address, where the document has no address of its own."""
     claimant, source = claim["claimant"], claim["source"]
-    author = {
+    author: dict[str, Any] = {
         "@type": "Person" if claimant["kind"] == "person" else "Organization",
         "name": claimant["name"],
     }
     if model.claimant.wikidata:
         author["sameAs"] = wikidata_url(model.claimant.wikidata)
     source_model = model.source
-    appearance = {
+    appearance: dict[str, Any] = {
         "@type": "CreativeWork",
         "url": source["url"] or source_model.archive_url or source_url(source["id"]),
         "name": source["title"],
@@ -71,7 +76,7 @@ def claim_node(claim: dict, model, source_url) -> dict:
         appearance["publisher"] = {"@type": "Organization", "name": source["publisher"]}
     if source_model.archive_url:
         appearance["archivedAt"] = source_model.archive_url
-    node = {
+    node: dict[str, Any] = {
         "@type": "Claim",
         "@id": claim["url"],
         "url": claim["url"],
@@ -85,10 +90,12 @@ def claim_node(claim: dict, model, source_url) -> dict:
     return node
 
 
-def claim_review(claim: dict, model, organisation: dict, source_url) -> dict:
+def claim_review(
+    claim: dict[str, Any], model: Claim, organisation: dict[str, Any], source_url: DetailURL
+) -> dict[str, Any]:
     """A judged claim's ClaimReview, with the Claim it reviews."""
     status = claim["status"]
-    rating = {
+    rating: dict[str, Any] = {
         "@type": "Rating",
         "alternateName": status,
         "ratingValue": RATINGS[status],
@@ -109,7 +116,7 @@ def claim_review(claim: dict, model, organisation: dict, source_url) -> dict:
     }
 
 
-def nodes(claims: QuerySet, request) -> Iterator[dict]:
+def nodes(claims: QuerySet[Claim], request: Request) -> Iterator[dict[str, Any]]:
     organisation = reviewer(request)
     context = serializer_context(request)
     serializer = ClaimSerializer(context=context)
@@ -123,7 +130,7 @@ def nodes(claims: QuerySet, request) -> Iterator[dict]:
                 yield claim_review(claim, model, organisation, source_url)
 
 
-def write(claims: QuerySet, request) -> Iterator[str]:
+def write(claims: QuerySet[Claim], request: Request) -> Iterator[str]:
     yield f'{{"@context":"{CONTEXT}","@graph":['
     yield from json_array(nodes(claims, request))
     yield "]}"
