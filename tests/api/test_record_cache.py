@@ -9,12 +9,12 @@ import json
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tests.api.test_writes import detail, write
 from tests.factories import ClaimFactory, EventFactory
-from tests.server import Server, database_url
+from tests.server import postgresql_site as served_on_postgresql
+from tests.server import sqlite_site as served_on_sqlite
 from tracker.api import record_cache
 from tracker.models import Claim, Event
 
@@ -30,8 +30,12 @@ def test_a_repeat_read_is_the_same_answer_after_one_query(api, django_assert_num
         again = api.get(EVENTS)
     assert again.status_code == 200
     assert again.content == first.content
-    for header in ("Content-Type", "ETag", "Last-Modified", "Cache-Control", "Vary"):
+    for header in ("Content-Type", "ETag", "Cache-Control", "Vary"):
         assert again[header] == first[header], header
+    # Last-Modified is left out while the second of the last write is not over (caching.py), so
+    # two reads either side of that second's end may differ in having it, never in its value.
+    if first.has_header("Last-Modified") and again.has_header("Last-Modified"):
+        assert again["Last-Modified"] == first["Last-Modified"]
 
 
 @pytest.mark.parametrize(
@@ -169,25 +173,14 @@ def test_errors_are_not_kept(api, django_assert_num_queries):
 
 @pytest.fixture
 def sqlite_site(tmp_path):
-    server = Server(tmp_path, workers=2, sqlite_path=tmp_path / "site.sqlite3")
-    server.prepare()
-    token = server.manage("curator", "alice", "--no-password", "--token").strip().splitlines()[-1]
-    server.start()
-    yield server, token
-    server.stop()
+    with served_on_sqlite(tmp_path, workers=2) as site:
+        yield site
 
 
 @pytest.fixture
 def postgresql_site(request, tmp_path):
-    if connection.vendor != "postgresql":
-        pytest.skip("the suite runs on SQLite: the PostgreSQL case runs when it runs there")
-    request.getfixturevalue("committed_record")
-    curator = request.getfixturevalue("curator")
-    token = Token.objects.create(user=curator).key
-    server = Server(tmp_path, workers=2, database_url=database_url(connection.settings_dict))
-    server.start()
-    yield server, token
-    server.stop()
+    with served_on_postgresql(request, tmp_path, workers=2) as site:
+        yield site
 
 
 @pytest.mark.server
