@@ -15,6 +15,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -118,3 +120,37 @@ class Server:
             return response.status, {k.lower(): v for k, v in response.getheaders()}, content
         finally:
             connection.close()
+
+
+@contextmanager
+def sqlite_site(tmp_path: Path, *, workers: int) -> Iterator[tuple[Server, str]]:
+    """A served site on its own SQLite file with the seed record, and a curator's API token."""
+    server = Server(tmp_path, workers=workers, sqlite_path=tmp_path / "site.sqlite3")
+    server.prepare()
+    token = server.manage("curator", "alice", "--no-password", "--token").strip().splitlines()[-1]
+    server.start()
+    try:
+        yield server, token
+    finally:
+        server.stop()
+
+
+@contextmanager
+def postgresql_site(request, tmp_path: Path, *, workers: int) -> Iterator[tuple[Server, str]]:
+    """A served site on the suite's PostgreSQL test database, its record committed, and a
+    curator's API token; skipped when the suite runs on SQLite."""
+    import pytest
+    from django.db import connection
+    from rest_framework.authtoken.models import Token
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the suite runs on SQLite: the PostgreSQL case runs when it runs there")
+    request.getfixturevalue("committed_record")
+    curator = request.getfixturevalue("curator")
+    token = Token.objects.create(user=curator).key
+    server = Server(tmp_path, workers=workers, database_url=database_url(connection.settings_dict))
+    server.start()
+    try:
+        yield server, token
+    finally:
+        server.stop()

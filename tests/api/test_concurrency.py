@@ -15,10 +15,9 @@ import threading
 import time
 
 import pytest
-from django.db import connection
-from rest_framework.authtoken.models import Token
 
-from tests.server import Server, database_url
+from tests.server import postgresql_site as served_on_postgresql
+from tests.server import sqlite_site as served_on_sqlite
 from tracker.api.conditional import etag_for
 
 pytestmark = pytest.mark.server
@@ -30,25 +29,14 @@ BUDGET = 60  # seconds for the whole run, server start included
 
 @pytest.fixture
 def sqlite_site(tmp_path):
-    server = Server(tmp_path, workers=4, sqlite_path=tmp_path / "site.sqlite3")
-    server.prepare()
-    token = server.manage("curator", "alice", "--no-password", "--token").strip().splitlines()[-1]
-    server.start()
-    yield server, token
-    server.stop()
+    with served_on_sqlite(tmp_path, workers=4) as site:
+        yield site
 
 
 @pytest.fixture
 def postgresql_site(request, tmp_path):
-    if connection.vendor != "postgresql":
-        pytest.skip("the suite runs on SQLite: the PostgreSQL case runs when it runs there")
-    request.getfixturevalue("committed_record")
-    curator = request.getfixturevalue("curator")
-    token = Token.objects.create(user=curator).key
-    server = Server(tmp_path, workers=4, database_url=database_url(connection.settings_dict))
-    server.start()
-    yield server, token
-    server.stop()
+    with served_on_postgresql(request, tmp_path, workers=4) as site:
+        yield site
 
 
 @pytest.mark.parametrize(
