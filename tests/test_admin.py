@@ -132,7 +132,11 @@ def test_bulk_action_sets_the_status_of_the_selected_claims(admin_client, status
     others_before = list(others.values_list("pk", "status"))
     response = admin_client.post(
         "/admin/tracker/claim/",
-        {"action": f"mark_{status}", "_selected_action": [claim.pk for claim in claims]},
+        {
+            "action": f"mark_{status}",
+            "_selected_action": [claim.pk for claim in claims],
+            "rationale": "Checked against the customs figures.",
+        },
         follow=True,
     )
     assert response.status_code == 200
@@ -147,6 +151,20 @@ def test_bulk_action_sets_the_status_of_the_selected_claims(admin_client, status
             status,
         )
     assert list(others.values_list("pk", "status")) == others_before
+    assert {claim.history.first().rationale for claim in claims} == {
+        "Checked against the customs figures."
+    }
+
+
+def test_a_bulk_status_change_without_a_rationale_changes_nothing(admin_client):
+    claim = Claim.objects.get(slug="matsegora-trade-at-lows-2020")
+    response = admin_client.post(
+        "/admin/tracker/claim/",
+        {"action": "mark_refuted", "_selected_action": [claim.pk]},
+        follow=True,
+    )
+    assert "A change of a claim&#x27;s status needs a rationale" in response.content.decode()
+    assert Claim.objects.get(pk=claim.pk).status == "unverified"
 
 
 def test_an_event_is_saved_with_participants_and_claims_inline(admin_client):
@@ -233,7 +251,7 @@ def test_the_admin_history_page_shows_what_changed(admin_client, curator_api):
     claim = Claim.objects.get(slug="matsegora-trade-at-lows-2020")
     admin_client.post(
         "/admin/tracker/claim/",
-        {"action": "mark_refuted", "_selected_action": [claim.pk]},
+        {"action": "mark_refuted", "_selected_action": [claim.pk], "rationale": "Refuted."},
     )
     response = admin_client.get(f"/admin/tracker/claim/{claim.pk}/history/")
     assert response.status_code == 200
@@ -460,7 +478,8 @@ def test_a_claim_deleted_inline_from_its_source_is_recorded(admin_client):
 def test_bulk_actions_and_deletes_name_their_reason(admin_client):
     claim = Claim.objects.get(slug="matsegora-trade-at-lows-2020")
     admin_client.post(
-        "/admin/tracker/claim/", {"action": "mark_disputed", "_selected_action": [claim.pk]}
+        "/admin/tracker/claim/",
+        {"action": "mark_disputed", "_selected_action": [claim.pk], "rationale": "Doubted."},
     )
     assert entries(claim)[0] == ("~", "curie", "admin: mark disputed")
     admin_client.post(f"/admin/tracker/claim/{claim.pk}/delete/", {"post": "yes"})

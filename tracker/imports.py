@@ -49,6 +49,13 @@ class ActorImportSerializer(ActorWriteSerializer):
     notes = serializers.CharField(allow_blank=True, default="")
 
 
+class ClaimImportSerializer(ClaimWriteSerializer):
+    """A claim as a file declares it: the API's fields, less the rationale of a status change
+    (a file creates claims, it changes none)."""
+
+    rationale = None  # type: ignore[assignment]
+
+
 class FileSerializer(serializers.Serializer):
     """The file around the records: its source, the actors it declares and its claims (each
     checked by the write serializer of its kind)."""
@@ -353,7 +360,7 @@ class _Importer:
         """Check one claim and write it if it is new; True when its relations may be checked."""
         serializer = self.check(
             where,
-            ClaimWriteSerializer,
+            ClaimImportSerializer,
             _without(entry, "relations"),  # once all the file's claims are in: they name each other
             extra={"source": self.source} if self.source is not None else None,
             without=("source",),  # the file's own, or none if it was refused
@@ -466,7 +473,7 @@ class _Importer:
         ]
         new = {**relation, "claim": other.pk}
         update = self.check(
-            where, ClaimWriteSerializer, {"relations": [*current, new]}, instance=from_claim
+            where, ClaimImportSerializer, {"relations": [*current, new]}, instance=from_claim
         )
         # The claim's rules on its relations (none to itself) name this relation, not a field.
         if update is not None and self.save(where, update, renames={"relations": ""}):
