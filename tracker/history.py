@@ -32,7 +32,7 @@ from django.db import models
 from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
 from simple_history.models import HistoricalRecords
-from simple_history.signals import pre_create_historical_record
+from simple_history.signals import post_create_historical_record, pre_create_historical_record
 
 from tracker.dates import EDTFField
 
@@ -95,6 +95,14 @@ def _snapshot_links(sender, instance, history_instance, **kwargs):
     # A deletion snapshots the links before the row (and its link rows) go; see delete().
     stashed = getattr(instance, "_history_links", None)
     history_instance.links = stashed if stashed is not None else links_of(instance)
+
+
+@receiver(post_create_historical_record)
+def _feed_change(sender, instance, history_instance, **kwargs):
+    # Every entry is also a row of the change feed, written in the same transaction.
+    from tracker import changes  # the feed's model is in tracker.models, which imports this
+
+    changes.note(instance, history_instance)
 
 
 def _tag(instance: models.Model, *, by, reason: str) -> None:
