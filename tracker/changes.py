@@ -50,11 +50,11 @@ def note(record: models.Model, history_row: Any) -> Change | None:
     version = last[0] + 1 if last else 1
     state = state_of(record)
     if history_row.history_type == CREATED:
-        type_, before, after = ChangeType.CREATED, None, state
+        type_, before, after = ChangeType.CREATED, "", state
     elif history_row.history_type == DELETED:
-        type_, before, after = ChangeType.DELETED, state, None
+        type_, before, after = ChangeType.DELETED, state, ""
     else:
-        before = last[1] if last and last[1] is not None else state
+        before = last[1] if last and last[1] else state
         type_ = ChangeType.STATE if before != state else ChangeType.UPDATED
         after = state
     return Change.objects.create(

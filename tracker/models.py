@@ -525,9 +525,9 @@ class Change(models.Model):
     version = models.PositiveIntegerField()
     time = models.DateTimeField()
     type = models.CharField(max_length=10, choices=ChangeType.choices)
-    # The review state after the change (null once deleted) and before it (null when created).
-    state = models.CharField(max_length=20, null=True, blank=True)
-    state_before = models.CharField(max_length=20, null=True, blank=True)
+    # The review state after the change (empty once deleted) and before it (empty when created).
+    state = models.CharField(max_length=20, blank=True)
+    state_before = models.CharField(max_length=20, blank=True)
 
     class Meta:
         ordering = ["id"]

@@ -36,7 +36,7 @@ def feed_existing_records(apps, schema_editor):
                 Change(
                     kind=kind, record_id=record.pk, slug=record.slug,
                     version=max(entries.get(record.pk, 0), 1), time=record.updated,
-                    type="created", state=state, state_before=None,
+                    type="created", state=state, state_before="",
                 )
             )  # fmt: skip
             if len(rows) >= 2000:
@@ -64,8 +64,8 @@ class Migration(migrations.Migration):
                 ('version', models.PositiveIntegerField()),
                 ('time', models.DateTimeField()),
                 ('type', models.CharField(choices=[('created', 'created'), ('updated', 'updated'), ('state', 'state'), ('deleted', 'deleted')], max_length=10)),
-                ('state', models.CharField(blank=True, max_length=20, null=True)),
-                ('state_before', models.CharField(blank=True, max_length=20, null=True)),
+                ('state', models.CharField(blank=True, max_length=20)),
+                ('state_before', models.CharField(blank=True, max_length=20)),
             ],
             options={
                 'ordering': ['id'],
