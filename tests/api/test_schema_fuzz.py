@@ -39,7 +39,8 @@ rejection.expected_statuses = [*rejection.expected_statuses, "412", "413", "414"
 
 # The three rules a schema cannot state: that a slug names a stored record, that a date the
 # pattern admits (2022-02-30) is a real one, and that a cursor is one the change feed gave.
-# A schema-valid request that breaks only these is refused with exactly these messages, by the contract; anything else is still a failure.
+# A schema-valid request that breaks only these is refused with exactly these messages, by the
+# contract; anything else is still a failure.
 BEYOND_THE_SCHEMA = {
     **dict.fromkeys(
         ["actor", "tag", "claimant", "source", "event", "publisher"],
