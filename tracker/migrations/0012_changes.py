@@ -28,15 +28,13 @@ def feed_existing_records(apps, schema_editor):
         entries = dict(
             historical.objects.values_list("id").annotate(n=Count("history_id")).order_by()
         )
-        has_state = any(field.name == "state" for field in model._meta.fields)
         rows = []
         for record in model.objects.order_by("id").iterator(chunk_size=2000):
-            state = record.state if has_state else "published"
             rows.append(
                 Change(
                     kind=kind, record_id=record.pk, slug=record.slug,
                     version=max(entries.get(record.pk, 0), 1), time=record.updated,
-                    type="created", state=state, state_before="",
+                    type="created", state=record.state, state_before="",
                 )
             )  # fmt: skip
             if len(rows) >= 2000:
@@ -50,7 +48,7 @@ def feed_existing_records(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tracker', '0010_search_fts5'),
+        ('tracker', '0011_review_states'),
     ]
 
     operations = [

@@ -13,21 +13,9 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from tracker.models import Change
+from tracker.visibility import READER_STATES, sees_everything
 
-__all__ = ["READER_STATES", "change_list", "change_page", "newest_changes", "sees_everything"]
-
-try:  # the review workflow's rule of who sees what
-    from tracker.visibility import (  # type: ignore[import-not-found,unused-ignore]
-        READER_STATES,
-        sees_everything,
-    )
-except ImportError:  # pragma: no cover - until the workflow is there every record is published
-    READER_STATES = ("published", "retracted")
-
-    def sees_everything(user: Any) -> bool:
-        return bool(getattr(user, "is_superuser", False)) or bool(
-            getattr(user, "is_authenticated", False) and user.has_perm("tracker.change_claim")
-        )
+__all__ = ["change_list", "change_page", "newest_changes", "sees_everything"]
 
 
 def change_list(*, user: Any, kind: str | None = None) -> QuerySet[Change]:
