@@ -15,6 +15,8 @@ services (``tracker.services``), through which the API, the admin, the importer 
 - **Links as slugs.** Each entry also keeps the record's links at that moment in ``links``
   (e.g. ``{"events": ["vladivostok-summit-2019"], "relations": [...]}``), so an entry says
   that a claim was attached to an event as plainly as that its status changed.
+- **The change feed.** Every entry also becomes a row of the change feed (``tracker.changes``),
+  in the same transaction: the feed lists exactly the writes the history records.
 
 :func:`entries` turns historical rows into ``{id, when, who, type, changes}``, the one form
 the API and the admin both show; :func:`for_reader` cuts them to what one reader may see.
