@@ -8,6 +8,7 @@ from importlib import import_module
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import AnonymousUser
+from django.core.management import call_command
 
 from tracker import services
 from tracker.models import Actor, Change, Claim, Event, Source
@@ -305,3 +306,11 @@ def test_the_migration_feeds_every_stored_record_once():
     assert {(row.type, row.state, row.state_before, row.version) for row in rows} == {
         ("created", "published", "", 1)
     }
+
+
+def test_generated_records_are_in_the_feed(api):
+    call_command("generate_data", events=6, claims_per_event=2, seed=3, batch_size=4, verbosity=0)
+    changes, _ = read_feed(api, f"{URL}?limit=1000")
+    rebuilt = replay(changes, reader=True)
+    assert rebuilt == visible_to(AnonymousUser())
+    assert {kind for kind, slug in rebuilt if slug.startswith("syn3-")} == set(MODELS)
