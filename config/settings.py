@@ -364,6 +364,12 @@ HISTORY_PAGE_SIZE = 20
 REVIEW_SECOND_CURATOR = env_bool("REVIEW_SECOND_CURATOR", default=True)
 HISTORY_MAX_PAGE_SIZE = int(os.environ.get("HISTORY_MAX_PAGE_SIZE", "50"))
 
+# The change feed (/api/v1/changes/): changes a page by default, and the quiet cap on ?limit=;
+# the Atom feed (/feeds/changes.atom) lists the newest CHANGES_FEED_ENTRIES.
+CHANGES_PAGE_SIZE = int(os.environ.get("CHANGES_PAGE_SIZE", "100"))
+CHANGES_MAX_PAGE_SIZE = int(os.environ.get("CHANGES_MAX_PAGE_SIZE", "1000"))
+CHANGES_FEED_ENTRIES = int(os.environ.get("CHANGES_FEED_ENTRIES", "50"))
+
 # HTTP caching of API reads (tracker/api/caching.py): how long a client may reuse a response
 # before it revalidates it (a 304 costs one small query).
 API_CACHE_MAX_AGE = int(os.environ.get("API_CACHE_MAX_AGE", "30"))

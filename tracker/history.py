@@ -15,6 +15,8 @@ services (``tracker.services``), through which the API, the admin, the importer 
 - **Links as slugs.** Each entry also keeps the record's links at that moment in ``links``
   (e.g. ``{"events": ["vladivostok-summit-2019"], "relations": [...]}``), so an entry says
   that a claim was attached to an event as plainly as that its status changed.
+- **The change feed.** Every entry also becomes a row of the change feed (``tracker.changes``),
+  in the same transaction: the feed lists exactly the writes the history records.
 
 :func:`entries` turns historical rows into ``{id, when, who, type, rationale, changes}``, the one
 form the API and the admin both show; :func:`for_reader` cuts them to what one reader may see.
@@ -32,7 +34,7 @@ from django.db import models
 from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
 from simple_history.models import HistoricalRecords
-from simple_history.signals import pre_create_historical_record
+from simple_history.signals import post_create_historical_record, pre_create_historical_record
 
 from tracker.dates import EDTFField
 
@@ -98,6 +100,14 @@ def _snapshot_links(sender, instance, history_instance, **kwargs):
     stashed = getattr(instance, "_history_links", None)
     history_instance.links = stashed if stashed is not None else links_of(instance)
     history_instance.rationale = getattr(instance, "_history_rationale", "") or ""
+
+
+@receiver(post_create_historical_record)
+def _feed_change(sender, instance, history_instance, **kwargs):
+    # Every entry is also a row of the change feed, written in the same transaction.
+    from tracker import changes  # the feed's model is in tracker.models, which imports this
+
+    changes.note(instance, history_instance)
 
 
 def _tag(instance: models.Model, *, by, reason: str, rationale: str = "") -> None:

@@ -529,6 +529,48 @@ class RecordVersion(models.Model):
         return f"version {self.number} at {self.changed:%Y-%m-%d %H:%M:%S}"
 
 
+class ChangeKind(models.TextChoices):
+    ACTOR = "actor", "actor"
+    SOURCE = "source", "source"
+    EVENT = "event", "event"
+    CLAIM = "claim", "claim"
+
+
+class ChangeType(models.TextChoices):
+    CREATED = "created", "created"
+    UPDATED = "updated", "updated"
+    STATE = "state", "state"
+    DELETED = "deleted", "deleted"
+
+
+class Change(models.Model):
+    """One row of the change feed (``/api/v1/changes/``, ``/feeds/changes.atom``): a record
+    created, updated, moved to another review state or deleted.
+
+    Written by ``tracker.changes`` with every history entry, in the write's transaction and after
+    the record version's row is locked (``tracker.record_version``), so ids follow commit order:
+    a reader who resumes after an id never misses a change committed later.
+    """
+
+    kind = models.CharField(max_length=10, choices=ChangeKind.choices)
+    record_id = models.BigIntegerField()
+    slug = models.SlugField(max_length=120)
+    # The record's change number: 1 for its first change in the feed, one more for each after.
+    version = models.PositiveIntegerField()
+    time = models.DateTimeField()
+    type = models.CharField(max_length=10, choices=ChangeType.choices)
+    # The review state after the change (empty once deleted) and before it (empty when created).
+    state = models.CharField(max_length=20, blank=True)
+    state_before = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["kind", "record_id", "id"], name="change_record")]
+
+    def __str__(self):
+        return f"{self.kind} {self.slug} {self.type} (version {self.version})"
+
+
 def claim_links(claim: Claim) -> dict:
     """What a claim's history keeps besides its fields: its events and outgoing relations."""
     relations = claim.relations_out.order_by("type", "to_claim__slug")

@@ -13,7 +13,9 @@ that hangs off them) at a time; the date bounds and quote offsets are derived by
 This is the one write that bypasses ``tracker.services`` (and so ``tracker.history``): a million
 claims through ``full_clean`` and one history entry each would take hours, and synthetic rows
 have no curator whose changes need an audit trail. So a generated record has no history until
-its first real write (the API, the admin), which records it as it then stands.
+its first real write (the API, the admin), which records it as it then stands. It does get
+its "created" row in the change feed (``tracker.changes.note_created``), so a replay of the
+feed lists it.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from tracker import quotes
+from tracker import changes, quotes
 from tracker.models import (
     Actor,
     ActorKind,
@@ -199,6 +201,7 @@ class Generator:
         self.actors = Actor.objects.bulk_create(
             [self._stamp(actor) for actor in actors + media + people]
         )
+        changes.note_created(self.actors)
         self.media = self.actors[len(actors) : len(actors) + len(media)]
         self.counts["actors"] = len(self.actors)
 
@@ -227,6 +230,7 @@ class Generator:
             )
             self.sentences.append(sentences)
         self.sources = Source.objects.bulk_create([self._stamp(s) for s in sources])
+        changes.note_created(self.sources)
         self.counts["sources"] = len(self.sources)
         self.tags = [
             Tag.objects.get_or_create(slug=slug, defaults={"name": slug})[0] for slug in TAGS
@@ -265,6 +269,7 @@ class Generator:
                 )
             )
         events = Event.objects.bulk_create(events)
+        changes.note_created(events)
 
         participations, tags = [], []
         claims: list[Claim] = []
@@ -313,6 +318,7 @@ class Generator:
         EventActor.objects.bulk_create(participations)
         Event.tags.through.objects.bulk_create(tags)
         claims = Claim.objects.bulk_create(claims)
+        changes.note_created(claims)
         relations = []
         for position, (claim, event) in enumerate(zip(claims, claim_event, strict=True)):
             claim_events.append(Claim.events.through(claim_id=claim.pk, event_id=event.pk))
