@@ -56,12 +56,42 @@ class SlugManager(models.Manager):
         return self.get(slug=slug)
 
 
+class ReviewState(models.TextChoices):
+    """Where a record stands in the editorial workflow (``tracker.services.transition``):
+    readers see published and retracted records only (``tracker.visibility``)."""
+
+    DRAFT = "draft", "draft"
+    IN_REVIEW = "in_review", "in review"
+    PUBLISHED = "published", "published"
+    RETRACTED = "retracted", "retracted"
+
+
 class Record(models.Model):
-    """Fields and behaviour every record shares: a unique slug and timestamps."""
+    """Fields and behaviour every record shares: a unique slug, timestamps, and its place in the
+    editorial workflow (state, the reason for the last move, who last edited its content)."""
 
     slug = models.SlugField(max_length=120, unique=True)
     created = models.DateTimeField(default=timezone.now, editable=False)
     updated = ModifiedAtField(default=timezone.now, editable=False)
+    state = models.CharField(
+        max_length=10,
+        choices=ReviewState.choices,
+        default=ReviewState.DRAFT,
+        db_index=True,
+        help_text="draft, in_review, published or retracted; moved by transitions only.",
+    )
+    state_rationale = models.TextField(
+        blank=True, help_text="Why the record was last moved (sent back, retracted, reinstated)."
+    )
+    last_editor = models.ForeignKey(
+        "auth.User",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who last changed the content: the second curator who publishes is not them.",
+    )
 
     objects = SlugManager()
 
@@ -108,6 +138,7 @@ class Actor(Record):
     history = RecordHistory()
 
     class Meta:
+        permissions = [("publish_actor", "Can publish actors")]
         ordering = ["name"]
         indexes = [
             models.Index(fields=["kind", "name"]),
@@ -166,6 +197,7 @@ class Source(Record):
     history = RecordHistory(links=lambda source: source_links(source))
 
     class Meta:
+        permissions = [("publish_source", "Can publish sources")]
         ordering = ["published_start", "title"]
         constraints = [
             models.CheckConstraint(
@@ -287,6 +319,7 @@ class Event(Record):
     history = RecordHistory(links=lambda event: event_links(event))
 
     class Meta:
+        permissions = [("publish_event", "Can publish events")]
         ordering = ["date_start", "date_end", "title"]
         indexes = [
             models.Index(fields=["date_start", "date_end"], name="event_date_window"),
@@ -384,6 +417,7 @@ class Claim(Record):
     history = RecordHistory(links=lambda claim: claim_links(claim))
 
     class Meta:
+        permissions = [("publish_claim", "Can publish claims")]
         ordering = ["stated_start", "id"]
         indexes = [
             models.Index(fields=["stated_start", "stated_end"], name="claim_stated_window"),

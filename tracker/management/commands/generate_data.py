@@ -37,6 +37,7 @@ from tracker.models import (
     Event,
     EventActor,
     RelationType,
+    ReviewState,
     Source,
     Tag,
 )
@@ -170,6 +171,7 @@ class Generator:
 
     def _stamp(self, obj):
         obj.created = obj.updated = self.now
+        obj.state = ReviewState.PUBLISHED  # a synthetic record stands for a public one
         return obj
 
     def make_reference(self, *, events: int, claims: int) -> None:

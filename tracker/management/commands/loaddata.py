@@ -15,9 +15,14 @@ Every record is written through ``tracker.services.record_load`` within one
 changes (one entry each, made by no one, with the change reason ``loaddata LABELS``, once all
 their links are loaded), so that a curator's first edit of a seed record shows what it
 changed. Loading the same file again records nothing.
+
+A fixture is the published record: a record whose object in the file gives no ``state`` is
+loaded as ``published`` (one that gives it, a dump of a draft, keeps it).
 """
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
@@ -27,11 +32,28 @@ from django.core.management.commands import loaddata
 from simple_history.models import HistoricalChanges
 
 from tracker import services
-from tracker.models import Actor, Event, Place
+from tracker.models import Actor, Claim, Event, Place, ReviewState, Source
 from tracker.places import place_for_location
 
 # {actor slug: Wikidata id}, kept beside the record (which does not carry them yet).
 ACTOR_WIKIDATA = Path(settings.BASE_DIR) / "fixtures" / "actor_wikidata.json"
+
+
+@contextmanager
+def published_by_default() -> Iterator[None]:
+    """While loading, a record the file gives no state is published: the deserializer fills a
+    field the file leaves out with the field's default."""
+    fields = [model._meta.get_field("state") for model in (Actor, Source, Event, Claim)]
+    defaults = [field.default for field in fields]
+    for field in fields:
+        field.default = ReviewState.PUBLISHED
+        field.__dict__.pop("_get_default", None)  # Django caches the default's getter
+    try:
+        yield
+    finally:
+        for field, default in zip(fields, defaults, strict=True):
+            field.default = default
+            field.__dict__.pop("_get_default", None)
 
 
 class Command(loaddata.Command):
@@ -39,7 +61,10 @@ class Command(loaddata.Command):
 
     def loaddata(self, fixture_labels):
         self._places = self._wikidata = None
-        with services.batch(reason=f"loaddata {' '.join(fixture_labels)}"):
+        with (
+            published_by_default(),
+            services.batch(reason=f"loaddata {' '.join(fixture_labels)}"),
+        ):
             super().loaddata(fixture_labels)
 
     def fill_identifiers(self, instance) -> None:
