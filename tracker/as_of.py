@@ -50,6 +50,7 @@ from django.db.utils import load_backend
 
 from tracker import search, search_fts5
 from tracker.history import DELETED
+from tracker.visibility import READER_STATES
 from tracker.models import (
     Actor,
     Claim,
@@ -63,8 +64,6 @@ from tracker.models import (
 )
 
 ALIAS_PREFIX = "as_of_"
-# What a reader may read (tracker.visibility, once the review workflow is in).
-READER_STATES = ("published", "retracted")
 # The records kept in history, in the order their references need them.
 RECORDS: tuple[type[models.Model], ...] = (Actor, Source, Event, Claim)
 # Every model whose rows a snapshot holds: the router sends their reads there.
@@ -325,11 +324,9 @@ def _latest_rows(model: type[models.Model], moment: datetime.datetime) -> list[A
         .order_by("-history_date", "-history_id")
         .values("history_id")[:1]
     )
-    rows = history.filter(history_date__lte=moment, history_id=Subquery(latest)).exclude(
-        history_type=DELETED
-    )
-    if any(f.name == "state" for f in history.model._meta.concrete_fields):
-        rows = rows.filter(state__in=READER_STATES)
+    rows = history.filter(
+        history_date__lte=moment, history_id=Subquery(latest), state__in=READER_STATES
+    ).exclude(history_type=DELETED)
     return list(rows.order_by("id"))
 
 
