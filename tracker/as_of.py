@@ -40,7 +40,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -50,7 +50,6 @@ from django.db.utils import load_backend
 
 from tracker import search, search_fts5
 from tracker.history import DELETED
-from tracker.visibility import READER_STATES
 from tracker.models import (
     Actor,
     Claim,
@@ -62,6 +61,7 @@ from tracker.models import (
     Source,
     Tag,
 )
+from tracker.visibility import READER_STATES
 
 ALIAS_PREFIX = "as_of_"
 # The records kept in history, in the order their references need them.
@@ -157,14 +157,20 @@ def open_connection(alias: str, path: str, *, read_only: bool) -> None:
     # configure_settings fills in the defaults of every setting (it wants a "default" too).
     configured = connections.configure_settings({"default": {}, alias: wanted})[alias]
     backend = load_backend(configured["ENGINE"])
-    setattr(connections._connections, alias, backend.DatabaseWrapper(configured, alias))
+    setattr(_local(), alias, backend.DatabaseWrapper(configured, alias))
 
 
 def close_connection(alias: str) -> None:
-    wrapper = getattr(connections._connections, alias, None)
+    wrapper = getattr(_local(), alias, None)
     if wrapper is not None:
         wrapper.close()
-        delattr(connections._connections, alias)
+        delattr(_local(), alias)
+
+
+def _local() -> Any:
+    """The handler's per-thread (per-context) connections, where ``connections[alias]`` looks
+    first: a connection put there is found without being configured."""
+    return cast(Any, connections)._connections
 
 
 def _template() -> str:
@@ -377,7 +383,7 @@ def _instance(
         if model_field.name == "updated":
             value = row.history_date  # history keeps no "updated": its entry's date is it
         if model_field.is_relation and value is not None:
-            related = model_field.related_model
+            related = cast(type[models.Model], model_field.related_model)
             if related not in present or value not in present[related]:
                 if not model_field.null:
                     return None  # a claim without its claimant or source cannot be shown
@@ -393,7 +399,11 @@ def _fill_links(
     tags: dict[str, int],
 ) -> None:
     actors, events, claims = slug_ids[Actor], slug_ids[Event], slug_ids[Claim]
-    participations, event_tags, credits, claim_events, relations = {}, {}, {}, {}, {}
+    participations: dict[tuple[Any, ...], models.Model] = {}
+    event_tags: dict[tuple[Any, ...], models.Model] = {}
+    credits: dict[tuple[Any, ...], models.Model] = {}
+    claim_events: dict[tuple[Any, ...], models.Model] = {}
+    relations: dict[tuple[Any, ...], models.Model] = {}
     for pk, held in links.get(Event, []):
         for item in held.get("actors", []):
             if item.get("actor") in actors:
@@ -419,11 +429,13 @@ def _fill_links(
             if other is not None and other != pk:
                 key = (pk, other, item.get("type"))
                 relations[key] = ClaimRelation(from_claim_id=pk, to_claim_id=other, type=key[2])
-    for model, made in (
+    made_by_model: tuple[tuple[type[models.Model], dict[tuple[Any, ...], models.Model]], ...] = (
         (EventActor, participations),
         (Event.tags.through, event_tags),
         (Source.credits.through, credits),
         (Claim.events.through, claim_events),
         (ClaimRelation, relations),
-    ):
-        model._default_manager.using(alias).bulk_create(list(made.values()), batch_size=500)
+    )
+    for model, made in made_by_model:
+        manager: Any = model._default_manager
+        manager.using(alias).bulk_create(list(made.values()), batch_size=500)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime
 import re
 from contextlib import ExitStack
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -119,9 +119,9 @@ class AsOfMixin(_View):
             response = super().dispatch(request, *args, **kwargs)
             alias = as_of.current_alias()
             if alias is not None and isinstance(response, StreamingHttpResponse):
-                response.streaming_content = _streamed(
-                    response.streaming_content, alias, self._as_of_hold.pop_all()
-                )
+                # A sync view's stream (the only kind here) is a plain iterator.
+                content = cast("Iterable[bytes]", response.streaming_content)
+                response.streaming_content = _streamed(content, alias, self._as_of_hold.pop_all())
             elif alias is not None and hasattr(response, "render"):
                 response.render()  # while the snapshot is read and held
             return response
@@ -155,7 +155,7 @@ class AsOfMixin(_View):
             and "results" in response.data
         ):
             response.data[PARAMETER] = MomentField().to_representation(moment)
-        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        response = super().finalize_response(request, response, *args, **kwargs)
         if moment is None or response.status_code not in (200, 304):
             return response
         response["Memento-Datetime"] = http_date(moment.timestamp())
