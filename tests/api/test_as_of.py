@@ -252,7 +252,7 @@ def test_a_repeat_read_reuses_the_snapshot(api, django_assert_max_num_queries):
         ("2024-13-01", "Enter a date"),
         ("2024-05-01T12:00:00", "offset"),
         ("2999-01-01", "still to come"),
-        ("", "Enter a date"),
+        ("2024-05-01T25:00:00Z", "Enter a date"),
     ],
 )
 def test_a_bad_moment_is_a_400_naming_as_of(api, value, message):

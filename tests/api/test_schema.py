@@ -102,8 +102,9 @@ def parameters(schema, path):
 )
 def test_every_parameter_is_described(schema, path, names):
     # Every list and stats endpoint also takes ?format=json|csv (tracker/api/exports.py), and
-    # events and claims the ecosystem's formats (tracker/api/formats/).
-    assert set(parameters(schema, path)) == names | {"format"}
+    # events and claims the ecosystem's formats (tracker/api/formats/); every read takes as_of
+    # (tracker/api/as_of.py).
+    assert set(parameters(schema, path)) == names | {"format", "as_of"}
     formats = ["csv", "json", *OTHER_FORMATS.get(path, [])]
     assert sorted(parameters(schema, path)["format"]["schema"]["enum"]) == sorted(formats)
 
@@ -212,3 +213,11 @@ def test_relation_types_include_repeats(schema):
         if name.endswith("TypeEnum") and "supports" in component.get("enum", [])
     ]
     assert enums and all(values == ["contradicts", "repeats", "supports"] for values in enums)
+
+
+def test_as_of_is_described_on_every_read_but_history(schema):
+    for path, operations in schema["paths"].items():
+        if "get" not in operations or not path.startswith("/api/v1/"):
+            continue
+        names = {p["name"] for p in operations["get"].get("parameters", [])}
+        assert ("as_of" in names) == (not path.endswith("/history/")), path

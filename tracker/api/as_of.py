@@ -21,6 +21,7 @@ from django.conf import settings
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.http import http_date
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -44,6 +45,7 @@ _SPACED_OFFSET = re.compile(r"(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}(?::?\d{
 FOREVER = 365 * 24 * 3600
 
 
+@extend_schema_field({"type": "string", "example": "2024-05-01T12:00:00Z"})
 class MomentField(serializers.Field):  # type: ignore[type-arg]
     """A past moment: a date (the end of that day, UTC) or a date and time with its offset."""
 
@@ -131,7 +133,8 @@ class AsOfMixin(_View):
             self._as_of_hold.close()
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        if PARAMETER in request.query_params and getattr(self, "action", None) != "history":
+        # Empty is "not given", as for every parameter (OpenAPI's allowEmptyValue).
+        if request.query_params.get(PARAMETER) and getattr(self, "action", None) != "history":
             self._enter_moment(request)
         super().initial(request, *args, **kwargs)
 
