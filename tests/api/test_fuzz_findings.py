@@ -30,7 +30,7 @@ def test_pages_are_documented_as_positive(schema, name):
     ("path", "codes"),
     [
         ("/api/v1/events/", {"200", "400", "404", "414", "429"}),
-        ("/api/v1/events/{id}/", {"200", "404", "429"}),
+        ("/api/v1/events/{id}/", {"200", "400", "404", "414", "429"}),  # as_of
         ("/api/v1/stats/timeline/", {"200", "400", "414", "429"}),
     ],
 )

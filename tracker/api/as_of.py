@@ -40,12 +40,18 @@ else:
 PARAMETER = "as_of"
 SAFE_METHODS = ("GET", "HEAD")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_NAIVE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$")
 # A "+" left unencoded in a query string arrives as a space: "...T12:00:00 02:00".
 _SPACED_OFFSET = re.compile(r"(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}(?::?\d{2})?)$")
 FOREVER = 365 * 24 * 3600
 
 
-@extend_schema_field({"type": "string", "example": "2024-05-01T12:00:00Z"})
+# What the document says a moment looks like; a value of that form may still be no real moment
+# (2024-02-30) or one still to come, which only the server can tell.
+PATTERN = r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2}))?$"
+
+
+@extend_schema_field({"type": "string", "pattern": PATTERN, "example": "2024-05-01T12:00:00Z"})
 class MomentField(serializers.Field):  # type: ignore[type-arg]
     """A past moment: a date (the end of that day, UTC) or a date and time with its offset."""
 
@@ -55,19 +61,24 @@ class MomentField(serializers.Field):  # type: ignore[type-arg]
             "offset (e.g. 2024-05-01T12:00:00Z or 2024-05-01T12:00:00+02:00)."
         ),
         "naive": "Give the time's offset from UTC (e.g. 2024-05-01T12:00:00Z).",
+        "unreal": "'{value}' is not a real moment ({reason}).",
         "future": "The record is known up to now; this moment is still to come.",
     }
 
     def to_internal_value(self, data: Any) -> datetime.datetime:
-        text = str(data).strip()
+        text = _SPACED_OFFSET.sub(r"\1+\2", str(data).strip())
+        if _NAIVE.fullmatch(text):
+            self.fail("naive")
+        if not re.fullmatch(PATTERN, text):
+            self.fail("invalid")
         try:
             if _DATE.match(text):
                 day = datetime.date.fromisoformat(text)
                 moment = datetime.datetime.combine(day, datetime.time.max, tzinfo=datetime.UTC)
             else:
-                moment = datetime.datetime.fromisoformat(_SPACED_OFFSET.sub(r"\1+\2", text))
-        except (ValueError, OverflowError):
-            self.fail("invalid")
+                moment = datetime.datetime.fromisoformat(text)
+        except (ValueError, OverflowError) as error:
+            self.fail("unreal", value=text[:40], reason=str(error)[:80])
         if moment.tzinfo is None or moment.utcoffset() is None:
             self.fail("naive")
         if moment > timezone.now():
@@ -139,7 +150,10 @@ class AsOfMixin(_View):
         super().initial(request, *args, **kwargs)
 
     def _enter_moment(self, request: Request) -> None:
+        method = (request.method or "").lower()
         if request.method not in SAFE_METHODS:
+            if method == "options" or not hasattr(self, method):
+                return  # the view's metadata, or a method it does not allow (a 405 follows)
             raise serializers.ValidationError(
                 {PARAMETER: ["Only reads take as_of: a write changes the record as it is now."]}
             )
