@@ -11,7 +11,8 @@ tokens, the history itself) stays on the main database.
 
 - A snapshot starts as a copy (SQLite's backup API) of a **template**: an empty database with
   the record's tables (and their FTS5 search tables, ``tracker.search_fts5``) that the process
-  makes once from the models, in a temporary directory of its own, removed when it exits.
+  makes once from the models, in a temporary directory of its own, removed when it exits (and,
+  should it be killed, by the next process that finds it gone).
 - Snapshots are kept in a small LRU (``AS_OF_SNAPSHOTS`` per process), keyed by the moment and
   by where each history table stood at it (the last entry's id and date, the count of entries),
   so a snapshot is never answered from once history at or before its moment has changed.
@@ -30,6 +31,7 @@ from __future__ import annotations
 import atexit
 import datetime
 import hashlib
+import itertools
 import os
 import shutil
 import sqlite3
@@ -134,14 +136,40 @@ class _Store:
     def where(self) -> str:
         with self.lock:
             if self.directory is None:
-                self.directory = tempfile.mkdtemp(
-                    prefix=f"tracker-as-of-{os.getpid()}-", dir=settings.AS_OF_DIRECTORY or None
-                )
+                parent = settings.AS_OF_DIRECTORY or tempfile.gettempdir()
+                os.makedirs(parent, exist_ok=True)
+                _remove_abandoned(parent)
+                self.directory = tempfile.mkdtemp(prefix=f"{_DIRECTORY}{os.getpid()}-", dir=parent)
                 atexit.register(shutil.rmtree, self.directory, ignore_errors=True)
             return self.directory
 
 
+_DIRECTORY = "tracker-as-of-"
+
+
+def _remove_abandoned(parent: str) -> None:
+    """Remove the directories of processes that are gone without removing theirs (killed)."""
+    for name in os.listdir(parent):
+        if not name.startswith(_DIRECTORY):
+            continue
+        pid = name.removeprefix(_DIRECTORY).split("-", 1)[0]
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        shutil.rmtree(os.path.join(parent, name), ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
 _store = _Store()
+_builds = itertools.count(1)
 
 
 def open_connection(alias: str, path: str, *, read_only: bool) -> None:
@@ -233,9 +261,11 @@ def _acquire(key: str, moment: datetime.datetime, changed: datetime.datetime | N
         found = _store.snapshots.get(key)
         builder = found is None
         if found is None:
+            # A name of its own each time: the snapshot of this key evicted a moment ago may
+            # still be read (and its file be removed when its last reader is done).
             found = Snapshot(
                 key=key,
-                alias=f"{ALIAS_PREFIX}{key}",
+                alias=f"{ALIAS_PREFIX}{key}_{next(_builds)}",
                 path="",
                 moment=moment,
                 changed=changed,
@@ -305,7 +335,7 @@ def forget_all() -> None:
 
 def _build(target: Snapshot) -> None:
     template = _template()
-    path = os.path.join(_store.where(), f"{target.key}.sqlite3")
+    path = os.path.join(_store.where(), f"{target.alias}.sqlite3")
     source, copy = sqlite3.connect(template), sqlite3.connect(path)
     try:
         source.backup(copy)
