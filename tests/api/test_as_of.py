@@ -3,6 +3,8 @@
 import csv
 import datetime
 import io
+import json
+import os
 from urllib.parse import quote
 
 import pytest
@@ -287,3 +289,56 @@ def test_history_and_writes_take_no_as_of(api, curator_api):
     assert response.status_code == 400
     assert "Only reads take as_of" in response.json()["errors"]["as_of"][0]
     assert claim().notes != "x"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/events/?format=geojson",
+        "/api/v1/events/?format=ics",
+        "/api/v1/events/?format=timelinejs",
+        "/api/v1/claims/?format=jsonld",
+        "/api/v1/claims/?format=annotations",
+        "/api/v1/events/?format=csv",
+        "/api/v1/stats/claims/?format=csv",
+    ],
+)
+def test_every_format_answers_as_of_the_moment(api, url):
+    old_text = claim().text
+    before = timezone.now()
+    services.claim_update(claim=claim(), data={"text": "Zanzibarian trade is at lows."})
+    response = get(api, f"{url}&{at(before)}")
+    content = (
+        b"".join(response.streaming_content) if response.streaming else response.content
+    ).decode()
+    assert response["Memento-Datetime"]
+    assert "Zanzibarian" not in content
+    if url.startswith("/api/v1/claims/"):
+        assert json.dumps(old_text)[1:-1] in content or old_text in content
+    now = get(api, url)
+    now_content = (b"".join(now.streaming_content) if now.streaming else now.content).decode()
+    if url.startswith("/api/v1/claims/"):
+        assert "Zanzibarian" in now_content
+
+
+def test_a_source_detail_and_its_annotations_as_of_the_moment(api):
+    source = claim().source
+    before = timezone.now()
+    services.claim_update(claim=claim(), data={"text": "Zanzibarian trade is at lows."})
+    detail = get(api, f"/api/v1/sources/{source.pk}/?{at(before)}").json()
+    assert "Zanzibarian" not in json.dumps(detail)
+    annotations = get(api, f"/api/v1/sources/{source.pk}/?format=annotations&{at(before)}")
+    assert "Zanzibarian" not in annotations.content.decode()
+    assert (
+        "Zanzibarian"
+        in get(api, f"/api/v1/sources/{source.pk}/?format=annotations").content.decode()
+    )
+
+
+def test_an_evicted_snapshot_leaves_no_file(api, settings):
+    settings.AS_OF_SNAPSHOTS = 1
+    get(api, "/api/v1/actors/?as_of=2024-01-01")
+    get(api, "/api/v1/actors/?as_of=2024-01-02")
+    get(api, "/api/v1/actors/?as_of=2024-01-03")
+    files = sorted(name for name in os.listdir(as_of._store.where()) if name != "template.sqlite3")
+    assert len(files) == 1
