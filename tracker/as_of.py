@@ -14,8 +14,8 @@ tokens, the history itself) stays on the main database.
   makes once from the models, in a temporary directory of its own, removed when it exits (and,
   should it be killed, by the next process that finds it gone).
 - Snapshots are kept in a small LRU (``AS_OF_SNAPSHOTS`` per process), keyed by the moment and
-  by where each history table stood at it (the last entry's id and date, the count of entries),
-  so a snapshot is never answered from once history at or before its moment has changed.
+  by where each history table stood at it (:func:`high_water`), so a snapshot is never answered
+  from once history at or before its moment has changed.
 - A request holds its snapshot (:func:`snapshot`) while it reads, streams included: one evicted
   meanwhile is removed once its last reader lets go. A snapshot is written only while it is
   built; each request reads it through a connection of its own, opened read-only
@@ -40,7 +40,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -49,6 +49,7 @@ from django.contrib.auth import get_user_model
 from django.db import connections, models, transaction
 from django.db.models import Count, Max, OuterRef, Subquery
 from django.db.utils import load_backend
+from django.utils import timezone
 
 from tracker import search, search_fts5
 from tracker.history import DELETED
@@ -98,6 +99,15 @@ def alias_for(model: type[models.Model]) -> str | None:
         return None
     concrete = model._meta.concrete_model
     return alias if concrete in SNAPSHOT_MODELS or model in SNAPSHOT_MODELS else None
+
+
+def start_reading(alias: str) -> Token[str | None]:
+    """Reads of the record's tables go to the snapshot ``alias`` until :func:`stop_reading`."""
+    return _reading.set(alias)
+
+
+def stop_reading(token: Token[str | None]) -> None:
+    _reading.reset(token)
 
 
 @contextmanager
@@ -224,17 +234,30 @@ def _template() -> str:
         return path
 
 
+def settled(moment: datetime.datetime) -> bool:
+    """Whether no entry dated at or before ``moment`` can still be written: it is at least
+    ``AS_OF_SETTLED`` seconds ago (a write takes an entry's date before it commits)."""
+    return timezone.now() - moment >= datetime.timedelta(seconds=settings.AS_OF_SETTLED)
+
+
 def high_water(moment: datetime.datetime) -> tuple[str, datetime.datetime | None]:
-    """Where history stood at ``moment``: a digest of each history table's last entry (id and
-    date) and count of entries at or before it, and the date of the last of those entries."""
+    """Where history stood at ``moment``, as a key, and the date of its last entry then.
+
+    For a settled moment, the date of each history table's last entry at or before it (read
+    from the index on the entries' dates). For a recent one, also how many entries there are
+    and the last one's id: an entry dated before the last may still be committed.
+    """
+    recent = not settled(moment)
     parts, last = [moment.isoformat()], None
     for model in RECORDS:
-        found = model.history.filter(history_date__lte=moment).aggregate(  # type: ignore[attr-defined]
-            last_id=Max("history_id"), last_date=Max("history_date"), count=Count("history_id")
-        )
-        parts.append(
-            f"{model._meta.model_name}:{found['last_id']}:{found['last_date']}:{found['count']}"
-        )
+        rows = model.history.filter(history_date__lte=moment)  # type: ignore[attr-defined]
+        if recent:
+            found = rows.aggregate(
+                last_date=Max("history_date"), last_id=Max("history_id"), count=Count("history_id")
+            )
+        else:
+            found = rows.aggregate(last_date=Max("history_date"))
+        parts.append(f"{model._meta.model_name}:{sorted(found.items())}")
         if found["last_date"] is not None and (last is None or found["last_date"] > last):
             last = found["last_date"]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:24], last
@@ -279,9 +302,11 @@ def _acquire(key: str, moment: datetime.datetime, changed: datetime.datetime | N
         except BaseException as error:
             found.error = error
             with _store.lock:
-                _store.snapshots.pop(key, None)
+                if _store.snapshots.get(key) is found:
+                    del _store.snapshots[key]
+                found.readers -= 1
             found.built.set()
-            found.readers -= 1
+            _remove(found)
             raise
         found.built.set()
         _evict_beyond_limit()

@@ -17,7 +17,6 @@ from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.http import http_date
@@ -140,7 +139,7 @@ class AsOfMixin(_View):
             return response
         finally:
             if self._as_of_token is not None:
-                as_of._reading.reset(self._as_of_token)
+                as_of.stop_reading(self._as_of_token)
             self._as_of_hold.close()
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
@@ -161,7 +160,7 @@ class AsOfMixin(_View):
         parameters.is_valid(raise_exception=True)
         self.as_of = parameters.validated_data[PARAMETER]
         held = self._as_of_hold.enter_context(as_of.snapshot(self.as_of))
-        self._as_of_token = as_of._reading.set(held.alias)
+        self._as_of_token = as_of.start_reading(held.alias)
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         moment = self.as_of
@@ -187,7 +186,6 @@ class AsOfMixin(_View):
             response["Link"] = link
         elif link not in response["Link"]:  # a kept answer (record_cache) has it already
             response["Link"] = f"{response['Link']}, {link}"
-        settled = timezone.now() - moment >= datetime.timedelta(seconds=settings.AS_OF_SETTLED)
-        if settled:
+        if as_of.settled(moment):
             response["Cache-Control"] = f"public, max-age={FOREVER}, immutable"
         return response
