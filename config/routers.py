@@ -1,4 +1,5 @@
-"""Database routing for a primary with a read replica (enabled by DATABASE_REPLICA_URL).
+"""Database routing: a read with ``as_of`` to its snapshot, and a primary with a read replica
+(enabled by DATABASE_REPLICA_URL).
 
 Reads go to the replica, writes and migrations to the primary. A read inside a transaction
 on the primary (a write in progress: a curator's save, the checks around it) stays on the
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from django.db import connections
 
-from tracker import replication
+from tracker import as_of, replication
 
 PRIMARY, REPLICA = replication.PRIMARY, replication.REPLICA
 
@@ -31,3 +32,12 @@ class PrimaryReplicaRouter:
 
     def allow_migrate(self, db, app_label, model_name=None, **hints):
         return db == PRIMARY
+
+
+class AsOfRouter:
+    """Reads of the record's tables during a read with ``as_of`` go to that moment's snapshot
+    (``tracker.as_of``); every other read, and every write, is left to the next router (or the
+    default database)."""
+
+    def db_for_read(self, model, **hints):
+        return as_of.alias_for(model)

@@ -159,6 +159,15 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
 DATABASE_REPLICA_CONNECT_TIMEOUT = int(os.environ.get("DATABASE_REPLICA_CONNECT_TIMEOUT", "2"))
 DATABASE_REPLICA_RETRY = float(os.environ.get("DATABASE_REPLICA_RETRY", "5"))
 READ_YOUR_WRITES_TIMEOUT = int(os.environ.get("READ_YOUR_WRITES_TIMEOUT", "300"))
+# A read with as_of reads the record's tables from that moment's snapshot (tracker/as_of.py):
+# an SQLite database built from history, in a temporary directory under AS_OF_DIRECTORY (the
+# system's by default), of which each process keeps the AS_OF_SNAPSHOTS last used. An answer
+# about a moment at least AS_OF_SETTLED seconds ago is cacheable forever (immutable); a later
+# one only for API_CACHE_MAX_AGE, since a write begun before it may still commit.
+DATABASE_ROUTERS = ["config.routers.AsOfRouter"]
+AS_OF_DIRECTORY = os.environ.get("AS_OF_DIRECTORY", "")
+AS_OF_SNAPSHOTS = int(os.environ.get("AS_OF_SNAPSHOTS", "8"))
+AS_OF_SETTLED = int(os.environ.get("AS_OF_SETTLED", "60"))
 if os.environ.get("DATABASE_REPLICA_URL"):
     DATABASES["replica"] = {
         **dj_database_url.parse(
@@ -172,7 +181,7 @@ if os.environ.get("DATABASE_REPLICA_URL"):
         },
         "TEST": {"MIRROR": "default"},  # tests see one database
     }
-    DATABASE_ROUTERS = ["config.routers.PrimaryReplicaRouter"]
+    DATABASE_ROUTERS.append("config.routers.PrimaryReplicaRouter")
     MIDDLEWARE.insert(
         MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
         "tracker.replication.ReplicationMiddleware",

@@ -31,10 +31,10 @@ def settings_with(**env) -> dict:
     return json.loads(result.stdout)
 
 
-def test_without_a_replica_there_is_one_database_and_no_router():
+def test_without_a_replica_there_is_one_database_and_the_as_of_router():
     found = settings_with(DATABASE_URL="postgres://app@db.internal:5432/tracker")
     assert list(found["databases"]) == ["default"]
-    assert found["routers"] == []
+    assert found["routers"] == ["config.routers.AsOfRouter"]  # as_of's snapshots
     assert found["databases"]["default"]["CONN_MAX_AGE"] == 60
 
 
@@ -49,7 +49,8 @@ def test_a_replica_url_adds_the_replica_and_the_router():
     )  # fmt: skip
     assert replica["TEST"]["MIRROR"] == "default"
     assert found["databases"]["default"]["HOST"] == "primary.internal"
-    assert found["routers"] == ["config.routers.PrimaryReplicaRouter"]
+    # A read with as_of goes to its snapshot before the replica is considered.
+    assert found["routers"] == ["config.routers.AsOfRouter", "config.routers.PrimaryReplicaRouter"]
     # Each connection names the app server; a replica that does not answer is given up quickly.
     assert replica["OPTIONS"]["application_name"] == "tracker"
     assert replica["OPTIONS"]["connect_timeout"] == 2

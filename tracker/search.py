@@ -33,7 +33,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import connection
+from django.apps import apps
+from django.db import connections, router
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
@@ -113,8 +115,14 @@ $$""",
     return forward, backward
 
 
+def read_connection() -> BaseDatabaseWrapper:
+    """The connection the record is read from: the primary, a replica, or the snapshot of a read
+    with ``as_of`` (SQLite, whatever the main database: its search is FTS5's)."""
+    return connections[router.db_for_read(apps.get_model("tracker", "Event"))]
+
+
 def uses_full_text() -> bool:
-    return connection.vendor in ("postgresql", "sqlite")
+    return read_connection().vendor in ("postgresql", "sqlite")
 
 
 def searches_in_full_text(model) -> bool:
@@ -180,6 +188,7 @@ def plan(terms: list[str]) -> list[TermPlan]:
     lexicon to expand it through."""
     if not terms:
         return []
+    connection = read_connection()
     if connection.vendor == "sqlite":
         return [
             TermPlan(names_actor=named, query=search_fts5.term_query(words(term)))
@@ -243,7 +252,7 @@ def document_matches(model, queries: list[str]) -> Q:
     On PostgreSQL the column is left unqualified so that it names the row of the query it stands
     in, subquery or not (only the searched model has such a column).
     """
-    if connection.vendor == "sqlite":
+    if read_connection().vendor == "sqlite":
         return search_fts5.document_matches(model, queries)
     return Q(
         RawSQL(

@@ -9,6 +9,8 @@ from urllib.parse import quote
 import pytest
 from django.apps import apps
 
+from tracker.api.as_of import MomentField
+
 pytestmark = pytest.mark.django_db
 
 # Every list and its query parameters, each with the kind of value it takes.
@@ -44,6 +46,8 @@ PARAMETERS = {
         "ordering": "choice", "state": "choice", "format": "format",
     },
 }  # fmt: skip
+for names in PARAMETERS.values():
+    names["as_of"] = "moment"  # every read takes as_of (tracker/api/as_of.py)
 
 HOSTILE = [
     "\x00",  # NUL: PostgreSQL cannot even compare a text with it
@@ -125,6 +129,10 @@ def expected_error(kind: str, value: str) -> str | None:
         if value.isdigit() and int(value) >= 1:
             return None
         return f"'{value[:40]}' is not a positive whole number."
+    if kind == "moment":
+        if shown == "2022-02-30":
+            return "'2022-02-30' is not a real moment (day is out of range for month)."
+        return MomentField.default_error_messages["invalid"]
     assert kind == "window"
     real_date_errors = {
         "2022-02-30": "day is out of range for month",

@@ -102,13 +102,15 @@ def parameters(schema, path):
 )
 def test_every_parameter_is_described(schema, path, names):
     # Every list and stats endpoint also takes ?format=json|csv (tracker/api/exports.py), and
-    # events and claims the ecosystem's formats (tracker/api/formats/).
-    # Every list (and the stats over events and claims) takes ?state= (the review state).
+    # events and claims the ecosystem's formats (tracker/api/formats/); every read takes as_of
+    # (tracker/api/as_of.py), and every list (and the stats over events and claims) ?state= (the
+    # review state).
     listed = path.startswith(
         ("/api/v1/events", "/api/v1/claims", "/api/v1/actors", "/api/v1/sources")
     )
     stated = listed or path in ("/api/v1/stats/timeline/", "/api/v1/stats/claims/")
-    assert set(parameters(schema, path)) == names | {"format"} | ({"state"} if stated else set())
+    expected = names | {"format", "as_of"} | ({"state"} if stated else set())
+    assert set(parameters(schema, path)) == expected
     formats = ["csv", "json", *OTHER_FORMATS.get(path, [])]
     assert sorted(parameters(schema, path)["format"]["schema"]["enum"]) == sorted(formats)
 
@@ -217,3 +219,11 @@ def test_relation_types_include_repeats(schema):
         if name.endswith("TypeEnum") and "supports" in component.get("enum", [])
     ]
     assert enums and all(values == ["contradicts", "repeats", "supports"] for values in enums)
+
+
+def test_as_of_is_described_on_every_read_but_history(schema):
+    for path, operations in schema["paths"].items():
+        if "get" not in operations or not path.startswith("/api/v1/"):
+            continue
+        names = {p["name"] for p in operations["get"].get("parameters", [])}
+        assert ("as_of" in names) == (not path.endswith("/history/")), path

@@ -37,10 +37,10 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
 rejection = schema.config.checks.negative_data_rejection
 rejection.expected_statuses = [*rejection.expected_statuses, "412", "413", "414", "428"]
 
-# The three rules a schema cannot state: that a slug names a stored record, that a date the
-# pattern admits (2022-02-30) is a real one, and that a cursor is one the change feed gave.
-# A schema-valid request that breaks only these is refused with exactly these messages, by the
-# contract; anything else is still a failure.
+# The rules a schema cannot state: that a slug names a stored record, that a date the pattern
+# admits (2022-02-30) is a real one, that a moment (as_of) is a real one and past, and that a
+# cursor is one the change feed gave. A schema-valid request that breaks only these is refused
+# with exactly these messages, by the contract; anything else is still a failure.
 BEYOND_THE_SCHEMA = {
     **dict.fromkeys(
         ["actor", "tag", "claimant", "source", "event", "publisher"],
@@ -51,6 +51,10 @@ BEYOND_THE_SCHEMA = {
         re.compile(r"'[-\d]+' is not a real date \(.+\)\."),
     ),
     "since": re.compile(r"Not a cursor of this feed: .*", re.DOTALL),
+    # A moment of the documented form that is no real one, or one still to come.
+    "as_of": re.compile(
+        r"'.+' is not a real moment \(.+\)\.|The record is known up to now; .*", re.DOTALL
+    ),
 }
 
 

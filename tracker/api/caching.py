@@ -99,7 +99,9 @@ class CachingMixin(_View):
     other GET is validated by the record version.
     """
 
-    record_version: version.Version | None
+    # Set in initial(); None until then (a request refused before it, e.g. a bad as_of).
+    record_version: version.Version | None = None
+    response_key: str | None = None
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         self.record_version = None

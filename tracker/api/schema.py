@@ -13,6 +13,8 @@ from drf_spectacular import openapi
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import permissions, serializers
 
+from tracker.api.as_of import AsOfMixin, AsOfParameters
+
 
 @extend_schema_serializer(many=False)  # never wrapped in a page, even on a list operation
 class ErrorSerializer(serializers.Serializer[Any]):
@@ -90,6 +92,17 @@ class AutoSchema(openapi.AutoSchema):
                 response = self._get_response_for_code(ErrorSerializer, code, direction=direction)
                 responses[code] = {**response, "description": ERRORS[code]}
         return responses
+
+    def get_override_parameters(self) -> list[Any]:
+        parameters: list[Any] = super().get_override_parameters()
+        # Every read that takes as_of (tracker.api.as_of) documents it from its serializer.
+        if (
+            self.method in permissions.SAFE_METHODS
+            and isinstance(self.view, AsOfMixin)
+            and getattr(self.view, "action", None) != "history"
+        ):
+            parameters.append(AsOfParameters)
+        return parameters
 
     def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
         operation = super().get_operation(*args, **kwargs)

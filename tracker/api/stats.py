@@ -20,6 +20,7 @@ from rest_framework.serializers import Serializer
 
 from tracker import visibility
 from tracker.api import record_cache, serializers
+from tracker.api.as_of import AsOfMixin
 from tracker.api.caching import CachingMixin
 from tracker.api.exports import CSVMixin
 from tracker.api.filters import ClaimFilter, EventStatsFilter
@@ -67,7 +68,9 @@ class StatsParameters(Serializer[Any]):
     left out, or empty, takes its field's default."""
 
 
-class StatsView(CachingMixin, CSVMixin, KnownParametersMixin, generics.GenericAPIView[Any]):
+class StatsView(
+    AsOfMixin, CachingMixin, CSVMixin, KnownParametersMixin, generics.GenericAPIView[Any]
+):
     """Validate the parameters with ``parameters_class``, aggregate with :meth:`rows`, answer."""
 
     pagination_class = None

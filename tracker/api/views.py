@@ -18,6 +18,7 @@ from rest_framework.serializers import BaseSerializer, Serializer
 
 from tracker import services
 from tracker.api import exports, serializers, write_serializers
+from tracker.api.as_of import AsOfMixin
 from tracker.api.caching import CachingMixin
 from tracker.api.exports import ListExportMixin
 from tracker.api.filters import ActorFilter, ClaimFilter, EventFilter, SourceFilter
@@ -68,7 +69,7 @@ class PageEmbedsMixin(_View):
 
 
 @curated_schema(write_serializers.EventWriteSerializer, serializers.EventSerializer)
-class EventViewSet(PageEmbedsMixin, CachingMixin, ListExportMixin, CuratedViewSet):
+class EventViewSet(AsOfMixin, PageEmbedsMixin, CachingMixin, ListExportMixin, CuratedViewSet):
     """The timeline: events in date order, each with its participants, tags and sourced claims."""
 
     queryset = querysets.event_list_queryset()
@@ -82,7 +83,7 @@ class EventViewSet(PageEmbedsMixin, CachingMixin, ListExportMixin, CuratedViewSe
 
 
 @curated_schema(write_serializers.ClaimWriteSerializer, serializers.ClaimSerializer)
-class ClaimViewSet(PageEmbedsMixin, CachingMixin, ListExportMixin, CuratedViewSet):
+class ClaimViewSet(AsOfMixin, PageEmbedsMixin, CachingMixin, ListExportMixin, CuratedViewSet):
     """Claims: who said what, when, where it was reported, and which events it concerns."""
 
     queryset = querysets.claim_list_queryset()
@@ -97,7 +98,7 @@ class ClaimViewSet(PageEmbedsMixin, CachingMixin, ListExportMixin, CuratedViewSe
 
 
 @curated_schema(write_serializers.ActorWriteSerializer, serializers.ActorSerializer)
-class ActorViewSet(CachingMixin, ListExportMixin, CuratedViewSet):
+class ActorViewSet(AsOfMixin, CachingMixin, ListExportMixin, CuratedViewSet):
     """People, states, organisations and media outlets."""
 
     queryset = querysets.actor_queryset()
@@ -109,7 +110,7 @@ class ActorViewSet(CachingMixin, ListExportMixin, CuratedViewSet):
 
 
 @curated_schema(write_serializers.SourceWriteSerializer, serializers.SourceDetailSerializer)
-class SourceViewSet(CachingMixin, ListExportMixin, CuratedViewSet):
+class SourceViewSet(AsOfMixin, CachingMixin, ListExportMixin, CuratedViewSet):
     """Captured documents; a detail includes the text and where each claim's quote stands in it."""
 
     queryset = querysets.source_list_queryset()

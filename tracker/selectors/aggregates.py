@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db import connection
 from django.db.models import (
     CharField,
     Count,
@@ -28,6 +27,7 @@ from tracker.models import (
     EventActor,
     Source,
 )
+from tracker.search import read_connection
 
 
 def timeline(*, events: QuerySet[Event], bucket: str, readers: bool = True) -> list[dict[str, Any]]:
@@ -205,7 +205,7 @@ def _label(day: datetime.date, bucket: str) -> str:
 
 
 def _period(column: str, bucket: str) -> Func:
-    if connection.vendor == "sqlite":
+    if read_connection().vendor == "sqlite":
         # Django's Trunc calls a Python function per row on SQLite (seconds for a million rows);
         # dates are ISO text there, so the period is a prefix of it.
         return Substr(column, 1, 4 if bucket == "year" else 7, output_field=CharField())

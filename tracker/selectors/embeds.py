@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from django.db import connection, connections, router
+from django.db import connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import (
     BooleanField,
@@ -34,6 +34,7 @@ from tracker.models import (
     Event,
     EventActor,
 )
+from tracker.search import read_connection
 
 # A row of an embedded claim (its claimant and source included) and of a participant: named
 # tuples of the columns their shapes read (``tracker.shapes``).
@@ -171,7 +172,7 @@ def _embed_queries(readers: bool) -> dict[str, QuerySet[Any, Any]]:
 def _iso_text(column: str) -> Func:
     """A date column as ISO text: SQLite stores it so; PostgreSQL's own text for a date follows
     the server's DateStyle, so it is written out explicitly."""
-    if connection.vendor == "postgresql":
+    if read_connection().vendor == "postgresql":
         return Func(F(column), Value("YYYY-MM-DD"), function="to_char", output_field=CharField())
     return Cast(column, CharField())
 
@@ -234,11 +235,13 @@ def _compiled_rows(name: str, readers: bool, **ids: Iterable[int]) -> list[tuple
     tests would catch a change).
     """
     alias = router.db_for_read(Event)
-    if (alias, name, readers) not in _COMPILED:
-        query = _embed_queries(readers)[name].query
-        _COMPILED[alias, name, readers] = query.get_compiler(using=alias).as_sql()
-    sql, params = _COMPILED[alias, name, readers]
     vendor = connections[alias].vendor
+    # By vendor, not alias: every snapshot of as_of (tracker.as_of) is SQLite under a name of
+    # its own, and the SQL is the same on each.
+    if (vendor, name, readers) not in _COMPILED:
+        query = _embed_queries(readers)[name].query
+        _COMPILED[vendor, name, readers] = query.get_compiler(using=alias).as_sql()
+    sql, params = _COMPILED[vendor, name, readers]
     values = [
         _ids_parameter(vendor, ids[param.name]) if isinstance(param, _IdsMarker) else param
         for param in params
