@@ -125,7 +125,9 @@ def test_a_draft_is_absent_for_curators_too(curator_api):
 def test_filters_and_search_answer_as_of_the_moment(api):
     before = timezone.now()
     services.claim_update(
-        claim=claim(), data={"status": "disputed", "text": "Zanzibarian trade is at lows."}
+        claim=claim(),
+        data={"status": "disputed", "text": "Zanzibarian trade is at lows."},
+        rationale="A second report contradicts it.",
     )
     after = timezone.now()
     disputed = "/api/v1/claims/?status=disputed&page_size=1000"

@@ -221,9 +221,11 @@ def test_relation_types_include_repeats(schema):
     assert enums and all(values == ["contradicts", "repeats", "supports"] for values in enums)
 
 
-def test_as_of_is_described_on_every_read_but_history(schema):
+def test_as_of_is_described_on_every_read_but_history_and_the_feed(schema):
+    # History and the change feed are the record's past itself: they take no moment.
     for path, operations in schema["paths"].items():
         if "get" not in operations or not path.startswith("/api/v1/"):
             continue
         names = {p["name"] for p in operations["get"].get("parameters", [])}
-        assert ("as_of" in names) == (not path.endswith("/history/")), path
+        past = path.endswith("/history/") or path == "/api/v1/changes/"
+        assert ("as_of" in names) == (not past), path
