@@ -48,7 +48,7 @@ def feed_existing_records(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tracker', '0011_review_states'),
+        ('tracker', '0012_history_rationale'),
     ]
 
     operations = [

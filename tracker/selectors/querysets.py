@@ -14,6 +14,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import Combinable
 
+from tracker import visibility
 from tracker.models import (
     Actor,
     Claim,
@@ -59,16 +60,21 @@ def source_list_queryset() -> QuerySet[Source]:
     return Source.objects.select_related("publisher").defer("text").prefetch_related(_CREDITS)
 
 
-def source_detail_queryset() -> QuerySet[Source]:
-    """A source with its claims (in text order) and their events, from which its events come."""
+def source_detail_queryset(*, readers: bool = True) -> QuerySet[Source]:
+    """A source with its claims (in text order) and their events, from which its events come;
+    for a reader, only the claims and events readers may read."""
     events = Event.objects.only("id", "slug", "title", "date", "date_start", "date_end")
+    claims = Claim.objects.select_related("claimant")
+    if readers:
+        events = events.filter(visibility.reader_filter())
+        claims = claims.filter(visibility.reader_filter())
     return Source.objects.select_related("publisher").prefetch_related(
         _CREDITS,
         Prefetch(
             "claims",
-            queryset=Claim.objects.select_related("claimant")
-            .prefetch_related(Prefetch("events", queryset=events))
-            .order_by("quote_start", "id"),
+            queryset=claims.prefetch_related(Prefetch("events", queryset=events)).order_by(
+                "quote_start", "id"
+            ),
         ),
     )
 
