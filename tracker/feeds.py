@@ -20,6 +20,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.feedgenerator import Atom1Feed
 
 from tracker.api.caching import not_modified
+from tracker.api.record_cache import visibility
 from tracker.models import Change
 from tracker.selectors import changes, version
 
@@ -33,9 +34,11 @@ class ChangesFeed(Feed):
 
     def __call__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         state = version.record_version()  # before the data, as every read (caching.py)
-        sees_all = changes.sees_everything(request.user)
-        key = "\n".join([str(state.number), str(state.changed), request.get_full_path()])
-        etag = 'W/"' + hashlib.sha256(f"{key}\n{sees_all}".encode()).hexdigest()[:32] + '"'
+        # Who may see what is part of the tag: a curator's and a reader's copies differ.
+        key = "\n".join(
+            [str(state.number), str(state.changed), request.get_full_path(), visibility(request)]
+        )
+        etag = 'W/"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
         if not_modified(request, etag, None, None):
             response: HttpResponse = HttpResponseNotModified()
         else:

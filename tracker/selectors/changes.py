@@ -15,8 +15,6 @@ from django.db.models import Q, QuerySet
 from tracker.models import Change
 from tracker.visibility import READER_STATES, sees_everything
 
-__all__ = ["change_list", "change_page", "newest_changes", "sees_everything"]
-
 
 def change_list(*, user: Any, kind: str | None = None) -> QuerySet[Change]:
     """Every change ``user`` may see (of one ``kind`` of record if given), oldest first."""
