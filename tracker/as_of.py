@@ -372,7 +372,7 @@ def _build(target: Snapshot) -> None:
     open_connection(building, path, read_only=False)
     try:
         with transaction.atomic(using=building):
-            _fill(building, target.moment, target.changed)
+            _fill(building, target)
     finally:
         close_connection(building)
 
@@ -398,7 +398,8 @@ def _slugs_held(model: type[models.Model], moment: datetime.datetime) -> dict[st
     return dict(history.filter(history_date__lte=moment).values_list("slug", "id").distinct())
 
 
-def _fill(alias: str, moment: datetime.datetime, changed: datetime.datetime | None) -> None:
+def _fill(alias: str, target: Snapshot) -> None:
+    moment = target.moment
     # Read from the main database (the router's choice: no snapshot is being read yet).
     places = list(Place.objects.order_by("pk"))
     Place.objects.using(alias).bulk_create(places, batch_size=500)
@@ -423,8 +424,11 @@ def _fill(alias: str, moment: datetime.datetime, changed: datetime.datetime | No
     RecordVersion.objects.using(alias).update_or_create(
         pk=1,
         defaults={
-            "number": sum(len(present[model]) for model in RECORDS),
-            "changed": changed or moment,
+            # The snapshot's version, which its answers' ETags and the record cache's keys
+            # hold: where history stood (the key), so a snapshot built again differs only if
+            # history at the moment did; its last entry's date is its Last-Modified.
+            "number": int(target.key[:12], 16),
+            "changed": target.changed or moment,
         },
     )
 

@@ -342,3 +342,17 @@ def test_an_evicted_snapshot_leaves_no_file(api, settings):
     get(api, "/api/v1/actors/?as_of=2024-01-03")
     files = sorted(name for name in os.listdir(as_of._store.where()) if name != "template.sqlite3")
     assert len(files) == 1
+
+
+def test_the_browsable_api_as_of_a_moment(api):
+    before = timezone.now()
+    services.claim_update(claim=claim(), data={"text": "Zanzibarian trade is at lows."})
+    response = get(api, f"/api/v1/claims/{claim().pk}/?format=api&{at(before)}")
+    assert "Zanzibarian" not in response.content.decode()
+    assert response["Memento-Datetime"]
+
+
+def test_a_head_request_as_of_a_moment(api):
+    response = api.head("/api/v1/events/?format=csv&as_of=2024-05-01")
+    assert response.status_code == 200
+    assert response["Memento-Datetime"] == "Wed, 01 May 2024 23:59:59 GMT"
