@@ -372,7 +372,7 @@ def _build(target: Snapshot) -> None:
     open_connection(building, path, read_only=False)
     try:
         with transaction.atomic(using=building):
-            _fill(building, target.moment, target.changed)
+            _fill(building, target)
     finally:
         close_connection(building)
 
@@ -398,7 +398,8 @@ def _slugs_held(model: type[models.Model], moment: datetime.datetime) -> dict[st
     return dict(history.filter(history_date__lte=moment).values_list("slug", "id").distinct())
 
 
-def _fill(alias: str, moment: datetime.datetime, changed: datetime.datetime | None) -> None:
+def _fill(alias: str, target: Snapshot) -> None:
+    moment = target.moment
     # Read from the main database (the router's choice: no snapshot is being read yet).
     places = list(Place.objects.order_by("pk"))
     Place.objects.using(alias).bulk_create(places, batch_size=500)
@@ -409,7 +410,9 @@ def _fill(alias: str, moment: datetime.datetime, changed: datetime.datetime | No
     slug_ids: dict[type[models.Model], dict[str, int]] = {}
     for model in RECORDS:
         instances = []
-        for row in _latest_rows(model, moment):
+        rows = _latest_rows(model, moment)
+        present[model] = {row.id for row in rows}  # for references among them (affiliations)
+        for row in rows:
             instance = _instance(model, row, present)
             if instance is not None:
                 instances.append(instance)
@@ -423,8 +426,11 @@ def _fill(alias: str, moment: datetime.datetime, changed: datetime.datetime | No
     RecordVersion.objects.using(alias).update_or_create(
         pk=1,
         defaults={
-            "number": sum(len(present[model]) for model in RECORDS),
-            "changed": changed or moment,
+            # The snapshot's version, which its answers' ETags and the record cache's keys
+            # hold: where history stood (the key), so a snapshot built again differs only if
+            # history at the moment did; its last entry's date is its Last-Modified.
+            "number": int(target.key[:12], 16),
+            "changed": target.changed or moment,
         },
     )
 
@@ -492,5 +498,33 @@ def _fill_links(
         (ClaimRelation, relations),
     )
     for model, made in made_by_model:
+        _number_as_stored(model, made)
         manager: Any = model._default_manager
         manager.using(alias).bulk_create(list(made.values()), batch_size=500)
+
+
+# Each link model's identity (what tells two of its rows apart besides their id).
+_LINK_KEYS: dict[type[models.Model], tuple[str, ...]] = {
+    EventActor: ("event_id", "actor_id", "role"),
+    Event.tags.through: ("event_id", "tag_id"),
+    Source.credits.through: ("source_id", "actor_id"),
+    Claim.events.through: ("claim_id", "event_id"),
+    ClaimRelation: ("from_claim_id", "to_claim_id", "type"),
+}
+
+
+def _number_as_stored(model: type[models.Model], made: dict[tuple[Any, ...], models.Model]) -> None:
+    """Give each link the id its row has in the main database, if it is still there, and the
+    others ids after all of those: the record's embeds list links in the order of their ids (a
+    participant added first comes first), which history, keeping links as sorted slugs, does
+    not say."""
+    keys = _LINK_KEYS[model]
+    # The main database: no snapshot is read while one is built.
+    stored = {tuple(row[:-1]): row[-1] for row in model._default_manager.values_list(*keys, "pk")}
+    after = max(stored.values(), default=0)
+    for link in made.values():
+        found = stored.get(tuple(getattr(link, key) for key in keys))
+        if found is None:
+            after += 1
+            found = after
+        link.pk = found

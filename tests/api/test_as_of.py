@@ -344,3 +344,76 @@ def test_an_evicted_snapshot_leaves_no_file(api, settings):
     get(api, "/api/v1/actors/?as_of=2024-01-03")
     files = sorted(name for name in os.listdir(as_of._store.where()) if name != "template.sqlite3")
     assert len(files) == 1
+
+
+def test_the_browsable_api_as_of_a_moment(api):
+    before = timezone.now()
+    services.claim_update(claim=claim(), data={"text": "Zanzibarian trade is at lows."})
+    response = get(api, f"/api/v1/claims/{claim().pk}/?format=api&{at(before)}")
+    assert "Zanzibarian" not in response.content.decode()
+    assert response["Memento-Datetime"]
+
+
+def test_a_head_request_as_of_a_moment(api):
+    response = api.head("/api/v1/events/?format=csv&as_of=2024-05-01")
+    assert response.status_code == 200
+    assert response["Memento-Datetime"] == "Wed, 01 May 2024 23:59:59 GMT"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/events/?page_size=200",
+        "/api/v1/claims/?page_size=200",
+        "/api/v1/actors/?page_size=200",
+        "/api/v1/sources/?page_size=200",
+        "/api/v1/events/?q=trade&ordering=-date",
+        "/api/v1/claims/?q=sanctions&status=disputed",
+        "/api/v1/stats/timeline/?bucket=month",
+        "/api/v1/stats/actors/?limit=100",
+        "/api/v1/stats/sources/?by=publisher",
+        "/api/v1/stats/claims/?by=status",
+        "/api/v1/events/?format=geojson",
+        "/api/v1/claims/?format=csv",
+    ],
+)
+def test_as_of_now_is_the_record_now(api, url):
+    """Built from history alone, the record as of a moment after its last change is the
+    record: every field, link, embed and count."""
+    now = timezone.now()
+
+    def content(response):
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        if response["Content-Type"] != "application/json":
+            return body
+        parsed = json.loads(body)
+        if isinstance(parsed, dict):
+            parsed.pop("as_of", None)
+        return parsed
+
+    assert content(get(api, f"{url}&{at(now)}")) == content(get(api, url))
+
+
+@pytest.mark.parametrize("kind", ["events", "claims", "actors", "sources"])
+def test_every_detail_as_of_now_is_the_detail_now(api, kind):
+    now = timezone.now()
+    model = {"events": Event, "claims": Claim, "actors": Actor, "sources": Source}[kind]
+    for pk in model.objects.order_by("pk").values_list("pk", flat=True)[:40]:
+        url = f"/api/v1/{kind}/{pk}/"
+        assert get(api, f"{url}?{at(now)}").json() == get(api, url).json(), url
+
+
+def test_a_retracted_record_is_shown_and_one_in_review_is_not(api):
+    retracted = publish(new_claim(text="A claim retracted later."))
+    published = timezone.now()
+    Claim.objects.filter(pk=retracted.pk).update(state="retracted")
+    retracted.refresh_from_db()
+    history.record(retracted, history.CHANGED, reason="retracted")
+    in_review = new_claim(text="A claim waiting for review.")
+    Claim.objects.filter(pk=in_review.pk).update(state="in_review")
+    in_review.refresh_from_db()
+    history.record(in_review, history.CHANGED, reason="submitted")
+    now = timezone.now()
+    assert get(api, f"/api/v1/claims/{retracted.pk}/?{at(published)}").status_code == 200
+    assert get(api, f"/api/v1/claims/{retracted.pk}/?{at(now)}").status_code == 200
+    assert api.get(f"/api/v1/claims/{in_review.pk}/?{at(now)}").status_code == 404
