@@ -639,38 +639,31 @@ class TransitionForbidden(WorkflowError):
     status = 403
 
 
-def _check_readable_references(record: models.Model, current: str, to: str) -> None:
-    """What readers see never refers to what they may not: a record comes into public view
-    only once the records it names are there (rule ``references_unpublished``), and leaves it
-    only while no record in public view names it (rule ``referenced_by_readable``)."""
-    name = str(record._meta.verbose_name)
-    if to in READER_STATES and current not in READER_STATES:
-        for field, target in record.references():  # type: ignore[attr-defined]
-            if target.state not in READER_STATES:
-                raise TransitionNotAllowed(
-                    f"This {name}'s {field} is the {target._meta.verbose_name} "
-                    f"'{target.slug}', which is {target.state}: publish it first.",
-                    rule="references_unpublished",
-                )
-    if current in READER_STATES and to not in READER_STATES:
-        for relation in record._meta.related_objects:
-            if not relation.one_to_many or not hasattr(relation.related_model, "references"):
-                continue
-            model = relation.related_model
-            referring = (
-                model._default_manager.filter(
-                    **{relation.field.name: record, "state__in": READER_STATES}
-                )
-                .order_by("pk")
-                .first()
+def _check_leaving_public_view(record: models.Model, current: str, to: str) -> None:
+    """A record leaves public view only while no record in public view names it in its own
+    fields (a claim its claimant or source, an actor its affiliation, a source its publisher):
+    readers would be shown a name they may not read (rule ``referenced_by_readable``). Coming
+    into view is the other half (``EMBEDDED_REFERENCES``, rule ``unpublished_reference``)."""
+    if current not in READER_STATES or to in READER_STATES:
+        return
+    for relation in record._meta.related_objects:
+        model = relation.related_model
+        if not relation.one_to_many or not hasattr(model, "references"):
+            continue
+        referring = (
+            model._default_manager.filter(
+                **{relation.field.name: record, "state__in": READER_STATES}
             )
-            if referring is not None:
-                raise TransitionNotAllowed(
-                    f"The {referring.state} {model._meta.verbose_name} '{referring.slug}' "
-                    f"refers to this {name} ({relation.field.name}): it would name what readers "
-                    "may not see.",
-                    rule="referenced_by_readable",
-                )
+            .order_by("pk")
+            .first()
+        )
+        if referring is not None:
+            raise TransitionNotAllowed(
+                f"The {referring.state} {model._meta.verbose_name} '{referring.slug}' refers to "
+                f"this {record._meta.verbose_name} ({relation.field.name}): it would name what "
+                "readers may not see.",
+                rule="referenced_by_readable",
+            )
 
 
 def transition(
@@ -732,7 +725,7 @@ def transition(
                 "(REVIEW_SECOND_CURATOR).",
                 rule="second_curator",
             )
-    _check_readable_references(record, current, to)
+    _check_leaving_public_view(record, current, to)
     with transaction.atomic():
         record_version.lock()
         return _save(

@@ -312,7 +312,7 @@ def test_a_curator_and_a_reader_never_share_an_answer(api, curator_api):
 
 def test_the_migration_feeds_every_stored_record_once():
     Change.objects.all().delete()
-    import_module("tracker.migrations.0013_changes").feed_existing_records(apps, None)
+    import_module("tracker.migrations.0014_changes").feed_existing_records(apps, None)
     rows = list(Change.objects.order_by("id"))
     assert {(row.kind, row.slug) for row in rows} == {
         (kind, slug) for kind, model in MODELS.items() for slug in model.objects.values_list("slug", flat=True)
