@@ -383,7 +383,8 @@ class EventFilter(RecordFilterSet):
         ]  # fmt: skip
 
     def filter_attested(self, qs: QuerySet[Event], name: str, value: bool) -> QuerySet[Event]:
-        return qs.filter(querysets.attested_events(value))
+        readers = not visibility.sees_everything(getattr(self.request, "user", None))
+        return qs.filter(querysets.attested_events(value, readers=readers))
 
     def filter_claim_kind(self, qs: QuerySet[Event], name: str, value: str) -> QuerySet[Event]:
         return qs  # the serializer embeds only that kind; validated here

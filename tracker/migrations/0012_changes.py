@@ -48,7 +48,7 @@ def feed_existing_records(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tracker', '0012_history_rationale'),
+        ('tracker', '0013_reader_indexes'),
     ]
 
     operations = [

@@ -33,12 +33,14 @@ def claim_list_queryset() -> QuerySet[Claim]:
     )
 
 
-def attested_events(attested: bool = True) -> Combinable:
+def attested_events(attested: bool = True, *, readers: bool = False) -> Combinable:
     """A condition on events: at least one claim with a quote (every claim has a source) attaches
-    to the event; ``False`` for the events without such evidence."""
-    evidence = Exists(
-        Claim.events.through.objects.filter(event_id=OuterRef("pk")).exclude(claim__quote="")
-    )
+    to the event; ``False`` for the events without such evidence. For ``readers``, the claims
+    they may read are the evidence (a draft claim attests nothing to them)."""
+    links = Claim.events.through.objects.filter(event_id=OuterRef("pk")).exclude(claim__quote="")
+    if readers:
+        links = links.filter(visibility.reader_filter("claim__"))
+    evidence = Exists(links)
     return evidence if attested else ~evidence
 
 
