@@ -594,7 +594,12 @@ class Change(models.Model):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["kind", "record_id", "id"], name="change_record")]
+        indexes = [
+            # A record's last change (the next one's version and state before it).
+            models.Index(fields=["kind", "record_id", "id"], name="change_record"),
+            # The feed of one kind, in order (?kind=).
+            models.Index(fields=["kind", "id"], name="change_kind"),
+        ]
 
     def __str__(self):
         return f"{self.kind} {self.slug} {self.type} (version {self.version})"

@@ -328,3 +328,43 @@ def test_generated_records_are_in_the_feed(api):
     rebuilt = replay(changes, reader=True)
     assert rebuilt == visible_to(AnonymousUser())
     assert {kind for kind, slug in rebuilt if slug.startswith("syn3-")} == set(MODELS)
+
+
+def test_a_delete_in_the_admin_is_a_change_readers_apply(client, curator, api):
+    actor = set_state(services.actor_create(name="Admin Deleted", kind="person"), "published")
+    pk = actor.pk
+    client.force_login(curator)
+    response = client.post(f"/admin/tracker/actor/{pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    last = read_feed(api)[0][-1]
+    assert (last["id"], last["type"], last["state_before"], last["state"]) == (
+        pk,
+        "deleted",
+        "published",
+        None,
+    )
+
+
+def test_a_transition_through_the_api_is_a_state_change(curator_api):
+    created = curator_api.post(
+        "/api/v1/actors/", {"name": "Moving Along", "kind": "person"}, format="json"
+    )
+    url = f"/api/v1/actors/{created.json()['id']}/"
+    moved = curator_api.patch(
+        url, {"state": "in_review"}, format="json", HTTP_IF_MATCH=created["ETag"]
+    )
+    assert moved.status_code == 200, moved.json()
+    last = read_feed(curator_api)[0][-1]
+    assert (last["slug"], last["version"], last["type"], last["state_before"], last["state"]) == (
+        "moving-along",
+        2,
+        "state",
+        "draft",
+        "in_review",
+    )
+
+
+def test_loading_the_seed_record_again_adds_no_change():
+    count = Change.objects.count()
+    call_command("loaddata", "record", verbosity=0)
+    assert Change.objects.count() == count

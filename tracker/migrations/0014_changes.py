@@ -67,7 +67,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['id'],
-                'indexes': [models.Index(fields=['kind', 'record_id', 'id'], name='change_record')],
+                'indexes': [models.Index(fields=['kind', 'record_id', 'id'], name='change_record'), models.Index(fields=['kind', 'id'], name='change_kind')],
             },
         ),
         migrations.RunPython(install_triggers, uninstall_triggers),
