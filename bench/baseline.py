@@ -91,6 +91,8 @@ EventRow, ParticipantRow, ClaimRow = (
     shapes.CLAIM.row_type,
 )
 EVENT_COLUMNS = _select(shapes.EVENT, EVENT_TABLES)
+# The review states a reader sees (tracker.visibility.READER_STATES), as SQL.
+READER = "('published', 'retracted')"
 PARTICIPANT_COLUMNS = _select(shapes.PARTICIPANT, PARTICIPANT_TABLES)
 CLAIM_COLUMNS = _select(shapes.CLAIM, CLAIM_TABLES)
 participant_json = shapes.PARTICIPANT.builder()
@@ -102,7 +104,8 @@ def events_page(query: dict[str, str], base_url: str) -> dict:
     page_size = min(int(query.get("page_size", 50)), 200)
     page = int(query.get("page", 1))
     (longest,) = _rows("SELECT MAX(date_span) FROM tracker_event")[0]
-    where = "date_end >= %s AND date_start >= %s AND date_start <= %s"
+    # A reader's page: published and retracted records only (tracker.visibility).
+    where = f"date_end >= %s AND date_start >= %s AND date_start <= %s AND state IN {READER}"
     earliest = date_from - datetime.timedelta(days=longest or 0)
     params = (date_from.isoformat(), earliest.isoformat(), date_to.isoformat())
     (count,) = _rows(f"SELECT COUNT(*) FROM tracker_event WHERE {where}", params)[0]
@@ -127,7 +130,7 @@ def events_page(query: dict[str, str], base_url: str) -> dict:
         for row in _rows(
             f"SELECT ea.event_id, {PARTICIPANT_COLUMNS} "
             "FROM tracker_eventactor ea JOIN tracker_actor a ON a.id = ea.actor_id "
-            f"WHERE {where} ORDER BY ea.id",
+            f"WHERE {where} AND a.state IN {READER} ORDER BY ea.id",
             where_params,
         ):
             participants[row[0]].append(participant_json(ParticipantRow._make(row[1:])))
@@ -146,7 +149,7 @@ def events_page(query: dict[str, str], base_url: str) -> dict:
             "JOIN tracker_actor a ON a.id = c.claimant_id "
             "JOIN tracker_source s ON s.id = c.source_id "
             "LEFT JOIN tracker_actor p ON p.id = s.publisher_id "
-            f"WHERE {where} ORDER BY c.stated_start, c.id",
+            f"WHERE {where} AND c.state IN {READER} ORDER BY c.stated_start, c.id",
             where_params,
         ):
             claim_rows[row[0]].append(ClaimRow._make(row[1:]))
@@ -156,7 +159,7 @@ def events_page(query: dict[str, str], base_url: str) -> dict:
             for claim_id, slug in _rows(
                 "SELECT ce.claim_id, e.slug FROM tracker_claim_events ce "
                 f"JOIN tracker_event e ON e.id = ce.event_id WHERE {where} "
-                "ORDER BY e.date_start, e.date_end, e.title",
+                f"AND e.state IN {READER} ORDER BY e.date_start, e.date_end, e.title",
                 where_params,
             ):
                 claim_events[claim_id].append(slug)
@@ -164,9 +167,12 @@ def events_page(query: dict[str, str], base_url: str) -> dict:
             outgoing, out_params = _among("from_claim_id", claim_ids)
             incoming, in_params = _among("to_claim_id", claim_ids)
             for _, from_id, to_id, kind in _rows(
-                "SELECT id, from_claim_id, to_claim_id, type FROM tracker_claimrelation "
-                f"WHERE {outgoing} UNION SELECT id, from_claim_id, to_claim_id, type "
-                f"FROM tracker_claimrelation WHERE {incoming} ORDER BY 1",
+                "SELECT r.id, from_claim_id, to_claim_id, type FROM tracker_claimrelation r "
+                f"JOIN tracker_claim o ON o.id = r.to_claim_id WHERE {outgoing} "
+                f"AND o.state IN {READER} "
+                "UNION SELECT r.id, from_claim_id, to_claim_id, type FROM tracker_claimrelation r "
+                f"JOIN tracker_claim o ON o.id = r.from_claim_id WHERE {incoming} "
+                f"AND o.state IN {READER} ORDER BY 1",
                 out_params + in_params,
             ):
                 relations_out[from_id].append(

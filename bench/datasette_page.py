@@ -15,7 +15,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-WINDOW = "date_end >= :date_from AND date_start >= :earliest AND date_start <= :date_to"
+# A reader's page: published and retracted records only (tracker.visibility).
+WINDOW = (
+    "date_end >= :date_from AND date_start >= :earliest AND date_start <= :date_to "
+    "AND state IN ('published', 'retracted')"
+)
 
 EVENTS_PAGE_SQL = f"""
 WITH page AS (
@@ -59,7 +63,7 @@ claims AS (
     JOIN tracker_actor a ON a.id = c.claimant_id
     JOIN tracker_source s ON s.id = c.source_id
     LEFT JOIN tracker_actor p ON p.id = s.publisher_id
-    WHERE ce.event_id IN (SELECT id FROM page)
+    WHERE ce.event_id IN (SELECT id FROM page) AND c.state IN ('published', 'retracted')
 )
 SELECT json_object(
     'count', (SELECT count(*) FROM tracker_event WHERE {WINDOW}),

@@ -367,6 +367,10 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 HISTORY_PUBLIC_LABEL = os.environ.get("HISTORY_PUBLIC_LABEL", "curator")
 HISTORY_TEXT_INLINE_MAX = int(os.environ.get("HISTORY_TEXT_INLINE_MAX", "500"))
 HISTORY_PAGE_SIZE = 20
+
+# The editorial workflow (tracker.services.transition): publishing needs a curator other than
+# the record's last editor; off for a one-person deployment.
+REVIEW_SECOND_CURATOR = env_bool("REVIEW_SECOND_CURATOR", default=True)
 HISTORY_MAX_PAGE_SIZE = int(os.environ.get("HISTORY_MAX_PAGE_SIZE", "50"))
 
 # HTTP caching of API reads (tracker/api/caching.py): how long a client may reuse a response

@@ -1,4 +1,7 @@
-"""factory_boy factories for synthetic records (the seed fixtures serve the contract tests)."""
+"""factory_boy factories for synthetic records (the seed fixtures serve the contract tests).
+
+A synthetic record stands for one already in the public record, as the seed's are: it is made
+``published`` (tests of the workflow make drafts through the services or the API)."""
 
 import factory
 
@@ -9,6 +12,7 @@ class ActorFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Actor
 
+    state = "published"
     slug = factory.Sequence(lambda n: f"actor-{n}")
     name = factory.Sequence(lambda n: f"Actor Number {n}")
     kind = "person"
@@ -18,6 +22,7 @@ class SourceFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Source
 
+    state = "published"
     slug = factory.Sequence(lambda n: f"source-{n}")
     title = factory.Sequence(lambda n: f"Source document {n}")
     publisher = factory.SubFactory(ActorFactory, kind="media")
@@ -39,6 +44,7 @@ class EventFactory(factory.django.DjangoModelFactory):
         model = Event
         skip_postgeneration_save = True
 
+    state = "published"
     slug = factory.Sequence(lambda n: f"event-{n}")
     title = factory.Sequence(lambda n: f"Synthetic event {n}")
     date = "2021-03-01"
@@ -59,6 +65,7 @@ class ClaimFactory(factory.django.DjangoModelFactory):
         model = Claim
         skip_postgeneration_save = True
 
+    state = "published"
     slug = factory.Sequence(lambda n: f"claim-{n}")
     text = "Trade is low."
     quote = "Trade is at its lows."

@@ -132,7 +132,11 @@ def test_bulk_action_sets_the_status_of_the_selected_claims(admin_client, status
     others_before = list(others.values_list("pk", "status"))
     response = admin_client.post(
         "/admin/tracker/claim/",
-        {"action": f"mark_{status}", "_selected_action": [claim.pk for claim in claims]},
+        {
+            "action": f"mark_{status}",
+            "_selected_action": [claim.pk for claim in claims],
+            "rationale": "Checked against the customs figures.",
+        },
         follow=True,
     )
     assert response.status_code == 200
@@ -147,6 +151,20 @@ def test_bulk_action_sets_the_status_of_the_selected_claims(admin_client, status
             status,
         )
     assert list(others.values_list("pk", "status")) == others_before
+    assert {claim.history.first().rationale for claim in claims} == {
+        "Checked against the customs figures."
+    }
+
+
+def test_a_bulk_status_change_without_a_rationale_changes_nothing(admin_client):
+    claim = Claim.objects.get(slug="matsegora-trade-at-lows-2020")
+    response = admin_client.post(
+        "/admin/tracker/claim/",
+        {"action": "mark_refuted", "_selected_action": [claim.pk]},
+        follow=True,
+    )
+    assert "A change of a claim&#x27;s status needs a rationale" in response.content.decode()
+    assert Claim.objects.get(pk=claim.pk).status == "unverified"
 
 
 def test_an_event_is_saved_with_participants_and_claims_inline(admin_client):
@@ -233,7 +251,7 @@ def test_the_admin_history_page_shows_what_changed(admin_client, curator_api):
     claim = Claim.objects.get(slug="matsegora-trade-at-lows-2020")
     admin_client.post(
         "/admin/tracker/claim/",
-        {"action": "mark_refuted", "_selected_action": [claim.pk]},
+        {"action": "mark_refuted", "_selected_action": [claim.pk], "rationale": "Refuted."},
     )
     response = admin_client.get(f"/admin/tracker/claim/{claim.pk}/history/")
     assert response.status_code == 200
@@ -460,7 +478,8 @@ def test_a_claim_deleted_inline_from_its_source_is_recorded(admin_client):
 def test_bulk_actions_and_deletes_name_their_reason(admin_client):
     claim = Claim.objects.get(slug="matsegora-trade-at-lows-2020")
     admin_client.post(
-        "/admin/tracker/claim/", {"action": "mark_disputed", "_selected_action": [claim.pk]}
+        "/admin/tracker/claim/",
+        {"action": "mark_disputed", "_selected_action": [claim.pk], "rationale": "Doubted."},
     )
     assert entries(claim)[0] == ("~", "curie", "admin: mark disputed")
     admin_client.post(f"/admin/tracker/claim/{claim.pk}/delete/", {"post": "yes"})
@@ -480,3 +499,75 @@ def test_a_refused_admin_write_leaves_the_database_as_it_was(admin_client):
     assert response.status_code == 200
     assert "This quote does not appear in the text of the source" in response.content.decode()
     assert snapshot() == before
+
+
+# --- Review ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def reviewer_client(db):
+    from django.contrib.auth.models import Group, User
+    from django.test import Client
+
+    user = User.objects.create_user("rosa", password="s3cret-pass", is_staff=True)
+    user.groups.add(Group.objects.get(name="curators"), Group.objects.get(name="reviewers"))
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_review_actions_walk_a_record_and_name_what_they_refuse(admin_client, reviewer_client):
+    actor = Actor.objects.get(slug="ri-son-gwon")
+    Actor.objects.filter(pk=actor.pk).update(state="draft")
+    selected = {"_selected_action": [actor.pk]}
+    admin_client.post("/admin/tracker/actor/", {"action": "submit", **selected})
+    assert Actor.objects.get(pk=actor.pk).state == "in_review"
+    # The curator is no reviewer: publishing is refused and the page says why.
+    page = admin_client.post(
+        "/admin/tracker/actor/", {"action": "approve", **selected}, follow=True
+    )
+    assert "needs the permission tracker.publish_actor" in page.content.decode()
+    refused = reviewer_client.post(
+        "/admin/tracker/actor/", {"action": "send_back", **selected}, follow=True
+    )
+    assert "needs a rationale" in refused.content.decode()
+    assert Actor.objects.get(pk=actor.pk).state == "in_review"
+    reviewer_client.post("/admin/tracker/actor/", {"action": "approve", **selected})
+    reviewer_client.post(
+        "/admin/tracker/actor/",
+        {"action": "retract", "rationale": "Not the minister we meant.", **selected},
+    )
+    actor.refresh_from_db()
+    assert (actor.state, actor.state_rationale) == ("retracted", "Not the minister we meant.")
+    assert [row.state for row in actor.history.order_by("-history_id")[:3]] == [
+        "retracted", "published", "in_review",
+    ]  # fmt: skip
+    assert actor.history.first().rationale == "Not the minister we meant."
+
+
+def test_the_review_queue_lists_what_waits_oldest_first(admin_client):
+    import datetime
+
+    first, second = Claim.objects.order_by("pk")[:2]
+    Claim.objects.filter(pk=second.pk).update(
+        state="in_review", updated=datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)
+    )
+    Claim.objects.filter(pk=first.pk).update(
+        state="in_review", updated=datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
+    )
+    html = admin_client.get("/admin/tracker/claim/review/").content.decode()
+    assert html.index(second.slug) < html.index(first.slug)
+    assert "Nothing waits" in admin_client.get("/admin/tracker/event/review/").content.decode()
+
+
+def test_the_review_page_shows_what_changed_since_published(admin_client):
+    from tracker import services
+
+    claim = Claim.objects.get(slug="matsegora-trade-at-lows-2020")
+    services.transition(record=claim, to="retracted", rationale="Check the figure.")
+    services.transition(record=claim, to="in_review", rationale="Figure checked.")
+    services.claim_update(claim=claim, data={"text": "Trade is at a new low."})
+    html = admin_client.get(f"/admin/tracker/claim/{claim.pk}/change/").content.decode()
+    section = html[html.index("Changes since the last published version") :]
+    assert re.search(r"<th>text</th><td>[^<]*</td><td>Trade is at a new low.</td>", section)
+    assert "<th>status</th>" not in section  # unchanged fields are not listed

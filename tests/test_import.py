@@ -46,9 +46,9 @@ def without_the_source(api):
     return detail
 
 
-def run(path) -> tuple[str, str]:
+def run(path, *options) -> tuple[str, str]:
     out, err = StringIO(), StringIO()
-    call_command("import_source", str(path), stdout=out, stderr=err)
+    call_command("import_source", str(path), *options, stdout=out, stderr=err)
     return out.getvalue(), err.getvalue()
 
 
@@ -65,7 +65,7 @@ def test_the_example_is_the_seed_record_so_importing_it_changes_nothing():
 def test_an_import_recreates_the_document_exactly_and_a_second_one_changes_nothing(
     api, without_the_source
 ):
-    out, _ = run(EXAMPLE)
+    out, _ = run(EXAMPLE, "--state", "published")  # the seed record is published
     assert out.splitlines()[-1] == (
         "actors: 4 unchanged; sources: 1 created; claims: 22 created; relations: 3 created"
     )

@@ -10,8 +10,12 @@ import datetime
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import ValidationError
 from django.db.models import Count
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
@@ -25,6 +29,7 @@ from tracker.models import (
     Event,
     EventActor,
     Place,
+    ReviewState,
     Source,
     Tag,
 )
@@ -50,14 +55,147 @@ class CalendarEndChangeList(ChangeList):
         return lookup
 
 
+class ReviewActionForm(helpers.ActionForm):
+    """The changelist's action bar, with the rationale a review action (and a change of status)
+    carries: sending back, retracting and reinstating need one."""
+
+    rationale = forms.CharField(
+        required=False,
+        label="Rationale:",
+        widget=forms.TextInput(attrs={"size": 50, "placeholder": "why (needed to send back, "
+                                      "retract or reinstate, and to change a status)"}),
+    )  # fmt: skip
+
+
+def _transition_action(name: str, to: str, description: str):
+    """A changelist action that moves each selected record to ``to`` (services.transition), with
+    the rationale typed in the action bar; a record the workflow refuses is named, not moved."""
+
+    def act(modeladmin, request, queryset):
+        rationale = request.POST.get("rationale", "")
+        moved = 0
+        for record in queryset.order_by("pk"):
+            try:
+                services.transition(
+                    record=record, to=to, rationale=rationale, by=request.user,
+                    reason=f"admin: {name.replace('_', ' ')}",
+                )  # fmt: skip
+                moved += 1
+            except services.WorkflowError as error:
+                modeladmin.message_user(request, f"{record}: {error.message}", messages.ERROR)
+        if moved:
+            label = to.replace("_", " ")
+            modeladmin.message_user(request, f"{moved} record(s) now {label}.", messages.SUCCESS)
+
+    act.__name__ = name
+    return admin.action(description=description, permissions=["change"])(act)
+
+
+REVIEW_ACTIONS = [
+    _transition_action("submit", ReviewState.IN_REVIEW, "Submit selected for review"),
+    _transition_action("approve", ReviewState.PUBLISHED, "Approve and publish selected"),
+    _transition_action("send_back", ReviewState.DRAFT, "Send selected back to draft (rationale)"),
+    _transition_action("retract", ReviewState.RETRACTED, "Retract selected (rationale)"),
+    _transition_action("reinstate", ReviewState.IN_REVIEW, "Reinstate selected for review "
+                       "(rationale)"),
+]  # fmt: skip
+
+
+def _changes_table(changes):
+    rows = format_html_join(
+        "",
+        "<tr><th>{}</th><td>{}</td><td>{}</td></tr>",
+        ((change["field"], _brief(change["old"]), _brief(change["new"])) for change in changes),
+    )
+    return format_html(
+        '<table class="review-changes"><thead><tr><th>field</th><th>published</th>'
+        "<th>now</th></tr></thead><tbody>{}</tbody></table>",
+        rows,
+    )
+
+
 class RecordedAdmin(SimpleHistoryAdmin):
     """Every save and delete through ``tracker.services``: a record with its links and inlines
-    is one write (one transaction, one history entry naming the curator, reason "admin")."""
+    is one write (one transaction, one history entry naming the curator, reason "admin").
+
+    The review workflow: actions to submit, approve, send back, retract and reinstate (with the
+    rationale typed beside them), a review queue of what is in review (oldest first, at
+    ``review/``), and on a record's page what changed since its last published version."""
 
     reason = "admin"
+    action_form = ReviewActionForm
+    actions = REVIEW_ACTIONS
+
+    def get_list_display(self, request):
+        return [*super().get_list_display(request), "state"]
+
+    def get_list_filter(self, request):
+        return ["state", *super().get_list_filter(request)]
+
+    def get_urls(self):
+        opts = self.model._meta
+        queue = path(
+            "review/",
+            self.admin_site.admin_view(self.review_queue),
+            name=f"{opts.app_label}_{opts.model_name}_review",
+        )
+        return [queue, *super().get_urls()]
+
+    def review_queue(self, request):
+        """What waits for review, oldest first (by when it last changed: its submission)."""
+        if not self.has_view_permission(request):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        waiting = self.model._default_manager.filter(state=ReviewState.IN_REVIEW).order_by(
+            "updated", "pk"
+        )
+        opts = self.model._meta
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{opts.verbose_name_plural.capitalize()} waiting for review",
+            "opts": opts,
+            "waiting": [
+                {
+                    "record": record,
+                    "changes": history.changes_since_published(self.model, record.pk),
+                }
+                for record in waiting
+            ],
+        }
+        return TemplateResponse(request, "admin/tracker/review_queue.html", context)
+
+    @admin.display(description="Changes since the last published version")
+    def changes_since_published(self, obj):
+        if obj is None or obj.pk is None:
+            return "-"
+        changes = history.changes_since_published(self.model, obj.pk)
+        if changes is None:
+            return "Never published: all of it is new."
+        if not changes:
+            return "Nothing: it reads as it was published."
+        return _changes_table(changes)
 
     def get_changelist(self, request, **kwargs):
         return CalendarEndChangeList
+
+    def get_readonly_fields(self, request, obj=None):
+        # A record's state moves through the review actions (services.transition) only.
+        own = list(super().get_readonly_fields(request, obj))
+        extra = ["state", "state_rationale"] + (["changes_since_published"] if obj else [])
+        return [*own, *(name for name in extra if name not in own)]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        listed = {name for _, options in fieldsets for name in options.get("fields", [])}
+        review = [
+            name
+            for name in ("state", "state_rationale", "changes_since_published")
+            if name not in listed and (obj is not None or name != "changes_since_published")
+        ]
+        if review and self.fieldsets:  # declared fieldsets: review gets its own
+            return [*fieldsets, ("Review", {"fields": review})]
+        return fieldsets
 
     def save_model(self, request, obj, form, change):
         """Nothing yet: the record is saved with its links and inlines in save_related."""
@@ -71,7 +209,13 @@ class RecordedAdmin(SimpleHistoryAdmin):
             self.after_related(request, form.instance)
             return others
 
-        services.record_save(record=form.instance, by=request.user, reason=self.reason, links=links)
+        services.record_save(
+            record=form.instance,
+            by=request.user,
+            reason=self.reason,
+            links=links,
+            rationale=form.cleaned_data.get("rationale", ""),
+        )
 
     def after_related(self, request, obj):
         """Hook: derived state to bring up to date once the inlines are saved."""
@@ -91,7 +235,11 @@ class RecordedAdmin(SimpleHistoryAdmin):
             obj = inline_form.instance
             if history.tracker_of(type(obj)):
                 services.record_save(
-                    record=obj, by=request.user, reason=self.reason, links=_no_others(inline_form)
+                    record=obj,
+                    by=request.user,
+                    reason=self.reason,
+                    links=_no_others(inline_form),
+                    rationale=inline_form.cleaned_data.get("rationale", ""),
                 )
             else:
                 obj.save()
@@ -186,7 +334,26 @@ class PlaceAdmin(admin.ModelAdmin):
 # --- Sources and the claims marked in them --------------------------------------------------
 
 
-class SourceClaimForm(forms.ModelForm):
+class StatusRationaleMixin:
+    """A claim's form takes the rationale a change of its status needs (services keep it)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        changed = "status" in self.changed_data and self.instance.pk is not None
+        if changed and not (cleaned.get("rationale") or "").strip():
+            self.add_error("rationale", "A change of a claim's status needs a rationale: say why.")
+        return cleaned
+
+
+def rationale_field() -> forms.CharField:
+    return forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Why: needed when the status changes (the claim's history keeps it).",
+    )
+
+
+class SourceClaimForm(StatusRationaleMixin, forms.ModelForm):
     """A claim marked under its source: the quote is checked against the text being submitted
     with it, even when the source is new; the slug is made from claimant and text if left out.
     """
@@ -203,12 +370,15 @@ class SourceClaimForm(forms.ModelForm):
             "notes",
             "events",
             "slug",
+            "rationale",
         ]
         widgets = {
             "quote": forms.Textarea(attrs={"rows": 2}),
             "text": forms.Textarea(attrs={"rows": 2}),
             "notes": forms.Textarea(attrs={"rows": 2}),
         }
+
+    rationale = rationale_field()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -413,15 +583,32 @@ class RelationInline(admin.TabularInline):
 
 def _status_action(status: str):
     def set_status(modeladmin, request, queryset):
-        count = services.claims_set_status(
-            claims=queryset, status=status, by=request.user, reason=f"admin: mark {status}"
-        )
+        try:
+            count = services.claims_set_status(
+                claims=queryset,
+                status=status,
+                rationale=request.POST.get("rationale", ""),
+                by=request.user,
+                reason=f"admin: mark {status}",
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                modeladmin.message_user(request, message, messages.ERROR)
+            return
         modeladmin.message_user(request, f"{count} claim(s) marked {status}.", messages.SUCCESS)
 
     set_status.__name__ = f"mark_{status}"
     return admin.action(description=f"Mark selected claims as {status}", permissions=["change"])(
         set_status
     )
+
+
+class ClaimAdminForm(StatusRationaleMixin, forms.ModelForm):
+    rationale = rationale_field()
+
+    class Meta:
+        model = Claim
+        fields = "__all__"  # noqa: DJ007 (the admin's fieldsets say which are shown)
 
 
 @admin.register(Claim)
@@ -441,7 +628,8 @@ class ClaimAdmin(RecordedAdmin):
     autocomplete_fields = ["claimant", "source", "events"]
     readonly_fields = ["quote_start", "quote_end", "stated_start", "stated_end", "stated_precision"]
     inlines = [RelationInline]
-    actions = [_status_action(status) for status in ClaimStatus.values]
+    form = ClaimAdminForm
+    actions = [*REVIEW_ACTIONS, *(_status_action(status) for status in ClaimStatus.values)]
 
     def get_queryset(self, request):
         # The list shows a claim's source by its title; its text would be a large, unread load.

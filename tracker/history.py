@@ -16,8 +16,8 @@ services (``tracker.services``), through which the API, the admin, the importer 
   (e.g. ``{"events": ["vladivostok-summit-2019"], "relations": [...]}``), so an entry says
   that a claim was attached to an event as plainly as that its status changed.
 
-:func:`entries` turns historical rows into ``{id, when, who, type, changes}``, the one form
-the API and the admin both show; :func:`for_reader` cuts them to what one reader may see.
+:func:`entries` turns historical rows into ``{id, when, who, type, rationale, changes}``, the one
+form the API and the admin both show; :func:`for_reader` cuts them to what one reader may see.
 """
 
 from __future__ import annotations
@@ -45,9 +45,11 @@ _batch: ContextVar[dict | None] = ContextVar("history_batch", default=None)
 
 
 class HistoryLinks(models.Model):
-    """The extra column of every historical row: the record's links, as slugs, at that moment."""
+    """The extra columns of every historical row: the record's links, as slugs, at that moment,
+    and why the change was made (a transition's or a status change's rationale)."""
 
     links = models.JSONField(default=dict, blank=True)
+    rationale = models.TextField(blank=True, default="")
 
     class Meta:
         abstract = True
@@ -95,24 +97,39 @@ def _snapshot_links(sender, instance, history_instance, **kwargs):
     # A deletion snapshots the links before the row (and its link rows) go; see delete().
     stashed = getattr(instance, "_history_links", None)
     history_instance.links = stashed if stashed is not None else links_of(instance)
+    history_instance.rationale = getattr(instance, "_history_rationale", "") or ""
 
 
-def _tag(instance: models.Model, *, by, reason: str) -> None:
-    """Set the attributes simple-history reads for an entry's user and change reason."""
+def _tag(instance: models.Model, *, by, reason: str, rationale: str = "") -> None:
+    """Set the attributes simple-history reads for an entry's user and change reason (and the
+    one ``_snapshot_links`` reads for its rationale)."""
     # simple-history's attributes on the instance, which no stub declares.
     instance._history_user = by if getattr(by, "is_authenticated", False) else None  # type: ignore[attr-defined]
     instance._change_reason = reason[:REASON_MAX_LENGTH] or None  # type: ignore[attr-defined]
+    instance._history_rationale = rationale  # type: ignore[attr-defined]
 
 
-def _write(instance: models.Model, history_type: str, *, by, reason: str) -> None:
+def _write(
+    instance: models.Model, history_type: str, *, by, reason: str, rationale: str = ""
+) -> None:
     tracker = tracker_of(type(instance))
     if tracker is None:
         raise TypeError(f"{type(instance).__name__} keeps no history")
-    _tag(instance, by=by, reason=reason)
-    tracker.create_historical_record(instance, history_type)
+    _tag(instance, by=by, reason=reason, rationale=rationale)
+    try:
+        tracker.create_historical_record(instance, history_type)
+    finally:
+        instance._history_rationale = ""  # type: ignore[attr-defined]
 
 
-def record(instance: models.Model, history_type: str | None, *, by=None, reason: str = "") -> None:
+def record(
+    instance: models.Model,
+    history_type: str | None,
+    *,
+    by=None,
+    reason: str = "",
+    rationale: str = "",
+) -> None:
     """Add one history entry for ``instance`` as it stands now, made by ``by`` for ``reason``.
 
     ``history_type`` None: created or changed as its latest entry says, nothing if it is
@@ -125,14 +142,20 @@ def record(instance: models.Model, history_type: str | None, *, by=None, reason:
     elif history_type is None:
         record_if_changed([instance], by=by, reason=reason)
     else:
-        _write(instance, history_type, by=by, reason=reason)
+        _write(instance, history_type, by=by, reason=reason, rationale=rationale)
 
 
 @contextmanager
 def one_entry(
-    instance: models.Model, *, by, history_type: str | None, reason: str = ""
+    instance: models.Model,
+    *,
+    by,
+    history_type: str | None,
+    reason: str = "",
+    rationale: str = "",
 ) -> Iterator[None]:
-    """Everything done to ``instance`` in the block (fields, then links) becomes one entry.
+    """Everything done to ``instance`` in the block (fields, then links) becomes one entry,
+    which keeps ``rationale`` (why: a transition's, a status change's).
 
     Nothing is recorded if the block raises (its transaction is rolled back anyway).
     """
@@ -142,7 +165,7 @@ def one_entry(
         yield
     finally:
         del instance.skip_history_when_saving  # type: ignore[attr-defined]
-    record(instance, history_type, by=by, reason=reason)
+    record(instance, history_type, by=by, reason=reason, rationale=rationale)
 
 
 @contextmanager
@@ -312,10 +335,30 @@ def entries(model, rows: Sequence, *, renames: dict[str, str] | None = None) -> 
                 "when": row.history_date,
                 "who": row.history_user.get_username() if row.history_user else None,
                 "type": TYPE_NAMES[row.history_type],
+                "rationale": getattr(row, "rationale", "") or None,
                 "changes": changes,
             }
         )
     return result
+
+
+def changes_since_published(model, pk) -> list[dict] | None:
+    """What a record's latest version changes from its last published one, as ``{field, old,
+    new}`` (its state aside): what a reviewer approves. None if it was never published."""
+    rows = history_queryset(model, pk)
+    latest, published = rows.first(), rows.filter(state="published").first()
+    if latest is None or published is None:
+        return None
+    fields = [
+        field for field in tracked_fields(model) if field.name not in ("state", "state_rationale")
+    ]
+    slugs = _reference_slugs(fields, [published, latest])
+    old, new = _state(published, fields, slugs), _state(latest, fields, slugs)
+    return [
+        {"field": key.removeprefix("links."), "old": old.get(key), "new": new.get(key)}
+        for key in [*new, *(key for key in old if key not in new)]
+        if old.get(key) != new.get(key)
+    ]
 
 
 def for_reader(

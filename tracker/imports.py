@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Model, Q
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
@@ -36,7 +36,7 @@ from tracker.api.write_serializers import (
     RelationWriteSerializer,
     SourceWriteSerializer,
 )
-from tracker.models import Actor, Claim, ClaimRelation, Source
+from tracker.models import Actor, Claim, ClaimRelation, ReviewState, Source
 
 _LINKED = {"events": "the event", "credits": "the credited actor"}  # links, named in problems
 CLAIM_LINKS = {"events", "relations"}
@@ -47,6 +47,13 @@ class ActorImportSerializer(ActorWriteSerializer):
     API's representation of an actor does not carry, so its writes do not take them)."""
 
     notes = serializers.CharField(allow_blank=True, default="")
+
+
+class ClaimImportSerializer(ClaimWriteSerializer):
+    """A claim as a file declares it: the API's fields, less the rationale of a status change
+    (a file creates claims, it changes none)."""
+
+    rationale = None  # type: ignore[assignment]
 
 
 class FileSerializer(serializers.Serializer):
@@ -135,12 +142,20 @@ def parse_document(raw: bytes | str) -> Any:
         ) from None
 
 
-def import_source(*, document: Any, dry_run: bool = False, reason: str = "import") -> ImportReport:
+def import_source(
+    *,
+    document: Any,
+    dry_run: bool = False,
+    reason: str = "import",
+    state: str = ReviewState.DRAFT,
+) -> ImportReport:
     """Import one source and its claims (and the actors it declares), all or nothing.
 
     ``document`` is the parsed JSON of the file; ``reason`` the change reason its history
-    entries carry (the command gives ``import FILE``). The report lists every problem found;
-    when there is any (or ``dry_run`` is set), nothing is written.
+    entries carry (the command gives ``import FILE``); ``state`` the review state of the
+    records it creates (``draft``, to be reviewed, unless the file is trusted as it is). The
+    report lists every problem found; when there is any (or ``dry_run`` is set), nothing is
+    written.
     """
     importer = _Importer(dry_run=dry_run, reason=reason)
     try:
@@ -148,6 +163,7 @@ def import_source(*, document: Any, dry_run: bool = False, reason: str = "import
             importer.run(document)
             if importer.report.problems or dry_run:
                 raise _Rollback
+            services.records_enter_state(records=importer.created, state=state)
     except _Rollback:
         pass
     return importer.report
@@ -162,6 +178,7 @@ class _Importer:
         self.claims: dict[str, Claim] = {}
         self.invalid_claims: dict[str, str] = {}  # slug -> where it stands, for relations
         self.duplicates: set[str] = set()  # where the entries that repeat a slug stand
+        self.created: list[Model] = []  # the records the file creates, for their state
 
     def problem(self, where: str, field_name: str, message: str) -> None:
         self.report.problems.append(Problem(where, field_name, message))
@@ -316,6 +333,7 @@ class _Importer:
                 if serializer is None or self.save(where, serializer) is None:
                     continue
             self.outcome("actor", actor.slug, "created")
+            self.created.append(actor)
 
     def import_source(self, entry: dict) -> None:
         renames = {"url": "document_url"}  # the API's "url" is its own address
@@ -336,12 +354,13 @@ class _Importer:
         if source is not None:
             self.source = source
             self.outcome("source", source.slug, "created")
+            self.created.append(source)
 
     def import_claim(self, where: str, entry: Any, source_entry: dict) -> bool:
         """Check one claim and write it if it is new; True when its relations may be checked."""
         serializer = self.check(
             where,
-            ClaimWriteSerializer,
+            ClaimImportSerializer,
             _without(entry, "relations"),  # once all the file's claims are in: they name each other
             extra={"source": self.source} if self.source is not None else None,
             without=("source",),  # the file's own, or none if it was refused
@@ -378,6 +397,7 @@ class _Importer:
             return True
         self.claims[slug] = claim
         self.outcome("claim", slug, "created")
+        self.created.append(claim)
         return True
 
     def validate_without_source(self, where: str, data: dict, source_entry: dict) -> bool:
@@ -453,7 +473,7 @@ class _Importer:
         ]
         new = {**relation, "claim": other.pk}
         update = self.check(
-            where, ClaimWriteSerializer, {"relations": [*current, new]}, instance=from_claim
+            where, ClaimImportSerializer, {"relations": [*current, new]}, instance=from_claim
         )
         # The claim's rules on its relations (none to itself) name this relation, not a field.
         if update is not None and self.save(where, update, renames={"relations": ""}):

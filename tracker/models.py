@@ -423,6 +423,10 @@ class Claim(Record):
             models.Index(fields=["stated_start", "stated_end"], name="claim_stated_window"),
             models.Index(fields=["status"], name="claim_status"),
             models.Index(fields=["kind"], name="claim_kind"),
+            # Counting a claimant's or a source's claims that readers may read (the stats) from
+            # the index alone, as the counts without the state were.
+            models.Index(fields=["claimant", "state"], name="claim_claimant_state"),
+            models.Index(fields=["source", "state"], name="claim_source_state"),
         ]
         constraints = [
             models.CheckConstraint(

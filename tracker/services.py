@@ -9,6 +9,10 @@ References are model instances: resolving slugs or ids is the caller's job. Upda
 ``data``, a dict of the fields to change; the links (a claim's events and relations, an
 event's participants and tags, a source's credits) are replaced whole when given.
 
+Every content write sets the record's ``last_editor`` (``by``). A record is created ``draft``
+and changes state only through :func:`transition` (``tracker.models.ReviewState``); a change
+of a claim's ``status`` needs a ``rationale``, which its history entry keeps.
+
 Besides the functions per kind of record: :func:`batch` makes many writes one (all or nothing,
 one entry per record at the end: an import file, a fixture); :func:`record_save` and
 :func:`record_delete` write a record a form has filled in (the admin, with its inlines);
@@ -21,6 +25,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
@@ -38,6 +43,7 @@ from tracker.models import (
     Event,
     EventActor,
     Place,
+    ReviewState,
     Source,
     Tag,
 )
@@ -77,6 +83,11 @@ def _check_names(data: dict[str, Any], allowed: set[str]) -> None:
         raise TypeError(f"Unknown fields: {', '.join(sorted(unknown))}")
 
 
+def _editor(by: By) -> Any:
+    """The user a content write names as the record's last editor (None: a script, nobody)."""
+    return by if by is not None and getattr(by, "is_authenticated", False) else None
+
+
 def _save(
     instance: Record,
     *,
@@ -85,13 +96,20 @@ def _save(
     reason: str,
     history_type: str,
     links: Callable[[], None] | None = None,
+    rationale: str = "",
+    content: bool = True,
 ) -> Record:
-    """Set ``fields``, validate the whole record, save it, set its links: one history entry."""
+    """Set ``fields``, validate the whole record, save it, set its links: one history entry
+    (which keeps ``rationale``). A ``content`` write names ``by`` the record's last editor."""
     for name, value in fields.items():
         setattr(instance, name, value)
+    if content and hasattr(instance, "last_editor_id"):
+        instance.last_editor = _editor(by)  # type: ignore[attr-defined]
     with (
         transaction.atomic(),
-        history.one_entry(instance, by=by, history_type=history_type, reason=reason),
+        history.one_entry(
+            instance, by=by, history_type=history_type, reason=reason, rationale=rationale
+        ),
     ):
         instance.full_clean()
         instance.save()
@@ -125,6 +143,7 @@ def record_save(
     by: By = None,
     reason: str = "",
     links: Callable[[], Iterable[models.Model]] | None = None,
+    rationale: str = "",
 ) -> Record:
     """Save a record whose fields a form has set (the admin's change form and its inlines).
 
@@ -135,13 +154,23 @@ def record_save(
     entry too.
     """
     history_type = CREATED if record._state.adding else CHANGED
+    if isinstance(record, Claim) and not record._state.adding:
+        stored = Claim.objects.filter(pk=record.pk).values_list("status", flat=True).first()
+        if stored is not None and stored != record.status:
+            require_status_rationale(rationale)
 
     def save_links() -> None:
         if links is not None:
             _record_changed(links(), by=by, reason=reason)
 
     return _save(
-        record, fields={}, by=by, reason=reason, history_type=history_type, links=save_links
+        record,
+        fields={},
+        by=by,
+        reason=reason,
+        history_type=history_type,
+        links=save_links,
+        rationale=rationale,
     )
 
 
@@ -437,10 +466,15 @@ def claim_create(
     )
 
 
-def claim_update(*, claim: Claim, data: dict[str, Any], by: By = None, reason: str = "") -> Claim:
+def claim_update(
+    *, claim: Claim, data: dict[str, Any], by: By = None, reason: str = "", rationale: str = ""
+) -> Claim:
+    """Change a claim; a change of its ``status`` needs a ``rationale`` (kept in its history)."""
     _check_names(data, CLAIM_FIELDS | CLAIM_LINKS)
     fields = {name: value for name, value in data.items() if name in CLAIM_FIELDS}
     links = {name: value for name, value in data.items() if name in CLAIM_LINKS}
+    if "status" in fields and fields["status"] != claim.status:
+        require_status_rationale(rationale)
     return _save(
         claim,
         fields=fields,
@@ -448,7 +482,16 @@ def claim_update(*, claim: Claim, data: dict[str, Any], by: By = None, reason: s
         reason=reason,
         history_type=CHANGED,
         links=lambda: _set_claim_links(claim, by=by, reason=reason, **links),
+        rationale=rationale,
     )
+
+
+def require_status_rationale(rationale: str) -> None:
+    """A claim's status says how far it can be believed: a change of it says why."""
+    if not (rationale or "").strip():
+        raise ValidationError(
+            {"rationale": "A change of a claim's status needs a rationale: say why."}
+        )
 
 
 def _set_claim_links(
@@ -506,9 +549,16 @@ def claim_delete(*, claim: Claim, by: By = None, reason: str = "") -> None:
 
 
 def claims_set_status(
-    *, claims: models.QuerySet[Claim], status: str, by: By = None, reason: str = ""
+    *,
+    claims: models.QuerySet[Claim],
+    status: str,
+    rationale: str,
+    by: By = None,
+    reason: str = "",
 ) -> int:
-    """Set the status of many claims (the admin's bulk actions); returns how many changed."""
+    """Set the status of many claims (the admin's bulk actions), for one ``rationale``;
+    returns how many changed."""
+    require_status_rationale(rationale)
     with transaction.atomic():
         record_version.lock()  # before the rows' locks: see tracker.record_version
         changing = (
@@ -520,6 +570,122 @@ def claims_set_status(
         )
         count = 0
         for claim in changing:
-            _save(claim, fields={"status": status}, by=by, reason=reason, history_type=CHANGED)
+            _save(
+                claim,
+                fields={"status": status},
+                by=by,
+                reason=reason,
+                history_type=CHANGED,
+                rationale=rationale,
+            )
             count += 1
     return count
+
+
+# --- The editorial workflow -----------------------------------------------------------------
+
+
+def records_enter_state(*, records: Iterable[models.Model], state: str) -> None:
+    """Give records a file has just created (an import, in its batch) the review state the file
+    is trusted with: ``draft`` (the default everywhere) to be reviewed, or ``published`` for a
+    vetted file. Not a transition: the records enter the record in that state, and their one
+    "created" entry (written when the batch ends) shows it."""
+    if state not in ReviewState.values:
+        raise ValidationError({"state": f"'{state}' is not a state."})
+    by_model: dict[type[models.Model], list[Any]] = {}
+    for record in records:
+        by_model.setdefault(type(record), []).append(record.pk)
+    for model, pks in by_model.items():
+        model._default_manager.filter(pk__in=pks).update(state=state)
+
+
+# (from, to): the name of the move. Anything else is refused (409, rule "no_such_transition").
+TRANSITIONS = {
+    (ReviewState.DRAFT, ReviewState.IN_REVIEW): "submit",
+    (ReviewState.IN_REVIEW, ReviewState.DRAFT): "send_back",
+    (ReviewState.IN_REVIEW, ReviewState.PUBLISHED): "approve",
+    (ReviewState.PUBLISHED, ReviewState.RETRACTED): "retract",
+    (ReviewState.RETRACTED, ReviewState.IN_REVIEW): "reinstate",
+}
+# Moves that must say why: the reason is shown with the record (and kept in its history).
+RATIONALE_REQUIRED = {"send_back", "retract", "reinstate"}
+
+
+class WorkflowError(Exception):
+    """A transition refused: ``rule`` names the rule (the API's body carries it)."""
+
+    status = 409
+
+    def __init__(self, message: str, rule: str) -> None:
+        super().__init__(message)
+        self.message, self.rule = message, rule
+
+
+class TransitionNotAllowed(WorkflowError):
+    """The workflow has no such move, or the move lacks what it needs (a 409)."""
+
+
+class TransitionForbidden(WorkflowError):
+    """The user may not make this move: no publish permission, or their own edit (a 403)."""
+
+    status = 403
+
+
+def transition(
+    *, record: Record, to: str, rationale: str = "", by: By = None, reason: str = ""
+) -> Record:
+    """Move ``record`` to the state ``to`` (see ``TRANSITIONS``), with its ``rationale``.
+
+    Approving (in_review to published) needs the ``publish_<model>`` permission (the
+    ``reviewers`` group) and, with ``REVIEW_SECOND_CURATOR`` on, a user other than the record's
+    last editor. Sending back, retracting and reinstating need a rationale. ``by`` None (a
+    script) is trusted. The state, its rationale and who moved it are one history entry; the
+    record's content and its last editor are left as they are.
+    """
+    model = type(record)
+    name = str(model._meta.model_name)
+    current = getattr(record, "state")  # noqa: B009 (every record has one; the TypeVar does not say)
+    if to not in ReviewState.values:
+        raise ValidationError(
+            {"state": f"'{to}' is not a state: one of {', '.join(ReviewState.values)}."}
+        )
+    move = TRANSITIONS.get((ReviewState(current), ReviewState(to)))
+    if move is None:
+        allowed = [str(target) for source, target in TRANSITIONS if source == current]
+        raise TransitionNotAllowed(
+            f"A {name} in the state {current} cannot move to {to}"
+            + (f"; it may move to {' or '.join(allowed)}." if allowed else "."),
+            rule="no_such_transition",
+        )
+    rationale = (rationale or "").strip()
+    if move in RATIONALE_REQUIRED and not rationale:
+        raise TransitionNotAllowed(
+            f"Moving a {name} from {current} to {to} ({move.replace('_', ' ')}) needs a "
+            "rationale: say why.",
+            rule="rationale_required",
+        )
+    if move == "approve" and by is not None:
+        if not getattr(by, "has_perm", lambda perm: False)(f"tracker.publish_{name}"):
+            raise TransitionForbidden(
+                f"Publishing a {name} needs the permission tracker.publish_{name} "
+                "(the reviewers group).",
+                rule="publish_permission",
+            )
+        editor = getattr(record, "last_editor_id", None)
+        if settings.REVIEW_SECOND_CURATOR and editor is not None and editor == by.pk:
+            raise TransitionForbidden(
+                f"You made the last edit of this {name}: another curator must publish it "
+                "(REVIEW_SECOND_CURATOR).",
+                rule="second_curator",
+            )
+    with transaction.atomic():
+        record_version.lock()
+        return _save(
+            record,
+            fields={"state": to, "state_rationale": rationale},
+            by=by,
+            reason=reason or move,
+            history_type=CHANGED,
+            rationale=rationale,
+            content=False,
+        )

@@ -318,6 +318,8 @@ CLAIM = Shape(
     Column("stated_precision"),
     Column("status"),
     Column("notes"),
+    Column("state"),
+    Column("state_rationale"),
     Listed("events", "embeds.claim_links: the slugs of its events, in the events' order"),
     Listed("relations", "embeds.claim_links: its relations (type, other claim, direction)"),
 )
@@ -340,6 +342,8 @@ EVENT = Shape(
     Column("date_precision"),
     Column("location"),
     Embedded("place", PLACE),
+    Column("state"),
+    Column("state_rationale"),
     Listed("actors", "embeds.event_embeds: its participants (PARTICIPANT), in their order"),
     Listed("tags", "embeds.event_embeds: its tags' slugs, in slug order"),
     Listed("attested", "from its claims' rows: one of them has a quote"),
@@ -362,6 +366,8 @@ ACTOR = Shape(
     Embedded("affiliation", ACTOR_BRIEF),
     Column("aliases"),  # a list of names (a JSON column)
     Column("wikidata", convert=OPTIONAL),
+    Column("state"),
+    Column("state_rationale"),
     Link("claims_url", "claim-list", "claimant"),
     Link("events_url", "event-list", "actor"),
 )
@@ -384,6 +390,8 @@ SOURCE = Shape(
     Column("retrieved"),
     Column("archive_url", convert=OPTIONAL),
     Column("text_sha256"),
+    Column("state"),
+    Column("state_rationale"),
     Listed("credits", "the outlets or agencies it credits (ACTOR_BRIEF), in slug order"),
     Link("claims_url", "claim-list", "source"),
 )
@@ -403,6 +411,8 @@ SOURCE_CLAIM = Shape(
     Column("stated"),
     Column("status"),
     Column("notes"),
+    Column("state"),
+    Column("state_rationale"),
     Listed("events", "its events' slugs (prefetched with the source)"),
 )
 

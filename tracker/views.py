@@ -14,6 +14,7 @@ from django.views.generic import TemplateView
 from tracker.api.exceptions import error_body
 from tracker.api.filters import EventFilter
 from tracker.models import Actor, ClaimKind, Event, Tag
+from tracker.visibility import reader_filter
 
 FILTERS = ("actor", "tag", "date_from", "date_to", "claim_kind")
 
@@ -57,11 +58,14 @@ CHARTS = (
 
 class FilterChoicesMixin:
     """The choices of the pages' actor and tag filters: actors who take part in an event, and
-    every tag, by name (tracker/templates/tracker/actor_tag_filters.html shows them)."""
+    every tag, by name (tracker/templates/tracker/actor_tag_filters.html shows them). The pages
+    are public: only actors and events readers may read (``tracker.visibility``)."""
 
     def filter_choices(self) -> dict:
         return {
-            "actors": Actor.objects.filter(participations__isnull=False)
+            "actors": Actor.objects.filter(
+                reader_filter(), reader_filter("participations__event__")
+            )
             .distinct()
             .order_by("name")
             .values("slug", "name"),

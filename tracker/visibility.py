@@ -28,7 +28,12 @@ def sees_everything(user: Any) -> bool:
 
 
 def reader_filter(prefix: str = "") -> Q:
-    """The condition a reader's rows meet: ``prefix`` reaches the record (``claim__``)."""
+    """The condition a reader's rows meet: ``prefix`` reaches the record (``claim__``).
+
+    Nearly every record is readable, so the state's own index narrows nothing here: a reader's
+    query keeps reading through the index that does (a date window, a claimant); counts of a
+    claimant's or a source's readable claims are read from ``(claimant, state)`` and
+    ``(source, state)`` indexes (docs/benchmarks.md)."""
     return Q(**{f"{prefix}state__in": READER_STATES})
 
 

@@ -318,7 +318,9 @@ def test_an_api_write_locks_the_version_before_the_record(curator_api):
     url = f"/api/v1/claims/{claim.pk}/"
     etag = curator_api.get(url)["ETag"]
     with CaptureQueriesContext(connection) as queries:
-        response = curator_api.patch(url, {"status": "disputed"}, format="json", HTTP_IF_MATCH=etag)
+        response = curator_api.patch(
+            url, {"status": "disputed", "rationale": "Checked."}, format="json", HTTP_IF_MATCH=etag
+        )
     assert response.status_code == 200
     locks = [q["sql"] for q in queries.captured_queries if "FOR UPDATE" in q["sql"]]
     assert "tracker_recordversion" in locks[0]
@@ -358,7 +360,11 @@ def test_a_write_under_another_host_name_accepts_the_etag_read_under_the_first(
     url = f"/api/v1/claims/{claim.pk}/"
     etag = curator_api.get(url, HTTP_HOST="tracker.example.org")["ETag"]
     response = curator_api.patch(
-        url, {"status": "disputed"}, format="json", HTTP_HOST="localhost", HTTP_IF_MATCH=etag
+        url,
+        {"status": "disputed", "rationale": "Checked."},
+        format="json",
+        HTTP_HOST="localhost",
+        HTTP_IF_MATCH=etag,
     )
     assert response.status_code == 200, response.content
     assert response["ETag"] == curator_api.get(url, HTTP_HOST="tracker.example.org")["ETag"]

@@ -15,7 +15,8 @@ HEADERS = {
     "events": [
         "id", "url", "slug", "title", "summary", "date", "date_start", "date_end",
         "date_precision", "location", "place.slug", "place.name", "place.latitude",
-        "place.longitude", "place.wikidata", "place.geonames", "actors", "tags", "attested",
+        "place.longitude", "place.wikidata", "place.geonames", "state", "state_rationale",
+        "actors", "tags", "attested",
         "sources", "claims", "claim_ids",
     ],
     "claims": [
@@ -23,18 +24,18 @@ HEADERS = {
         "claimant.id", "claimant.slug", "claimant.name", "claimant.kind",
         "source.id", "source.slug", "source.title", "source.publisher", "source.published",
         "source.url", "stated", "stated_start", "stated_end", "stated_precision", "status",
-        "notes", "events", "relations",
+        "notes", "state", "state_rationale", "events", "relations",
     ],
     "actors": [
         "id", "url", "slug", "name", "kind", "title",
         "affiliation.id", "affiliation.slug", "affiliation.name", "affiliation.kind", "aliases",
-        "wikidata",
+        "wikidata", "state", "state_rationale",
     ],
     "sources": [
         "id", "url", "slug", "title", "publisher.id", "publisher.slug", "publisher.name",
         "publisher.kind", "author", "document_url", "published", "published_start",
         "published_end", "published_precision", "language", "notes", "retrieved",
-        "archive_url", "text_sha256", "credits",
+        "archive_url", "text_sha256", "state", "state_rationale", "credits",
     ],
 }  # fmt: skip
 
@@ -114,6 +115,7 @@ def test_an_event_row_flattens_actors_tags_and_claims(api):
         "location": "",
         "place.slug": "", "place.name": "", "place.latitude": "", "place.longitude": "",
         "place.wikidata": "", "place.geonames": "",
+        "state": "published", "state_rationale": "",
         "actors": "ukraine:participant;north-korea:target",
         "tags": "diplomacy;recognition;ukraine-war",
         "attested": "True",
@@ -153,6 +155,7 @@ def test_a_claim_row_flattens_claimant_source_events_and_relations(api):
         "stated_precision": "month",
         "status": item["status"],
         "notes": item["notes"],
+        "state": "published", "state_rationale": "",
         "events": ";".join(item["events"]),
         "relations": ";".join(
             f"{rel['type']}:{rel['direction']}:{rel['claim']}" for rel in item["relations"]

@@ -79,9 +79,10 @@ def test_an_event_embeds_what_a_timeline_needs(api):
     body = api.get(f"/api/v1/events/{event.pk}/").json()
     assert list(body) == [
         "id", "url", "slug", "title", "summary", "date", "date_start", "date_end",
-        "date_precision", "location", "place", "actors", "tags", "attested", "sources",
-        "claims",
+        "date_precision", "location", "place", "state", "state_rationale", "actors", "tags",
+        "attested", "sources", "claims",
     ]  # fmt: skip
+    assert (body["state"], body["state_rationale"]) == ("published", "")  # the seed is public
     assert body["place"] is None  # its location is not given
     assert body["attested"] is True
     sources = Source.objects.filter(claims__events=event).distinct().order_by("published", "slug")
@@ -148,6 +149,8 @@ def test_an_embedded_claim_has_the_contract_shape(api):
         "stated_precision": "month",
         "status": claim.status,
         "notes": claim.notes,
+        "state": "published",
+        "state_rationale": "",
         "events": list(
             claim.events.order_by("date_start", "date_end", "title").values_list("slug", flat=True)
         ),

@@ -29,9 +29,10 @@ def test_pages_are_documented_as_positive(schema, name):
 @pytest.mark.parametrize(
     ("path", "codes"),
     [
-        ("/api/v1/events/", {"200", "400", "404", "414", "429"}),
+        # 403: a reader asking for ?state=draft (the curators' own).
+        ("/api/v1/events/", {"200", "400", "403", "404", "414", "429"}),
         ("/api/v1/events/{id}/", {"200", "400", "404", "414", "429"}),  # as_of
-        ("/api/v1/stats/timeline/", {"200", "400", "414", "429"}),
+        ("/api/v1/stats/timeline/", {"200", "400", "403", "414", "429"}),
     ],
 )
 def test_error_responses_are_documented_in_the_error_shape(schema, path, codes):

@@ -43,7 +43,9 @@ def test_a_claim_history_lists_each_change_with_who_and_what(api, curator_api):
     claim = Claim.objects.get(slug="matsegora-trade-at-lows-2020")
     url = f"/api/v1/claims/{claim.pk}/"
     before = datetime.datetime.now(datetime.UTC)
-    patch(curator_api, url, {"status": "disputed", "events": ["vladivostok-summit-2019"]})
+    rationale = "Other reports put the figure higher."
+    body = {"status": "disputed", "rationale": rationale, "events": ["vladivostok-summit-2019"]}
+    patch(curator_api, url, body)
     patch(
         curator_api,
         url,
@@ -56,6 +58,7 @@ def test_a_claim_history_lists_each_change_with_who_and_what(api, curator_api):
     assert newest["who"] == middle["who"] == "curator"  # a public label for an anonymous reader
     assert datetime.datetime.fromisoformat(newest["when"]) >= before
     assert newest["id"] > middle["id"] > first["id"]
+    assert (middle["rationale"], newest["rationale"]) == (rationale, None)  # why the status moved
     assert middle["changes"] == [
         {"field": "status", "old": "unverified", "new": "disputed"},
         {
@@ -111,11 +114,12 @@ def test_a_deleted_record_keeps_its_history(api, curator_api):
     url = response.json()["url"]
     deleted = curator_api.delete(url, HTTP_IF_MATCH=response["ETag"])
     assert deleted.status_code == 204
-    body = history(api, url)
+    body = history(curator_api, url)  # a draft's history is the curators' (readers: 404)
     assert [(entry["type"], entry["who"]) for entry in body["results"]] == [
-        ("deleted", "curator"),
-        ("created", "curator"),
+        ("deleted", "curie"),
+        ("created", "curie"),
     ]
+    assert api.get(f"{url}history/").status_code == 404
     assert {"field": "name", "old": "Brief", "new": None} in body["results"][0]["changes"]
 
 
@@ -161,7 +165,7 @@ def test_each_api_write_is_one_entry_by_its_user_for_the_api(api, curator_api):
     other = Claim.objects.get(slug="matsegora-hopes-decline-overcome-2020")
     other_before = entries(other)
     relation = {"type": "supports", "claim": claim.slug, "direction": "incoming"}
-    body = {"status": "disputed", "events": ["vladivostok-summit-2019"]}
+    body = {"status": "disputed", "rationale": "Doubted.", "events": ["vladivostok-summit-2019"]}
     patch(curator_api, url, {**body, "relations": [{**relation, "claim": other.slug}]})
     assert entries(claim) == [("~", "curie", "api"), *before]
     assert entries(other) == [("~", "curie", "api"), *other_before]
@@ -197,9 +201,10 @@ def test_history_is_paginated_at_a_constant_query_count(
         services.actor_update(actor=actor, data={"title": f"Title {number}"})
     url = f"/api/v1/actors/{actor.pk}/history/"
     # count, page (with users), the predecessor of the page's last entry, the slugs referred to,
-    # and first the record version (the HTTP validators of every read)
+    # and first the record version (the HTTP validators of every read) and, for a reader,
+    # whether the record is one readers may read
     for page_size in (2, 7):
-        with django_assert_num_queries(4 + 1):
+        with django_assert_num_queries(4 + 2):
             response = api.get(f"{url}?page_size={page_size}")
         assert len(response.json()["results"]) == page_size
     second = api.get(f"{url}?page_size=2&page=2").json()["results"]

@@ -18,32 +18,32 @@ PARAMETERS = {
     "/api/v1/events/": {
         "date_from": "window", "date_to": "window", "actor": "actor", "tag": "tag",
         "precision": "choice", "attested": "boolean", "claim_kind": "choice", "q": "text",
-        "ordering": "choice", "page": "page", "page_size": "page", "format": "format:events",
+        "ordering": "choice", "page": "page", "page_size": "page", "state": "choice", "format": "format:events",
     },
     "/api/v1/claims/": {
         "claimant": "actor", "source": "source", "event": "event", "status": "choice",
         "kind": "choice",
         "stated_from": "window", "stated_to": "window", "q": "text", "ordering": "choice",
-        "page": "page", "page_size": "page", "format": "format:claims",
+        "page": "page", "page_size": "page", "state": "choice", "format": "format:claims",
     },
     "/api/v1/actors/": {
-        "kind": "choice", "wikidata": "wikidata", "q": "text", "ordering": "choice", "page": "page", "page_size": "page",
+        "kind": "choice", "wikidata": "wikidata", "q": "text", "ordering": "choice", "state": "choice", "page": "page", "page_size": "page",
         "format": "format",
     },
     "/api/v1/sources/": {
         "publisher": "actor", "q": "text", "ordering": "choice", "page": "page",
-        "page_size": "page", "format": "format",
+        "page_size": "page", "state": "choice", "format": "format",
     },
     "/api/v1/stats/timeline/": {
         "bucket": "choice", "date_from": "window", "date_to": "window", "actor": "actor",
-        "tag": "tag", "precision": "choice", "attested": "boolean", "q": "text", "ordering": "choice", "format": "format",
+        "tag": "tag", "precision": "choice", "attested": "boolean", "q": "text", "ordering": "choice", "state": "choice", "format": "format",
     },
     "/api/v1/stats/actors/": {"kind": "choice", "rank": "choice", "limit": "limit", "format": "format"},
     "/api/v1/stats/sources/": {"by": "choice", "limit": "limit", "format": "format"},
     "/api/v1/stats/claims/": {
         "by": "choice", "claimant": "actor", "event": "event", "source": "source",
         "status": "choice", "kind": "choice", "stated_from": "window", "stated_to": "window", "q": "text",
-        "ordering": "choice", "format": "format",
+        "ordering": "choice", "state": "choice", "format": "format",
     },
 }  # fmt: skip
 for names in PARAMETERS.values():

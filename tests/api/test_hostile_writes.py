@@ -122,7 +122,7 @@ def test_what_a_client_read_may_be_sent_back(curator_api):
     claim = Claim.objects.get(slug="matsegora-trade-at-lows-2020")
     url = f"/api/v1/claims/{claim.pk}/"
     read = curator_api.get(url)
-    body = {**read.json(), "status": "disputed"}
+    body = {**read.json(), "status": "disputed", "rationale": "Doubted."}
     body["claimant"], body["source"] = body["claimant"]["slug"], body["source"]["slug"]
     body["relations"] = []
     response = curator_api.put(url, body, format="json", HTTP_IF_MATCH=read["ETag"])

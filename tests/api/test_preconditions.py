@@ -24,7 +24,7 @@ CHANGES = {
     "actors": {"title": "Ambassador"},
     "sources": {"notes": "Checked."},
     "events": {"location": "Vladivostok"},
-    "claims": {"status": "disputed"},
+    "claims": {"status": "disputed", "rationale": "Checked."},
 }
 
 
@@ -41,7 +41,10 @@ def test_the_etag_of_an_event_changes_with_a_claim_it_embeds(api, curator_api):
     claim = event.claims.first()
     etag = api.get(f"/api/v1/claims/{claim.pk}/")["ETag"]
     response = curator_api.patch(
-        f"/api/v1/claims/{claim.pk}/", {"status": "refuted"}, format="json", HTTP_IF_MATCH=etag
+        f"/api/v1/claims/{claim.pk}/",
+        {"status": "refuted", "rationale": "Checked."},
+        format="json",
+        HTTP_IF_MATCH=etag,
     )
     assert response.status_code == 200
     assert api.get(f"/api/v1/events/{event.pk}/")["ETag"] != before
@@ -107,7 +110,7 @@ def test_if_match_forms(curator_api, header, status):
     current = curator_api.get(f"/api/v1/claims/{claim.pk}/")["ETag"]
     response = curator_api.patch(
         f"/api/v1/claims/{claim.pk}/",
-        {"status": "refuted"},
+        {"status": "refuted", "rationale": "Checked."},
         format="json",
         HTTP_IF_MATCH=header.format(current=current, bare=current.strip('"')),
     )
@@ -141,11 +144,17 @@ def test_two_curators_edit_the_same_claim(curator_api, curator):
     assert first_read["ETag"] == second_read["ETag"]
 
     first = curator_api.patch(
-        url, {"status": "corroborated"}, format="json", HTTP_IF_MATCH=first_read["ETag"]
+        url,
+        {"status": "corroborated", "rationale": "Checked."},
+        format="json",
+        HTTP_IF_MATCH=first_read["ETag"],
     )
     assert first.status_code == 200
     second_try = other_api.patch(
-        url, {"status": "disputed"}, format="json", HTTP_IF_MATCH=second_read["ETag"]
+        url,
+        {"status": "disputed", "rationale": "Checked."},
+        format="json",
+        HTTP_IF_MATCH=second_read["ETag"],
     )
     assert second_try.status_code == 412
     claim.refresh_from_db()
@@ -156,7 +165,10 @@ def test_two_curators_edit_the_same_claim(curator_api, curator):
     assert reread.json()["status"] == "corroborated"
     assert second_try["ETag"] == reread["ETag"] == first["ETag"]
     third = other_api.patch(
-        url, {"status": "disputed"}, format="json", HTTP_IF_MATCH=reread["ETag"]
+        url,
+        {"status": "disputed", "rationale": "Checked."},
+        format="json",
+        HTTP_IF_MATCH=reread["ETag"],
     )
     assert third.status_code == 200
     history = curator_api.get(f"{url}history/").json()["results"]

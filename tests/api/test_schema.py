@@ -103,8 +103,14 @@ def parameters(schema, path):
 def test_every_parameter_is_described(schema, path, names):
     # Every list and stats endpoint also takes ?format=json|csv (tracker/api/exports.py), and
     # events and claims the ecosystem's formats (tracker/api/formats/); every read takes as_of
-    # (tracker/api/as_of.py).
-    assert set(parameters(schema, path)) == names | {"format", "as_of"}
+    # (tracker/api/as_of.py), and every list (and the stats over events and claims) ?state= (the
+    # review state).
+    listed = path.startswith(
+        ("/api/v1/events", "/api/v1/claims", "/api/v1/actors", "/api/v1/sources")
+    )
+    stated = listed or path in ("/api/v1/stats/timeline/", "/api/v1/stats/claims/")
+    expected = names | {"format", "as_of"} | ({"state"} if stated else set())
+    assert set(parameters(schema, path)) == expected
     formats = ["csv", "json", *OTHER_FORMATS.get(path, [])]
     assert sorted(parameters(schema, path)["format"]["schema"]["enum"]) == sorted(formats)
 

@@ -72,7 +72,8 @@ def test_a_source_detail_has_its_text_and_every_quote_offset(api):
     for claim in body["claims"]:
         assert body["text"][claim["quote_start"] : claim["quote_end"]] == claim["quote"]
         assert set(claim) == {"id", "url", "slug", "kind", "text", "quote", "quote_start",
-                              "quote_end", "claimant", "stated", "status", "notes", "events"}  # fmt: skip
+                              "quote_end", "claimant", "stated", "status", "notes", "state",
+                              "state_rationale", "events"}  # fmt: skip
     assert body["claims_url"].endswith("/api/v1/claims/?source=tass-2020-02-07-matsegora-interview")
     # Its events are those of its claims, each once, in the events' order.
     events = Event.objects.filter(claims__source=source).distinct()

@@ -191,7 +191,7 @@ def test_replace_needs_every_required_field(curator_api):
         (
             "claims",
             "matsegora-trade-at-lows-2020",
-            {"status": "disputed"},
+            {"status": "disputed", "rationale": "Other sources say otherwise."},
             {"status": "disputed", "quote_start": None},
         ),
     ],
@@ -442,7 +442,11 @@ def test_a_relation_to_itself_is_refused_and_rolls_back(curator_api):
     claim = Claim.objects.get(slug="matsegora-trade-at-lows-2020")
     etag = detail(curator_api, "claims", claim.pk)["ETag"]
     before = dump()
-    body = {"status": "refuted", "relations": [{"type": "supports", "claim": claim.pk}]}
+    body = {
+        "status": "refuted",
+        "rationale": "Contradicted by the record.",
+        "relations": [{"type": "supports", "claim": claim.pk}],
+    }
     response = write(curator_api, "patch", f"/api/v1/claims/{claim.pk}/", body, etag)
     assert response.status_code == 400
     assert response.json()["errors"] == {"relations": ["A claim cannot relate to itself."]}
@@ -472,7 +476,7 @@ def test_writes_answer_in_the_read_representation(curator_api):
     assert set(response.json()) == {
         "id", "url", "slug", "kind", "text", "quote", "quote_start", "quote_end", "claimant",
         "source", "stated", "stated_start", "stated_end", "stated_precision", "status", "notes",
-        "events", "relations",
+        "state", "state_rationale", "events", "relations",
     }  # fmt: skip
 
 

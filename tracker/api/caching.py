@@ -14,7 +14,12 @@ Dashboards poll; a poll that finds nothing new should cost one small query and n
   of that write is over (by the database's clock): a client never holds a ``Last-Modified`` that
   a later write in the same second would not move. ``If-None-Match`` takes precedence over
   ``If-Modified-Since``, as HTTP requires, and is exact; prefer it.
-- ``Cache-Control: public, max-age=API_CACHE_MAX_AGE, must-revalidate`` and ``Vary: Accept``.
+- ``Cache-Control: public, max-age=API_CACHE_MAX_AGE, must-revalidate`` for an anonymous read,
+  ``private, ...`` for a signed-in one (a curator sees drafts: no shared cache may keep it), and
+  ``Vary: Accept, Authorization, Cookie`` on both, so a shared cache never answers a signed-in
+  request with an anonymous answer or the reverse. A list's ``ETag`` also holds what the reader
+  may see (``record_cache.visibility``): a curator's and a reader's copies never validate each
+  other.
 - A read answered before for the same record version is answered again from the server's cache
   (``tracker.api.record_cache``), after the version's one query.
 
@@ -147,8 +152,12 @@ class CachingMixin(_View):
         modified, now = self._dates()
         if modified is not None:
             response["Last-Modified"] = http_date(modified)
-        response["Cache-Control"] = f"public, max-age={settings.API_CACHE_MAX_AGE}, must-revalidate"
-        patch_vary_headers(response, ["Accept"])
+        user = getattr(request, "user", None)
+        scope = "private" if user is not None and user.is_authenticated else "public"
+        response["Cache-Control"] = (
+            f"{scope}, max-age={settings.API_CACHE_MAX_AGE}, must-revalidate"
+        )
+        patch_vary_headers(response, ["Accept", "Authorization", "Cookie"])
         if (
             response.status_code == 200
             and self._validated_by_representation()
@@ -171,7 +180,12 @@ class CachingMixin(_View):
         assert version is not None  # read in initial() for every cached response
         changed = version.changed.isoformat() if version.changed else ""
         # The path and query, not the host: every name the site answers to gets the same tag.
-        parts = [str(version.number), changed, request.get_full_path()]
+        parts = [
+            str(version.number),
+            changed,
+            request.get_full_path(),
+            record_cache.visibility(request),
+        ]
         key = "\n".join([*parts, request.accepted_media_type])
         return 'W/"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
 

@@ -74,6 +74,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         body = error_body(
             response.status_code, str(code), str(detail), getattr(exc, "errors", None)
         )
+        if getattr(exc, "rule", None):  # a workflow's refusal names the rule it applied
+            body["rule"] = exc.rule  # type: ignore[attr-defined]
     response.data = body
     return response
 

@@ -37,7 +37,7 @@ from django.urls import reverse
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 
-from tracker import shapes
+from tracker import shapes, visibility
 from tracker.api.formats import FormatRenderer, ListFormat
 from tracker.api.pagination import Pagination, positive_int
 from tracker.api.renderers import CSVRenderer, csv_lines
@@ -83,7 +83,8 @@ class Export:
             (lambda row: url.replace(_PK, str(row["id"]))) if value is URL else value
             for _, value in self.columns
         ]
-        rows = self.rows(records, chunk_size=CHUNK_SIZE)
+        readers = not visibility.sees_everything(getattr(request, "user", None))
+        rows = self.rows(records, chunk_size=CHUNK_SIZE, readers=readers)
         return csv_lines(self.header, ([get(row) for get in getters] for row in rows))
 
     def stream(self, records: QuerySet[Any], request: Request) -> StreamingHttpResponse:

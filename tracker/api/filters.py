@@ -27,7 +27,8 @@ from django_filters.utils import translate_validation
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.views import APIView
 
-from tracker import dates, search
+from tracker import dates, search, visibility
+from tracker.api.exceptions import PermissionDeniedFor
 from tracker.dates import Precision
 from tracker.models import (
     Actor,
@@ -37,6 +38,7 @@ from tracker.models import (
     ClaimStatus,
     Event,
     EventActor,
+    ReviewState,
     Source,
     Tag,
     validate_wikidata,
@@ -270,6 +272,13 @@ class RecordFilterSet(filters.FilterSet):
         method="filter_q",
         help_text="Text search: every whitespace-separated term must match, case-insensitively.",
     )
+    state = filters.ChoiceFilter(
+        choices=ReviewState.choices,
+        method="filter_state",
+        help_text="Where the record stands in review: draft, in_review, published or retracted. "
+        "Readers see only published and retracted records (asking for another state is a 403 "
+        "naming this parameter); curators see every state.",
+    )
 
     search_fields: ClassVar[tuple[str, ...]] = ()
 
@@ -284,6 +293,16 @@ class RecordFilterSet(filters.FilterSet):
         return bool(self.form.cleaned_data.get("q")) and search.searches_in_full_text(
             self.queryset.model  # type: ignore[union-attr]  # a FilterSet of a view has one
         )
+
+    def filter_state(self, qs: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        user = getattr(self.request, "user", None)
+        if value not in visibility.READER_STATES and not visibility.sees_everything(user):
+            # A well-formed request for what this reader may not read: a 403 naming it.
+            raise PermissionDeniedFor(
+                f"Only curators may list {value} records.",
+                {"state": [f"Readers see published and retracted records, not {value} ones."]},
+            )
+        return qs.filter(state=value)
 
     def term_condition(self, term: str) -> Q:
         """Where a single term may match, as a substring."""
@@ -364,7 +383,8 @@ class EventFilter(RecordFilterSet):
         ]  # fmt: skip
 
     def filter_attested(self, qs: QuerySet[Event], name: str, value: bool) -> QuerySet[Event]:
-        return qs.filter(querysets.attested_events(value))
+        readers = not visibility.sees_everything(getattr(self.request, "user", None))
+        return qs.filter(querysets.attested_events(value, readers=readers))
 
     def filter_claim_kind(self, qs: QuerySet[Event], name: str, value: str) -> QuerySet[Event]:
         return qs  # the serializer embeds only that kind; validated here

@@ -28,6 +28,11 @@ class HistoryEntrySerializer(serializers.Serializer[Any]):
         "for other readers; null for a script.",
     )
     type = serializers.ChoiceField(choices=["created", "changed", "deleted"])
+    rationale = serializers.CharField(
+        allow_null=True,
+        help_text="Why: the rationale of a state change (sent back, retracted, reinstated) or "
+        "of a change of a claim's status; null when none was given.",
+    )
     changes = HistoryChangeSerializer(many=True)
 
 

@@ -9,10 +9,10 @@ number alone could come back (a ``flush`` restarts it), the time of the last wri
 Keys also hold a digest of the application's code, so a deployment that changes how records
 are shown starts from an empty cache even when Redis keeps the old one.
 
-Every key also holds the request's **visibility**: what the reader may see. Today every reader
-sees the same record, but a signed-in user's answers may differ (a record's history shows
-curators more), so each signed-in user has entries of their own and anonymous readers share
-theirs. :func:`visibility` is the one place that says it; a review workflow's roles extend it.
+Every key also holds the request's **visibility**: what the reader may see. Readers
+(anonymous, or signed in without the curator role: ``tracker.visibility``) see the published
+and retracted records and share their entries; a curator sees every state and more history, so
+each curator has entries of their own. :func:`visibility` is the one place that says it.
 
 - **Responses** (``CachingMixin``, ``tracker.api.caching``): an identical ``GET`` (same path
   and query, media type, origin, visibility) of an unchanged record gets the body and headers
@@ -42,6 +42,7 @@ from rest_framework.views import APIView
 
 from tracker.api.conditional import request_origin
 from tracker.selectors.version import Version
+from tracker.visibility import sees_everything
 
 ALIAS = "records"
 # A stats view's row: its column names to their values.
@@ -51,12 +52,13 @@ _KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Content-Language", "ETa
 
 
 def visibility(request: HttpRequest) -> str:
-    """What the request may see, as a part of every key: anonymous readers share one view, each
-    signed-in user has their own (answers may show a user more, e.g. a record's history)."""
+    """What the request may see, as a part of every key: every reader (anonymous, or a user
+    without the curator role) sees the same published record; each curator has their own view
+    (every state, history with names)."""
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
+    if not sees_everything(user):
         return "public"
-    return f"user:{user.pk}"
+    return f"curator:{user.pk}"  # type: ignore[union-attr]
 
 
 @functools.cache

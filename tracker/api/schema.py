@@ -34,10 +34,12 @@ class ErrorSerializer(serializers.Serializer[Any]):
 ERRORS = {
     "400": "Bad input: `errors` names each parameter or field and what is wrong with it.",
     "401": "No credentials, or wrong ones (send `Authorization: Token <key>`).",
-    "403": "The account may not make this change.",
+    "403": "The account may not make this change (or read this: a reader asking for a "
+    "`state` other than published or retracted). `rule` names a workflow rule it broke.",
     "404": "No such object (or a page past the last).",
     "413": "The request body is over the size limit.",
-    "409": "The record cannot be deleted: other records refer to it (the detail says which).",
+    "409": "The record cannot be deleted: other records refer to it (the detail says which); or "
+    "the workflow has no such transition (`rule` names the rule).",
     "412": "`If-Match` is not the record's current ETag: someone changed it since; read it again.",
     "414": "The query string is over the length limit.",
     "428": "`If-Match` is missing: send the ETag of the record as you read it.",
@@ -57,10 +59,12 @@ class AutoSchema(openapi.AutoSchema):
             codes += ["400", "414"]
         if writes:
             codes += ["401", "403", "413"]
+        elif "state" in {parameter.get("name") for parameter in self._get_filter_parameters()}:
+            codes.append("403")  # a reader asking for drafts (tracker.api.filters)
         if writes and "{" in self.path:  # a change to a stored record is conditional
             codes += ["412", "428"]
-        if self.method == "DELETE":
-            codes.append("409")
+        if self.method in ("DELETE", "PUT", "PATCH") and "{" in self.path:
+            codes.append("409")  # still referred to; a transition the workflow refuses
         if self._get_paginator() or "{" in self.path:
             codes.append("404")
         return sorted(codes)

@@ -36,6 +36,8 @@ from tracker.models import (
 )
 from tracker.selectors import embeds, querysets
 
+# Where a record stands in review, and why: moved by transitions only (a PATCH of ``state``).
+WORKFLOW_FIELDS = ("state", "state_rationale")
 # A document's address, or null when the capture has none.
 NULLABLE_URI = {"type": "string", "format": "uri", "nullable": True}
 
@@ -168,6 +170,7 @@ class ClaimSerializer(serializers.HyperlinkedModelSerializer[Claim]):
     class Meta:
         model = Claim
         fields = shapes.CLAIM.names
+        read_only_fields = WORKFLOW_FIELDS
         list_serializer_class = PageSerializer
 
     @extend_schema_field(RelationSerializer(many=True))
@@ -260,6 +263,7 @@ class EventSerializer(serializers.HyperlinkedModelSerializer[Event]):
     class Meta:
         model = Event
         fields = shapes.EVENT.names
+        read_only_fields = WORKFLOW_FIELDS
         list_serializer_class = PageSerializer
 
     # The declared fields' output: the reference the fast path is tested against.
@@ -343,6 +347,7 @@ class ActorSerializer(_LinksMixin, serializers.HyperlinkedModelSerializer[Actor]
     class Meta:
         model = Actor
         fields = shapes.ACTOR.names
+        read_only_fields = WORKFLOW_FIELDS
 
     @extend_schema_field({"type": "string", "pattern": r"^Q[1-9][0-9]*$", "nullable": True})
     def get_wikidata(self, actor: Actor) -> str | None:
@@ -371,6 +376,7 @@ class SourceSerializer(_LinksMixin, serializers.HyperlinkedModelSerializer[Sourc
     class Meta:
         model = Source
         fields = shapes.SOURCE.names
+        read_only_fields = WORKFLOW_FIELDS
 
     @extend_schema_field(NULLABLE_URI)
     def get_document_url(self, source: Source) -> str | None:
@@ -398,6 +404,7 @@ class SourceClaimSerializer(serializers.HyperlinkedModelSerializer[Claim]):
     class Meta:
         model = Claim
         fields = shapes.SOURCE_CLAIM.names
+        read_only_fields = WORKFLOW_FIELDS
 
 
 class EventBriefSerializer(serializers.HyperlinkedModelSerializer[Event]):

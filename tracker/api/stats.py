@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.conf import settings
+from django.db.models import QuerySet
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import generics
 from rest_framework.fields import ChoiceField, IntegerField, empty
@@ -17,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
+from tracker import visibility
 from tracker.api import record_cache, serializers
 from tracker.api.as_of import AsOfMixin
 from tracker.api.caching import CachingMixin
@@ -86,6 +88,16 @@ class StatsView(
     def rows(self, *args: Any, **params: Any) -> list[record_cache.StatsRow]:
         raise NotImplementedError
 
+    @property
+    def readers(self) -> bool:
+        """Whether the request reads as a reader: counts keep to what readers may read."""
+        return not visibility.sees_everything(getattr(self.request, "user", None))
+
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.readers:
+            queryset = queryset.filter(visibility.reader_filter())
+        return super().filter_queryset(queryset)
+
     def get_csv_header(self) -> list[str]:
         return list(cast("type[Serializer[Any]]", self.get_serializer_class())().fields)
 
@@ -111,7 +123,7 @@ class TimelineStatsView(StatsView):
 
     def rows(self, *, bucket: str) -> list[record_cache.StatsRow]:
         events = self.filter_queryset(self.get_queryset())
-        return aggregates.timeline(events=events, bucket=bucket)
+        return aggregates.timeline(events=events, bucket=bucket, readers=self.readers)
 
 
 class ActorStatsParameters(StatsParameters):
@@ -142,7 +154,7 @@ class ActorStatsView(StatsView):
     def rows(
         self, *, rank: str, limit: int, kind: str | None = None
     ) -> list[record_cache.StatsRow]:
-        return aggregates.actor_activity(kind=kind, rank=rank, limit=limit)
+        return aggregates.actor_activity(kind=kind, rank=rank, limit=limit, readers=self.readers)
 
 
 class SourceStatsParameters(StatsParameters):
@@ -174,8 +186,8 @@ class SourceStatsView(StatsView):
 
     def rows(self, *, by: str, limit: int) -> list[record_cache.StatsRow]:
         if by == "publisher":
-            return aggregates.publisher_claims(limit=limit)
-        return aggregates.source_claims(limit=limit)
+            return aggregates.publisher_claims(limit=limit, readers=self.readers)
+        return aggregates.source_claims(limit=limit, readers=self.readers)
 
 
 class ClaimStatsParameters(StatsParameters):

@@ -8,7 +8,7 @@ in ``tracker.api.stats``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
@@ -50,7 +50,8 @@ class PageEmbedsMixin(_View):
     what it is given (``tracker.api.serializers.page_embeds``).
     """
 
-    page_embeds: Callable[[Iterable[int]], embeds.EventEmbeds | embeds.ClaimLinks]
+    page_embeds: Callable[..., embeds.EventEmbeds | embeds.ClaimLinks]
+    readers: bool  # CuratedViewSet's: a reader's embeds keep to what readers may read
 
     def get_serializer(self, *args: Any, **kwargs: Any) -> BaseSerializer[Any]:
         records = args[0] if args else kwargs.get("instance")
@@ -62,7 +63,7 @@ class PageEmbedsMixin(_View):
         shown = records if kwargs.get("many") else [records]
         kwargs["context"] = {
             **kwargs.get("context", self.get_serializer_context()),
-            "embeds": self.page_embeds([record.pk for record in shown]),
+            "embeds": self.page_embeds([record.pk for record in shown], readers=self.readers),
         }
         return super().get_serializer(records, *args[1:], **kwargs)
 
@@ -124,7 +125,7 @@ class SourceViewSet(AsOfMixin, CachingMixin, ListExportMixin, CuratedViewSet):
     # Everything but the list shows (and writes answer with) the detail, text included.
     def get_queryset(self) -> QuerySet[Source]:
         if self.action != "list":
-            return querysets.source_detail_queryset()
+            return querysets.source_detail_queryset(readers=self.readers)
         return super().get_queryset()
 
     def get_serializer_class(self) -> type[BaseSerializer[Any]]:

@@ -13,6 +13,11 @@ reads anything. Either way, of two curators saving the same version at the same 
 second waits, then finds the ETag changed and gets the 412.
 
 ``GET <detail>/history/`` lists the record's history, newest first, with what each change did.
+
+Reads keep to what the user may read (``tracker.visibility``): readers get published and
+retracted records only, in lists, details, exports and history; curators get every state. A
+``PATCH`` (or ``PUT``) that changes ``state`` is a transition (``services.transition``) under the
+same ``If-Match`` rule: it carries ``state`` and ``rationale`` and nothing else it would change.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Model, ProtectedError
+from django.db.models import Model, ProtectedError, QuerySet
 from django.http import Http404, QueryDict
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -38,7 +43,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
-from tracker import history, record_version
+from tracker import history, record_version, services, visibility
 from tracker.api import parsers
 from tracker.api.conditional import (
     PreconditionFailed,
@@ -63,6 +68,17 @@ FORM_ONLY_FIELDS = frozenset({"csrfmiddlewaretoken", "_content_type", "_content"
 class Conflict(APIException):
     status_code = 409
     default_code = "protected"
+
+
+class WorkflowRefused(APIException):
+    """A transition the workflow refuses (409) or the user may not make (403); the body names
+    the rule (``rule``) and the field (``errors: {"state": [...]}``)."""
+
+    def __init__(self, error: services.WorkflowError) -> None:
+        super().__init__(error.message, code=error.rule)
+        self.status_code = error.status
+        self.rule = error.rule
+        self.errors = {"state": [error.message]}
 
 
 def _protected_detail(model: type[Model], error: ProtectedError) -> str:
@@ -90,6 +106,17 @@ class CuratedViewSet(KnownParametersMixin, SearchPaginationMixin, viewsets.Model
     history_renames: dict[str, str] = {}  # model field -> API field in history entries
 
     # --- reads ------------------------------------------------------------------------------
+
+    @property
+    def readers(self) -> bool:
+        """Whether the request reads as a reader (published and retracted records only)."""
+        return not visibility.sees_everything(getattr(self.request, "user", None))
+
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        """What the user may read, then the list's filters (every list, export and detail)."""
+        if self.readers:
+            queryset = queryset.filter(visibility.reader_filter())
+        return super().filter_queryset(queryset)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().retrieve(request, *args, **kwargs)
@@ -154,10 +181,58 @@ class CuratedViewSet(KnownParametersMixin, SearchPaginationMixin, viewsets.Model
     ) -> Response:
         instance = self._current(request)
         data = self.write_data(request)
+        if self._transition(request, instance, data):
+            return self._detail(instance.pk)
         serializer = self.get_write_serializer(instance, data=data, partial=partial)
         serializer.is_valid(raise_exception=True)
         serializer.save()
         return self._detail(instance.pk)
+
+    def _transition(self, request: Request, instance: Model, data: Any) -> bool:
+        """Move ``instance`` to the ``state`` the body asks for, if it asks for another one
+        (a body sending back the state it read changes nothing). Returns whether it moved."""
+        if not hasattr(data, "get") or "state" not in data:
+            return False
+        to = data.get("state")
+        if to == getattr(instance, "state", None):
+            return False
+        # What the serializer would call unknown, a content field changed with the state: a
+        # transition is a write of its own.
+        read = set(self.detail_serializer().fields)
+        others = sorted(
+            str(name)
+            for name in data
+            if name not in {"state", "rationale"}
+            and (name not in read or self._changes(instance, name, data.get(name)))
+        )
+        if others:
+            raise ValidationError(
+                {
+                    name: [
+                        "A change of state is a write of its own: send state and rationale only."
+                    ]
+                    for name in others
+                }
+            )
+        if not isinstance(to, str):
+            raise ValidationError({"state": ["Expected a state's name (text)."]})
+        rationale = data.get("rationale", "")
+        if not isinstance(rationale, str):
+            raise ValidationError({"rationale": ["Expected text."]})
+        try:
+            services.transition(
+                record=instance, to=to, rationale=rationale, by=request.user, reason="api"
+            )
+        except services.WorkflowError as error:
+            raise WorkflowRefused(error) from None
+        return True
+
+    def _changes(self, instance: Model, name: str, value: Any) -> bool:
+        """Whether ``value`` differs from what the record's representation shows for ``name``."""
+        shown = getattr(self, "_shown", None)
+        if shown is None:
+            shown = self._shown = self.get_serializer(self.get_object()).data
+        return bool(shown.get(name) != value)
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self.update(request, *args, partial=True, **kwargs)
@@ -241,6 +316,12 @@ class CuratedViewSet(KnownParametersMixin, SearchPaginationMixin, viewsets.Model
         curator = self._may_change(request, model)
         full = self._full(request, curator)
         rows = history.history_queryset(model, pk)
+        if self.readers:
+            # A reader sees the versions readers could read (a draft's edits are not public)
+            # of a record readers may read now, or that readers could read when it was deleted.
+            if model.objects.filter(pk=pk).exclude(visibility.reader_filter()).exists():
+                raise Http404(f"No {model._meta.object_name} matches the given query.")
+            rows = rows.filter(visibility.reader_filter())
         page = self.paginate_queryset(rows)
         if not page and not model.objects.filter(pk=pk).exists():
             raise Http404(f"No {model._meta.object_name} matches the given query.")

@@ -391,6 +391,10 @@ class ClaimWriteSerializer(RecordWriteSerializer):
     )
     events = RefField(queryset=Event.objects.all(), many=True, default=list)
     relations = RelationWriteSerializer(many=True, default=list)
+    rationale = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, max_length=10_000,
+        help_text="Why: needed with a change of status (the claim's history keeps it).",
+    )  # fmt: skip
 
     def link_permissions(self, instance: Any, data: dict[str, Any]) -> dict[str, list[str]]:
         if "relations" not in data:
@@ -413,9 +417,15 @@ class ClaimWriteSerializer(RecordWriteSerializer):
         return {"relations": _changes(current, wanted, "claimrelation")}
 
     def create(self, validated_data: dict[str, Any]) -> Claim:
+        validated_data.pop("rationale", None)  # a new claim's status is no change
         return self.call(services.claim_create, **validated_data)
 
     def update(self, instance: Claim, validated_data: dict[str, Any]) -> Claim:
+        rationale = validated_data.pop("rationale", "")
         return self.call(
-            services.claim_update, instance=instance, claim=instance, data=validated_data
+            services.claim_update,
+            instance=instance,
+            claim=instance,
+            data=validated_data,
+            rationale=rationale,
         )

@@ -17,6 +17,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Substr, TruncMonth, TruncYear
 
+from tracker import visibility
 from tracker.models import (
     Actor,
     Claim,
@@ -29,12 +30,16 @@ from tracker.models import (
 from tracker.search import read_connection
 
 
-def timeline(*, events: QuerySet[Event], bucket: str) -> list[dict[str, Any]]:
+def timeline(*, events: QuerySet[Event], bucket: str, readers: bool = True) -> list[dict[str, Any]]:
     """Events and the claims about them per year or month, every period in range present.
 
     ``events`` counts the events whose date starts in the period; ``claims`` counts the claims
-    attached to those events (a claim about two events counts for each). Two queries.
+    attached to those events (a claim about two events counts for each; for ``readers`` only
+    the claims readers may read). Two queries.
     """
+    about = Claim.events.through.objects.all()
+    if readers:
+        about = about.filter(visibility.reader_filter("claim__"))
     event_rows = (
         events.order_by()
         .annotate(period=_period("date_start", bucket))
@@ -43,7 +48,7 @@ def timeline(*, events: QuerySet[Event], bucket: str) -> list[dict[str, Any]]:
     )
     # django-stubs does not follow an annotation on an auto-created through model ("period").
     claim_rows = (
-        Claim.events.through.objects.filter(  # type: ignore[misc]
+        about.filter(  # type: ignore[misc]
             event__in=events.order_by().values("id")
         )
         .annotate(period=_period("event__date_start", bucket))
@@ -88,15 +93,25 @@ ACTOR_RANKS = {
 
 
 def actor_activity(
-    *, kind: str | None = None, rank: str = "total", limit: int = 20
+    *, kind: str | None = None, rank: str = "total", limit: int = 20, readers: bool = True
 ) -> list[dict[str, Any]]:
     """The most active actors: per actor, ``events`` is how many distinct events they take part
     in (any role), ``claims`` how many claims they made (as claimant). Actors with neither are
-    left out. Ranked by ``rank`` (``total`` is events + claims), then name. One query."""
+    left out. Ranked by ``rank`` (``total`` is events + claims), then name. For ``readers``,
+    only what readers may read is counted. One query."""
+    actors, participations, claims = (
+        Actor.objects.all(),
+        EventActor.objects.all(),
+        Claim.objects.all(),
+    )
+    if readers:
+        actors = actors.filter(visibility.reader_filter())
+        participations = participations.filter(visibility.reader_filter("event__"))
+        claims = claims.filter(visibility.reader_filter())
     actors = (
-        Actor.objects.annotate(
-            event_count=_count(EventActor.objects.all(), "actor", distinct="event"),
-            claim_count=_count(Claim.objects.all(), "claimant"),
+        actors.annotate(
+            event_count=_count(participations, "actor", distinct="event"),
+            claim_count=_count(claims, "claimant"),
         )
         .annotate(total=F("event_count") + F("claim_count"))
         .filter(total__gt=0)
@@ -112,11 +127,15 @@ def actor_activity(
     ]
 
 
-def source_claims(*, limit: int = 20) -> list[dict[str, Any]]:
+def source_claims(*, limit: int = 20, readers: bool = True) -> list[dict[str, Any]]:
     """Claims per source, most first (then by publication date and title), sources without
-    claims included. One query."""
+    claims included (for ``readers``, the sources and claims readers may read). One query."""
+    shown, counted = Source.objects.all(), Claim.objects.all()
+    if readers:
+        shown = shown.filter(visibility.reader_filter())
+        counted = counted.filter(visibility.reader_filter())
     sources = (
-        Source.objects.annotate(claim_count=_count(Claim.objects.all(), "source"))
+        shown.annotate(claim_count=_count(counted, "source"))
         .order_by("-claim_count", "published_start", "title", "id")
         .values_list("slug", "title", "publisher__name", "published", "claim_count")[:limit]
     )
@@ -127,16 +146,22 @@ def source_claims(*, limit: int = 20) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-def publisher_claims(*, limit: int = 20) -> list[dict[str, Any]]:
+def publisher_claims(*, limit: int = 20, readers: bool = True) -> list[dict[str, Any]]:
     """Per publisher: how many sources it published and how many claims those sources report.
     Sources without a publisher make one row whose ``publisher`` and ``name`` are null. Most
-    claims first, then by name. One query."""
+    claims first, then by name. For ``readers``, the sources and claims readers may read.
+    One query."""
+    sources = Source.objects.all()
+    counted = Count("claims")
+    if readers:
+        sources = sources.filter(visibility.reader_filter())
+        counted = Count("claims", filter=visibility.reader_filter("claims__"))
     # An annotation may share a reverse relation's name (Django refuses only a field's); the
     # django-stubs plugin takes it for a redefinition.
     rows = (
-        Source.objects.order_by()  # type: ignore[no-redef]
+        sources.order_by()  # type: ignore[no-redef]
         .values("publisher__slug", "publisher__name")
-        .annotate(sources=Count("id", distinct=True), claims=Count("claims"))
+        .annotate(sources=Count("id", distinct=True), claims=counted)
         .order_by("-claims", "-sources", F("publisher__name").asc(nulls_last=True))[:limit]
     )
     return [

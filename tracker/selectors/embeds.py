@@ -1,5 +1,11 @@
 """What a page of events or claims embeds, read for the whole page at once as plain rows: the
-fast path, with its SQL compiled once per worker."""
+fast path, with its SQL compiled once per worker.
+
+For a reader (``readers=True``, the default: what is not said to be for a curator is for
+readers) only what readers may read is embedded: the published and retracted claims of an
+event, its participants that are, a claim's events and relations to claims that are
+(``tracker.visibility``). Each query has a reader's variant, compiled once too.
+"""
 
 from __future__ import annotations
 
@@ -21,7 +27,7 @@ from django.db.models import (
 from django.db.models.functions import Cast
 from django.db.models.sql.compiler import SQLCompiler
 
-from tracker import shapes
+from tracker import shapes, visibility
 from tracker.models import (
     Claim,
     ClaimRelation,
@@ -67,7 +73,7 @@ class EventEmbeds:
     links: ClaimLinks = field(default_factory=ClaimLinks)
 
 
-def event_embeds(event_ids: Iterable[int]) -> EventEmbeds:
+def event_embeds(event_ids: Iterable[int], *, readers: bool = True) -> EventEmbeds:
     """Participants, tags and claims (with theirs) of these events: five queries for any page.
 
     The same rows, in the same order, as the prefetches of the tests' reference queryset
@@ -81,27 +87,27 @@ def event_embeds(event_ids: Iterable[int]) -> EventEmbeds:
     # Named tuples made from a slice (``_make``): called with 23 arguments, one costs several
     # times more (docs/benchmarks.md).
     participant, claim = ParticipantRow._make, ClaimRow._make
-    for row in _compiled_rows("participants", events=event_ids):
+    for row in _compiled_rows("participants", readers, events=event_ids):
         embeds.participants[row[0]].append(participant(row[1:]))
-    for event_id, slug in _compiled_rows("tags", events=event_ids):
+    for event_id, slug in _compiled_rows("tags", readers, events=event_ids):
         embeds.tags[event_id].append(slug)
     claim_ids: set[int] = set()
-    for row in _compiled_rows("claims", events=event_ids):
+    for row in _compiled_rows("claims", readers, events=event_ids):
         embeds.claims[row[0]].append(named := claim(row[1:]))
         # The row type is made from the shape at run time; no type can declare its names.
         claim_ids.add(named.id)  # type: ignore[attr-defined]
-    embeds.links = claim_links(claim_ids)
+    embeds.links = claim_links(claim_ids, readers=readers)
     return embeds
 
 
-def claim_links(claim_ids: Iterable[int]) -> ClaimLinks:
+def claim_links(claim_ids: Iterable[int], *, readers: bool = True) -> ClaimLinks:
     """The events and relations of these claims: two queries for any number of claims."""
     links, claim_ids = ClaimLinks(), set(claim_ids)
     if not claim_ids:
         return links
-    for claim_id, slug in _compiled_rows("claim events", claims=claim_ids):
+    for claim_id, slug in _compiled_rows("claim events", readers, claims=claim_ids):
         links.events[claim_id].append(slug)
-    for _, from_id, to_id, kind in _compiled_rows("relations", claims=claim_ids):
+    for _, from_id, to_id, kind in _compiled_rows("relations", readers, claims=claim_ids):
         if from_id in claim_ids:
             links.relations_out[from_id].append((kind, to_id))
         if to_id in claim_ids:
@@ -109,9 +115,13 @@ def claim_links(claim_ids: Iterable[int]) -> ClaimLinks:
     return links
 
 
-def _embed_queries() -> dict[str, QuerySet[Any, Any]]:
-    """The queries of ``event_embeds``, over the ids ``_Among`` stands for."""
+def _embed_queries(readers: bool) -> dict[str, QuerySet[Any, Any]]:
+    """The queries of ``event_embeds``, over the ids ``_Among`` stands for; a reader's keep to
+    the rows readers may read."""
+    seen = visibility.reader_filter
     about = Claim.events.through.objects.filter(_Among("event_id", "events"))
+    if readers:
+        about = about.filter(seen("claim__"))
     # Selected as text, the dates come as the ISO text the JSON holds instead of being parsed
     # each into a date that the JSON turns back into the same text.
     about = about.annotate(
@@ -125,11 +135,17 @@ def _embed_queries() -> dict[str, QuerySet[Any, Any]]:
     relation = ("id", "from_claim_id", "to_claim_id", "type")
     outgoing = ClaimRelation.objects.filter(_Among("from_claim_id", "claims"))
     incoming = ClaimRelation.objects.filter(_Among("to_claim_id", "claims"))
+    participants = EventActor.objects.filter(_Among("event_id", "events"))
+    claim_events = Claim.events.through.objects.filter(_Among("claim_id", "claims"))
+    if readers:
+        # A relation is shown from both of its ends: the other end must be readable too.
+        outgoing = outgoing.filter(seen("to_claim__"))
+        incoming = incoming.filter(seen("from_claim__"))
+        participants = participants.filter(seen("actor__"))
+        claim_events = claim_events.filter(seen("event__"))
     return {
         "participants": (
-            EventActor.objects.filter(_Among("event_id", "events"))
-            .order_by("id")
-            .values_list("event_id", *ParticipantRow._fields)
+            participants.order_by("id").values_list("event_id", *ParticipantRow._fields)
         ),
         "tags": (
             Event.tags.through.objects.filter(_Among("event_id", "events"))
@@ -140,9 +156,9 @@ def _embed_queries() -> dict[str, QuerySet[Any, Any]]:
             "event_id", *columns
         ),
         "claim events": (
-            Claim.events.through.objects.filter(_Among("claim_id", "claims"))
-            .order_by(*(f"event__{key}" for key in Event._meta.ordering or ()))
-            .values_list("claim_id", "event__slug")
+            claim_events.order_by(
+                *(f"event__{key}" for key in Event._meta.ordering or ())
+            ).values_list("claim_id", "event__slug")
         ),
         "relations": (
             outgoing.order_by()
@@ -205,10 +221,10 @@ def _ids_parameter(vendor: str, ids: Iterable[int]) -> str:
     return "{" + listed + "}" if vendor == "postgresql" else "[" + listed + "]"
 
 
-_COMPILED: dict[tuple[str, str], tuple[str, Sequence[Any]]] = {}
+_COMPILED: dict[tuple[str, str, bool], tuple[str, Sequence[Any]]] = {}
 
 
-def _compiled_rows(name: str, **ids: Iterable[int]) -> list[tuple[Any, ...]]:
+def _compiled_rows(name: str, readers: bool, **ids: Iterable[int]) -> list[tuple[Any, ...]]:
     """The rows of the embed query ``name`` for these ids, its SQL compiled once per database.
 
     The SQL comes from the ORM (``_embed_queries``) the first time and is kept; the ids are its
@@ -222,10 +238,10 @@ def _compiled_rows(name: str, **ids: Iterable[int]) -> list[tuple[Any, ...]]:
     vendor = connections[alias].vendor
     # By vendor, not alias: every snapshot of as_of (tracker.as_of) is SQLite under a name of
     # its own, and the SQL is the same on each.
-    if (vendor, name) not in _COMPILED:
-        query = _embed_queries()[name].query
-        _COMPILED[vendor, name] = query.get_compiler(using=alias).as_sql()
-    sql, params = _COMPILED[vendor, name]
+    if (vendor, name, readers) not in _COMPILED:
+        query = _embed_queries(readers)[name].query
+        _COMPILED[vendor, name, readers] = query.get_compiler(using=alias).as_sql()
+    sql, params = _COMPILED[vendor, name, readers]
     values = [
         _ids_parameter(vendor, ids[param.name]) if isinstance(param, _IdsMarker) else param
         for param in params

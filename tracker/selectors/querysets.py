@@ -14,6 +14,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import Combinable
 
+from tracker import visibility
 from tracker.models import (
     Actor,
     Claim,
@@ -32,12 +33,14 @@ def claim_list_queryset() -> QuerySet[Claim]:
     )
 
 
-def attested_events(attested: bool = True) -> Combinable:
+def attested_events(attested: bool = True, *, readers: bool = False) -> Combinable:
     """A condition on events: at least one claim with a quote (every claim has a source) attaches
-    to the event; ``False`` for the events without such evidence."""
-    evidence = Exists(
-        Claim.events.through.objects.filter(event_id=OuterRef("pk")).exclude(claim__quote="")
-    )
+    to the event; ``False`` for the events without such evidence. For ``readers``, the claims
+    they may read are the evidence (a draft claim attests nothing to them)."""
+    links = Claim.events.through.objects.filter(event_id=OuterRef("pk")).exclude(claim__quote="")
+    if readers:
+        links = links.filter(visibility.reader_filter("claim__"))
+    evidence = Exists(links)
     return evidence if attested else ~evidence
 
 
@@ -59,16 +62,21 @@ def source_list_queryset() -> QuerySet[Source]:
     return Source.objects.select_related("publisher").defer("text").prefetch_related(_CREDITS)
 
 
-def source_detail_queryset() -> QuerySet[Source]:
-    """A source with its claims (in text order) and their events, from which its events come."""
+def source_detail_queryset(*, readers: bool = True) -> QuerySet[Source]:
+    """A source with its claims (in text order) and their events, from which its events come;
+    for a reader, only the claims and events readers may read."""
     events = Event.objects.only("id", "slug", "title", "date", "date_start", "date_end")
+    claims = Claim.objects.select_related("claimant")
+    if readers:
+        events = events.filter(visibility.reader_filter())
+        claims = claims.filter(visibility.reader_filter())
     return Source.objects.select_related("publisher").prefetch_related(
         _CREDITS,
         Prefetch(
             "claims",
-            queryset=Claim.objects.select_related("claimant")
-            .prefetch_related(Prefetch("events", queryset=events))
-            .order_by("quote_start", "id"),
+            queryset=claims.prefetch_related(Prefetch("events", queryset=events)).order_by(
+                "quote_start", "id"
+            ),
         ),
     )
 

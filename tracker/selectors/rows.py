@@ -17,7 +17,7 @@ from django.db.models import (
     QuerySet,
 )
 
-from tracker import shapes
+from tracker import shapes, visibility
 from tracker.models import (
     Actor,
     Claim,
@@ -52,13 +52,17 @@ def _rows(
         yield from chunk
 
 
-def event_rows(events: QuerySet[Event], *, chunk_size: int) -> Iterator[Row]:
+def event_rows(events: QuerySet[Event], *, chunk_size: int, readers: bool = True) -> Iterator[Row]:
     """Events with their participants as (slug, role), tag slugs and claim ids, in the orders of
-    the JSON. One query, and three per chunk."""
-    through_tags, through_claims = Event.tags.through, Claim.events.through
+    the JSON (for ``readers``, what readers may read). One query, and three per chunk."""
+    through_tags = Event.tags.through
+    participants, about = EventActor.objects.all(), Claim.events.through.objects.all()
+    if readers:
+        participants = participants.filter(visibility.reader_filter("actor__"))
+        about = about.filter(visibility.reader_filter("claim__"))
     related: Related = {
         "actors": lambda ids: (
-            EventActor.objects.filter(event_id__in=ids)
+            participants.filter(event_id__in=ids)
             .order_by("id")
             .values_list("event_id", "actor__slug", "role")
         ),
@@ -68,13 +72,13 @@ def event_rows(events: QuerySet[Event], *, chunk_size: int) -> Iterator[Row]:
             .values_list("event_id", "tag__slug")
         ),
         "claim_ids": lambda ids: (
-            through_claims.objects.filter(event_id__in=ids)
+            about.filter(event_id__in=ids)
             .order_by("claim__stated_start", "claim_id")
             .values_list("event_id", "claim_id")
         ),
         # (source slug, whether the claim has a quote) per claim, in the order of ``sources``.
         "evidence": lambda ids: (
-            through_claims.objects.filter(event_id__in=ids)
+            about.filter(event_id__in=ids)
             .annotate(quoted=ExpressionWrapper(~Q(claim__quote=""), output_field=BooleanField()))
             .order_by("claim__source__published_start", "claim__source__slug")
             # The plugin cannot resolve a name made by annotate() inside a lambda.
@@ -84,23 +88,29 @@ def event_rows(events: QuerySet[Event], *, chunk_size: int) -> Iterator[Row]:
     return _rows(events, shapes.EVENT.columns, related, chunk_size)
 
 
-def claim_rows(claims: QuerySet[Claim], *, chunk_size: int) -> Iterator[Row]:
+def claim_rows(claims: QuerySet[Claim], *, chunk_size: int, readers: bool = True) -> Iterator[Row]:
     """Claims with claimant and source columns, the slugs of their events (by date) and their
-    relations as (type, direction, other claim id). One query, and three per chunk."""
-    through_events = Claim.events.through
+    relations as (type, direction, other claim id) (for ``readers``, to what readers may read).
+    One query, and three per chunk."""
+    about = Claim.events.through.objects.all()
+    outgoing, incoming = ClaimRelation.objects.all(), ClaimRelation.objects.all()
+    if readers:
+        about = about.filter(visibility.reader_filter("event__"))
+        outgoing = outgoing.filter(visibility.reader_filter("to_claim__"))
+        incoming = incoming.filter(visibility.reader_filter("from_claim__"))
     related: Related = {
         "events": lambda ids: (
-            through_events.objects.filter(claim_id__in=ids)
+            about.filter(claim_id__in=ids)
             .order_by("event__date_start", "event__date_end", "event__title")
             .values_list("claim_id", "event__slug")
         ),
         "relations_out": lambda ids: (
-            ClaimRelation.objects.filter(from_claim_id__in=ids)
+            outgoing.filter(from_claim_id__in=ids)
             .order_by("id")
             .values_list("from_claim_id", "type", "to_claim_id")
         ),
         "relations_in": lambda ids: (
-            ClaimRelation.objects.filter(to_claim_id__in=ids)
+            incoming.filter(to_claim_id__in=ids)
             .order_by("id")
             .values_list("to_claim_id", "type", "from_claim_id")
         ),
@@ -108,12 +118,14 @@ def claim_rows(claims: QuerySet[Claim], *, chunk_size: int) -> Iterator[Row]:
     return _rows(claims, shapes.CLAIM.columns, related, chunk_size)
 
 
-def actor_rows(actors: QuerySet[Actor], *, chunk_size: int) -> Iterator[Row]:
+def actor_rows(actors: QuerySet[Actor], *, chunk_size: int, readers: bool = True) -> Iterator[Row]:
     """Actors with their affiliation's columns. One query."""
     return _rows(actors, shapes.ACTOR.columns, {}, chunk_size)
 
 
-def source_rows(sources: QuerySet[Source], *, chunk_size: int) -> Iterator[Row]:
+def source_rows(
+    sources: QuerySet[Source], *, chunk_size: int, readers: bool = True
+) -> Iterator[Row]:
     """Sources with their publisher's columns and credited outlets, without their text. One
     query, and one per chunk."""
     related: Related = {

@@ -30,6 +30,8 @@ from rest_framework import renderers
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
+from tracker import visibility
+
 CHUNK_SIZE = 500  # records read, shaped and written at a time
 
 
@@ -145,6 +147,11 @@ class _WithoutFormat:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._request, name)
+
+
+def readers(request: Request) -> bool:
+    """Whether the request reads as a reader: embeds keep to what readers may read."""
+    return not visibility.sees_everything(getattr(request, "user", None))
 
 
 def serializer_context(request: Request) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from tracker.api.formats import (
     ListFormat,
     chunks,
     json_array,
+    readers,
     serializer_context,
 )
 from tracker.api.serializers import ClaimSerializer, DetailURL
@@ -122,7 +123,7 @@ def nodes(claims: QuerySet[Claim], request: Request) -> Iterator[dict[str, Any]]
     serializer = ClaimSerializer(context=context)
     source_url = DetailURL("source-detail", context)
     for chunk in chunks(claims):
-        links = embeds.claim_links(claim.pk for claim in chunk)
+        links = embeds.claim_links((claim.pk for claim in chunk), readers=readers(request))
         for claim, model in zip(serializer.represent(chunk, links), chunk, strict=True):
             if claim["status"] == ClaimStatus.UNVERIFIED:
                 yield claim_node(claim, model, source_url)

@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import QuerySet
 from rest_framework.request import Request
 
-from tracker.api.formats import chunks, serializer_context
+from tracker.api.formats import chunks, readers, serializer_context
 from tracker.api.serializers import EventSerializer
 from tracker.selectors import embeds
 
@@ -17,4 +17,6 @@ def event_json(events: QuerySet[Any], request: Request) -> Iterator[dict[str, An
     """Each event's JSON, as the list gives it (``claim_kind`` included): five queries a chunk."""
     serializer = EventSerializer(context=serializer_context(request))
     for chunk in chunks(events):
-        yield from serializer.represent(chunk, embeds.event_embeds(event.pk for event in chunk))
+        yield from serializer.represent(
+            chunk, embeds.event_embeds((event.pk for event in chunk), readers=readers(request))
+        )

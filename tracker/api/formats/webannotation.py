@@ -25,6 +25,7 @@ from tracker.api.formats import (
     ListFormat,
     chunks,
     json_array,
+    readers,
     serializer_context,
 )
 from tracker.api.formats.claimreview import reviewer
@@ -120,7 +121,7 @@ def _claim_annotations(claims: QuerySet[Any], request: Request) -> Iterator[dict
                 "pk", "text"
             )
         )
-        links = embeds.claim_links(claim.pk for claim in chunk)
+        links = embeds.claim_links((claim.pk for claim in chunk), readers=readers(request))
         for claim, model in zip(serializer.represent(chunk, links), chunk, strict=True):
             yield annotation(
                 claim_url=claim["url"],

@@ -3,6 +3,7 @@
 manage.py curator alice                 # asks for a password
 echo "$PASSWORD" | manage.py curator alice --password-stdin
 manage.py curator alice --token         # prints the token scripts send as "Token <key>"
+manage.py curator bob --reviewer        # ... who may also publish (the reviewers group)
 """
 
 import getpass
@@ -30,9 +31,16 @@ class Command(BaseCommand):
             "--no-password", action="store_true", help="Keep the password (or set none)."
         )
         parser.add_argument("--token", action="store_true", help="Print the user's API token.")
+        parser.add_argument(
+            "--reviewer",
+            action="store_true",
+            help="Also in the reviewers group: may publish what another curator last edited.",
+        )
 
     @transaction.atomic
-    def handle(self, *args, username, email, password_stdin, no_password, token, **options):
+    def handle(
+        self, *args, username, email, password_stdin, no_password, token, reviewer, **options
+    ):
         user, created = get_user_model().objects.get_or_create(
             username=username, defaults={"email": email}
         )
@@ -45,10 +53,12 @@ class Command(BaseCommand):
             user.set_password(password)
         user.is_staff = True
         user.save()
-        try:
-            user.groups.add(Group.objects.get(name="curators"))
-        except Group.DoesNotExist:
-            raise CommandError("The curators group is missing: run manage.py migrate.") from None
+        groups = ["curators", "reviewers"] if reviewer else ["curators"]
+        for name in groups:
+            try:
+                user.groups.add(Group.objects.get(name=name))
+            except Group.DoesNotExist:
+                raise CommandError(f"The {name} group is missing: run manage.py migrate.") from None
         verb = "Created" if created else "Updated"
         self.stderr.write(f"{verb} curator {username}.")
         if token:

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import BaseCommand, CommandError
 
 from tracker.imports import import_source, parse_document
+from tracker.models import ReviewState
 
 
 class Command(BaseCommand):
@@ -25,8 +26,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="validate and report, write nothing"
         )
+        parser.add_argument(
+            "--state",
+            choices=[state.value for state in ReviewState],
+            default=ReviewState.DRAFT,
+            help="the review state of the records it creates (default: draft, for curators to "
+            "review; published for a vetted file)",
+        )
 
-    def handle(self, *args, file, dry_run, **options):
+    def handle(self, *args, file, dry_run, state, **options):
         try:
             if file == "-":
                 raw = sys.stdin.buffer.read()
@@ -40,7 +48,9 @@ class Command(BaseCommand):
         except ValidationError as error:
             raise CommandError(f"{file}: {error.messages[0]} Nothing was written.") from None
         name = "standard input" if file == "-" else Path(file).name
-        report = import_source(document=document, dry_run=dry_run, reason=f"import {name}")
+        report = import_source(
+            document=document, dry_run=dry_run, reason=f"import {name}", state=state
+        )
         if not report.ok:
             self.stderr.write(report.render())
             raise CommandError(f"{file}: {len(report.problems)} problem(s); nothing was written.")
