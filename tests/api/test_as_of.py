@@ -10,7 +10,7 @@ from urllib.parse import quote
 import pytest
 from django.utils import timezone
 
-from tracker import as_of, history, services
+from tracker import as_of, services
 from tracker.models import Actor, Claim, Event, Source
 
 pytestmark = pytest.mark.django_db
@@ -36,11 +36,9 @@ def get(client, url, **headers):
 
 
 def publish(record):
-    """Publish a record as the workflow does: its state moves, and history says so."""
-    type(record).objects.filter(pk=record.pk).update(state="published")
-    record.refresh_from_db()
-    history.record(record, history.CHANGED, reason="published")
-    return record
+    """Submit and approve a draft, as a trusted script (``by`` None) may."""
+    services.transition(record=record, to="in_review")
+    return services.transition(record=record, to="published")
 
 
 def claim():
@@ -127,7 +125,7 @@ def test_filters_and_search_answer_as_of_the_moment(api):
     services.claim_update(
         claim=claim(),
         data={"status": "disputed", "text": "Zanzibarian trade is at lows."},
-        rationale="A second report contradicts it.",
+        rationale="Customs figures say otherwise.",
     )
     after = timezone.now()
     disputed = "/api/v1/claims/?status=disputed&page_size=1000"
@@ -406,14 +404,21 @@ def test_every_detail_as_of_now_is_the_detail_now(api, kind):
 def test_a_retracted_record_is_shown_and_one_in_review_is_not(api):
     retracted = publish(new_claim(text="A claim retracted later."))
     published = timezone.now()
-    Claim.objects.filter(pk=retracted.pk).update(state="retracted")
-    retracted.refresh_from_db()
-    history.record(retracted, history.CHANGED, reason="retracted")
+    services.transition(record=retracted, to="retracted", rationale="The quote was misread.")
     in_review = new_claim(text="A claim waiting for review.")
-    Claim.objects.filter(pk=in_review.pk).update(state="in_review")
-    in_review.refresh_from_db()
-    history.record(in_review, history.CHANGED, reason="submitted")
+    services.transition(record=in_review, to="in_review")
     now = timezone.now()
     assert get(api, f"/api/v1/claims/{retracted.pk}/?{at(published)}").status_code == 200
-    assert get(api, f"/api/v1/claims/{retracted.pk}/?{at(now)}").status_code == 200
+    shown = get(api, f"/api/v1/claims/{retracted.pk}/?{at(now)}").json()
+    assert (shown["state"], shown["state_rationale"]) == ("retracted", "The quote was misread.")
+    assert get(api, f"/api/v1/claims/{retracted.pk}/?{at(published)}").json()["state"] == (
+        "published"
+    )
     assert api.get(f"/api/v1/claims/{in_review.pk}/?{at(now)}").status_code == 404
+
+
+def test_a_signed_in_copy_is_private_forever(curator_api, settings):
+    settings.AS_OF_SETTLED = 0
+    response = get(curator_api, "/api/v1/events/?as_of=2024-05-01")
+    assert response["Cache-Control"] == "private, max-age=31536000, immutable"
+    assert "Cookie" in response["Vary"]

@@ -46,8 +46,12 @@ PARAMETERS = {
         "ordering": "choice", "state": "choice", "format": "format",
     },
 }  # fmt: skip
-for names in PARAMETERS.values():
-    names["as_of"] = "moment"  # every read takes as_of (tracker/api/as_of.py)
+# Every read of the record takes as_of (tracker/api/as_of.py).
+for path, names in PARAMETERS.items():
+    if path.startswith(("/api/v1/events/", "/api/v1/claims/", "/api/v1/actors/")) or (
+        path.startswith(("/api/v1/sources/", "/api/v1/stats/"))
+    ):
+        names["as_of"] = "moment"
 
 HOSTILE = [
     "\x00",  # NUL: PostgreSQL cannot even compare a text with it

@@ -187,5 +187,8 @@ class AsOfMixin(_View):
         elif link not in response["Link"]:  # a kept answer (record_cache) has it already
             response["Link"] = f"{response['Link']}, {link}"
         if as_of.settled(moment):
-            response["Cache-Control"] = f"public, max-age={FOREVER}, immutable"
+            # As any read (tracker.api.caching): a signed-in user's copy is theirs alone.
+            user = getattr(request, "user", None)
+            scope = "private" if user is not None and user.is_authenticated else "public"
+            response["Cache-Control"] = f"{scope}, max-age={FOREVER}, immutable"
         return response
