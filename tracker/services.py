@@ -679,6 +679,13 @@ def transition(
             for other in [getattr(record, field)]
             if other is not None and other.state not in READER_STATES
         ]
+        if isinstance(record, Source):  # the outlets it credits show by name too
+            hidden += [
+                f"credited '{slug}' is {state}"
+                for slug, state in record.credits.exclude(state__in=READER_STATES)
+                .order_by("slug")
+                .values_list("slug", "state")
+            ]
         if hidden:
             raise TransitionNotAllowed(
                 f"Publish what this {name} shows first: its {', '.join(hidden)}.",
