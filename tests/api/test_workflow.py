@@ -352,3 +352,23 @@ def test_a_source_is_published_only_once_the_outlets_it_credits_are(curator_api,
     refused = patch_state(reviewer_api, url, {"state": "published"})
     assert (refused.status_code, refused.json()["rule"]) == (409, "unpublished_reference")
     assert f"credited '{outlet['slug']}' is draft" in refused.json()["detail"]
+
+
+def test_a_published_record_may_not_be_pointed_at_a_draft(curator_api):
+    actor = curator_api.post("/api/v1/actors/", {"name": "New Envoy", "kind": "person"}).json()
+    claim = Claim.objects.get(slug="matsegora-trade-at-lows-2020")
+    response = patch_state(curator_api, f"/api/v1/claims/{claim.pk}/", {"claimant": actor["slug"]})
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "claimant": [
+            f"Readers see this claim, so its claimant '{actor['slug']}' may not be draft: "
+            "publish that first."
+        ]
+    }
+    assert Claim.objects.get(pk=claim.pk).claimant.slug == "alexander-matsegora"
+    source = claim.source
+    response = patch_state(
+        curator_api, f"/api/v1/sources/{source.pk}/", {"credits": [actor["slug"]]}
+    )
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["credits"]
