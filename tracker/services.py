@@ -99,13 +99,29 @@ def _save(
     links: Callable[[], None] | None = None,
     rationale: str = "",
     content: bool = True,
+    references: Iterable[str] | None = None,
 ) -> Record:
     """Set ``fields``, validate the whole record, save it, set its links: one history entry
-    (which keeps ``rationale``). A ``content`` write names ``by`` the record's last editor."""
+    (which keeps ``rationale``). A ``content`` write names ``by`` the record's last editor; on a
+    record readers see, it may not point it at a record they may not (``references``: the
+    embedded references to check, by default those the write sets)."""
     for name, value in fields.items():
         setattr(instance, name, value)
     if content and hasattr(instance, "last_editor_id"):
         instance.last_editor = _editor(by)  # type: ignore[attr-defined]
+    if content and getattr(instance, "state", None) in READER_STATES:
+        kind = str(instance._meta.model_name)
+        checked = fields if references is None else references
+        names = [name for name in EMBEDDED_REFERENCES.get(kind, ()) if name in checked]
+        hidden = _hidden_references(instance, names)
+        if hidden:
+            raise ValidationError(
+                {
+                    name: f"Readers see this {kind}, so its {must_not}: publish that first."
+                    for name, problem in hidden.items()
+                    for must_not in [problem.replace(" is ", " may not be ")]
+                }
+            )
     with (
         transaction.atomic(),
         history.one_entry(
@@ -172,6 +188,7 @@ def record_save(
         history_type=history_type,
         links=save_links,
         rationale=rationale,
+        references=EMBEDDED_REFERENCES.get(str(record._meta.model_name), ()),
     )
 
 
@@ -302,6 +319,13 @@ def source_update(
     _check_names(data, SOURCE_FIELDS | SOURCE_LINKS)
     fields = {name: value for name, value in data.items() if name in SOURCE_FIELDS}
     credited = data.get("credits")
+    if credited is not None and source.state in READER_STATES:
+        unread = sorted(actor.slug for actor in credited if actor.state not in READER_STATES)
+        if unread:
+            raise ValidationError(
+                {"credits": f"Readers see this source: it cannot credit {', '.join(unread)}, "
+                 "not published (publish it first)."}
+            )  # fmt: skip
 
     def links() -> None:
         relocate_quotes(source)
@@ -619,6 +643,17 @@ EMBEDDED_REFERENCES = {
 }
 
 
+def _hidden_references(record: models.Model, names: Iterable[str]) -> dict[str, str]:
+    """{field: "claimant 'x' is draft"} for each of ``names`` that points at a record readers
+    may not read."""
+    hidden = {}
+    for field in names:
+        other = getattr(record, field)
+        if other is not None and other.state not in READER_STATES:
+            hidden[field] = f"{field} '{other.slug}' is {other.state}"
+    return hidden
+
+
 class WorkflowError(Exception):
     """A transition refused: ``rule`` names the rule (the API's body carries it)."""
 
@@ -700,12 +735,14 @@ def transition(
             rule="rationale_required",
         )
     if move == "approve":
-        hidden = [
-            f"{field} '{other.slug}' is {other.state}"
-            for field in EMBEDDED_REFERENCES.get(name, ())
-            for other in [getattr(record, field)]
-            if other is not None and other.state not in READER_STATES
-        ]
+        hidden = list(_hidden_references(record, EMBEDDED_REFERENCES.get(name, ())).values())
+        if isinstance(record, Source):  # the outlets it credits show by name too
+            hidden += [
+                f"credited '{slug}' is {state}"
+                for slug, state in record.credits.exclude(state__in=READER_STATES)
+                .order_by("slug")
+                .values_list("slug", "state")
+            ]
         if hidden:
             raise TransitionNotAllowed(
                 f"Publish what this {name} shows first: its {', '.join(hidden)}.",

@@ -339,3 +339,36 @@ def test_a_claim_is_published_only_once_what_it_shows_is(curator_api, reviewer_a
     assert patch_state(curator_api, actor["url"], {"state": "in_review"}).status_code == 200
     assert patch_state(reviewer_api, actor["url"], {"state": "published"}).status_code == 200
     assert patch_state(reviewer_api, claim["url"], {"state": "published"}).status_code == 200
+
+
+def test_a_source_is_published_only_once_the_outlets_it_credits_are(curator_api, reviewer_api):
+    outlet = curator_api.post("/api/v1/actors/", {"name": "Wire Co", "kind": "media"}).json()
+    body = {"title": "A wire story", "published": "2021", "text": "Nothing much.",
+            "credits": [outlet["slug"]]}  # fmt: skip
+    source = curator_api.post("/api/v1/sources/", body, format="json")
+    assert source.status_code == 201, source.json()
+    url = source.json()["url"]
+    assert patch_state(curator_api, url, {"state": "in_review"}).status_code == 200
+    refused = patch_state(reviewer_api, url, {"state": "published"})
+    assert (refused.status_code, refused.json()["rule"]) == (409, "unpublished_reference")
+    assert f"credited '{outlet['slug']}' is draft" in refused.json()["detail"]
+
+
+def test_a_published_record_may_not_be_pointed_at_a_draft(curator_api):
+    actor = curator_api.post("/api/v1/actors/", {"name": "New Envoy", "kind": "person"}).json()
+    claim = Claim.objects.get(slug="matsegora-trade-at-lows-2020")
+    response = patch_state(curator_api, f"/api/v1/claims/{claim.pk}/", {"claimant": actor["slug"]})
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "claimant": [
+            f"Readers see this claim, so its claimant '{actor['slug']}' may not be draft: "
+            "publish that first."
+        ]
+    }
+    assert Claim.objects.get(pk=claim.pk).claimant.slug == "alexander-matsegora"
+    source = claim.source
+    response = patch_state(
+        curator_api, f"/api/v1/sources/{source.pk}/", {"credits": [actor["slug"]]}
+    )
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["credits"]
