@@ -13,7 +13,6 @@ from django.utils import timezone
 from tracker import quotes
 from tracker.dates import EDTFField, Precision
 from tracker.history import RecordHistory, track_links
-from tracker.visibility import READER_STATES
 
 
 class ModifiedAtField(models.DateTimeField):
@@ -104,30 +103,6 @@ class Record(models.Model):
 
     def natural_key(self):
         return (self.slug,)
-
-    def clean(self):
-        super().clean()
-        if self.state in READER_STATES:
-            unreadable = {
-                name: f"A {self.state} {self._meta.verbose_name} cannot refer to the "
-                f"{target._meta.verbose_name} '{target.slug}', which is {target.state}: readers "
-                f"would see what is not published. Publish it first."
-                for name, target in self.references()
-                if target.state not in READER_STATES
-            }
-            if unreadable:
-                raise ValidationError(unreadable)
-
-    def references(self) -> list[tuple[str, Record]]:
-        """The records this one names in its own fields (a claim's claimant and source, an
-        actor's affiliation, a source's publisher), as (field name, record)."""
-        found = []
-        for field in self._meta.concrete_fields:
-            if field.is_relation and issubclass(field.related_model, Record):
-                target = getattr(self, field.name)
-                if target is not None:
-                    found.append((field.name, target))
-        return found
 
 
 # A Wikidata item's id: Q and a number (Q7747 is Vladimir Putin). Checked everywhere it is stored.

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
@@ -675,28 +676,24 @@ class TransitionForbidden(WorkflowError):
 
 
 def _check_leaving_public_view(record: models.Model, current: str, to: str) -> None:
-    """A record leaves public view only while no record in public view names it in its own
-    fields (a claim its claimant or source, an actor its affiliation, a source its publisher):
-    readers would be shown a name they may not read (rule ``referenced_by_readable``). Coming
-    into view is the other half (``EMBEDDED_REFERENCES``, rule ``unpublished_reference``)."""
+    """A record leaves public view only while no record in public view names it
+    (``EMBEDDED_REFERENCES``, and a source's credited outlets): readers would be shown a name
+    they may not read (rule ``referenced_by_readable``). Coming into view is the other half
+    (rule ``unpublished_reference``)."""
     if current not in READER_STATES or to in READER_STATES:
         return
-    for relation in record._meta.related_objects:
-        model = relation.related_model
-        if not relation.one_to_many or not hasattr(model, "references"):
+    referrers = [(kind, field) for kind, fields in EMBEDDED_REFERENCES.items() for field in fields]
+    for kind, field in [*referrers, ("source", "credits")]:
+        model = apps.get_model("tracker", kind)
+        if model._meta.get_field(field).related_model is not type(record):
             continue
-        referring = (
-            model._default_manager.filter(
-                **{relation.field.name: record, "state__in": READER_STATES}
-            )
-            .order_by("pk")
-            .first()
-        )
+        readable = model._default_manager.filter(**{field: record, "state__in": READER_STATES})
+        referring = readable.order_by("pk").first()
         if referring is not None:
             raise TransitionNotAllowed(
-                f"The {referring.state} {model._meta.verbose_name} '{referring.slug}' refers to "
-                f"this {record._meta.verbose_name} ({relation.field.name}): it would name what "
-                "readers may not see.",
+                f"The {referring.state} {kind} '{referring.slug}' names this "
+                f"{record._meta.verbose_name} ({field}): readers would see what they may not "
+                "read.",
                 rule="referenced_by_readable",
             )
 

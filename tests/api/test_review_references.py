@@ -1,42 +1,15 @@
-"""What readers see never names what they may not: a published record is not pointed at a draft
-(a claim's claimant and source, an actor's affiliation, a source's publisher), and a record
-leaves public view only while nothing in public view names it. (Approval waits for what a record
-names: tests/api/test_workflow.py.)"""
+"""A record leaves public view only while nothing in public view names it: readers would be
+shown a name they may not read. (Coming into view waits for what a record names, and a content
+edit may not point a public record at a draft: tests/api/test_workflow.py.)"""
 
 import pytest
-from django.contrib.auth.models import Group, User
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
-from tests.records import snapshot
-from tracker import services
-from tracker.models import Claim, Source
+from tracker.models import Actor, Claim, Source
 
 pytestmark = pytest.mark.django_db
 
-SOURCE = "tass-2020-02-07-matsegora-interview"
-CLAIM = {
-    "text": "Trade fell, the spokesman said.",
-    "quote": "That is why, we are still losing here to Chinese partners.",
-    "source": SOURCE,
-    "stated": "2020-02-07",
-    "status": "unverified",
-}
-
-
-@pytest.fixture
-def reviewer_api(db):
-    user = User.objects.create_user("rosa", password="s3cret-pass", is_staff=True)
-    user.groups.add(Group.objects.get(name="curators"), Group.objects.get(name="reviewers"))
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
-
-
-@pytest.fixture
-def spokesman(db):
-    """An actor just written by a curator: a draft."""
-    return services.actor_create(name="A new spokesman", kind="person")
+RETRACT = {"state": "retracted", "rationale": "The outlet withdrew it."}
+REINSTATE = {"state": "in_review", "rationale": "Check it again."}
 
 
 def patch(client, url, body):
@@ -44,33 +17,42 @@ def patch(client, url, body):
     return client.patch(url, body, format="json", HTTP_IF_MATCH=etag)
 
 
-def test_a_published_claim_cannot_be_pointed_at_a_draft(curator_api, spokesman):
-    claim = Claim.objects.get(slug="matsegora-trade-at-lows-2020")
-    url = f"/api/v1/claims/{claim.pk}/"
-    before = snapshot()
-    refused = patch(curator_api, url, {"claimant": spokesman.slug})
-    assert refused.status_code == 400
-    assert refused.json()["errors"] == {
-        "claimant": [
-            f"A published claim cannot refer to the actor '{spokesman.slug}', which is draft: "
-            "readers would see what is not published. Publish it first."
-        ]
-    }
-    assert snapshot() == before
-
-
-def test_a_source_leaves_public_view_only_when_no_published_claim_cites_it(curator_api):
-    source = Source.objects.get(slug=SOURCE)
+def test_a_source_a_published_claim_cites_stays_in_public_view(curator_api):
+    source = Source.objects.get(slug="tass-2020-02-07-matsegora-interview")
     url = f"/api/v1/sources/{source.pk}/"
-    reason = "The outlet withdrew the interview."
-    assert patch(curator_api, url, {"state": "retracted", "rationale": reason}).status_code == 200
     # Retracted, it is still in public view; back in review it would not be.
-    refused = patch(curator_api, url, {"state": "in_review", "rationale": "Check it again."})
+    assert patch(curator_api, url, RETRACT).status_code == 200
+    refused = patch(curator_api, url, REINSTATE)
+    assert refused.status_code == 409
+    cited = Claim.objects.filter(source=source, state="published").order_by("pk").first()
+    detail = (
+        f"The published claim '{cited.slug}' names this source (source): readers would see what "
+        "they may not read."
+    )
+    assert refused.json() == {
+        "status": 409,
+        "code": "referenced_by_readable",
+        "detail": detail,
+        "errors": {"state": [detail]},
+        "rule": "referenced_by_readable",
+    }
+    assert Source.objects.get(pk=source.pk).state == "retracted"
+
+
+def test_an_outlet_a_published_source_credits_stays_in_public_view(curator_api):
+    outlet = Actor.objects.get(slug="yonhap")  # credited, never a claimant
+    url = f"/api/v1/actors/{outlet.pk}/"
+    assert patch(curator_api, url, RETRACT).status_code == 200
+    refused = patch(curator_api, url, REINSTATE)
     assert refused.status_code == 409
     assert refused.json()["rule"] == "referenced_by_readable"
-    cited = Claim.objects.filter(source=source, state="published").order_by("pk").first()
-    assert refused.json()["detail"] == (
-        f"The published claim '{cited.slug}' refers to this source (source): it would name what "
-        "readers may not see."
-    )
-    assert Source.objects.get(pk=source.pk).state == "retracted"
+    assert "(credits)" in refused.json()["detail"]
+
+
+def test_a_record_nothing_public_names_may_leave_public_view(curator_api):
+    claim = Claim.objects.get(slug="matsegora-trade-at-lows-2020")
+    url = f"/api/v1/claims/{claim.pk}/"
+    assert patch(curator_api, url, RETRACT).status_code == 200
+    moved = patch(curator_api, url, REINSTATE)
+    assert moved.status_code == 200, moved.json()
+    assert moved.json()["state"] == "in_review"
