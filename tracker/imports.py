@@ -47,12 +47,23 @@ class ActorImportSerializer(ActorWriteSerializer):
     API's representation of an actor does not carry, so its writes do not take them)."""
 
     notes = serializers.CharField(allow_blank=True, default="")
+    # A file's records enter in the state the import is given (--state), not one of their own.
+    state = None  # type: ignore[assignment]
+    rationale = None  # type: ignore[assignment]
+
+
+class SourceImportSerializer(SourceWriteSerializer):
+    """A source as a file declares it: the API's fields, less the state (see above)."""
+
+    state = None  # type: ignore[assignment]
+    rationale = None  # type: ignore[assignment]
 
 
 class ClaimImportSerializer(ClaimWriteSerializer):
     """A claim as a file declares it: the API's fields, less the rationale of a status change
     (a file creates claims, it changes none)."""
 
+    state = None  # type: ignore[assignment]
     rationale = None  # type: ignore[assignment]
 
 
@@ -338,7 +349,7 @@ class _Importer:
     def import_source(self, entry: dict) -> None:
         renames = {"url": "document_url"}  # the API's "url" is its own address
         serializer = self.check(
-            "source", SourceWriteSerializer, entry, renames=renames, required=("slug",)
+            "source", SourceImportSerializer, entry, renames=renames, required=("slug",)
         )
         if serializer is None:
             return

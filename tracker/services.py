@@ -47,6 +47,7 @@ from tracker.models import (
     Source,
     Tag,
 )
+from tracker.visibility import READER_STATES
 
 ACTOR_FIELDS = {"slug", "name", "kind", "title", "affiliation", "aliases", "wikidata", "notes"}
 SOURCE_FIELDS = {
@@ -609,6 +610,13 @@ TRANSITIONS = {
 }
 # Moves that must say why: the reason is shown with the record (and kept in its history).
 RATIONALE_REQUIRED = {"send_back", "retract", "reinstate"}
+# What a record's representation embeds of another record (its brief form): published, it
+# would show readers a draft's name, so those must be readable first.
+EMBEDDED_REFERENCES = {
+    "claim": ("claimant", "source"),
+    "source": ("publisher",),
+    "actor": ("affiliation",),
+}
 
 
 class WorkflowError(Exception):
@@ -664,6 +672,25 @@ def transition(
             "rationale: say why.",
             rule="rationale_required",
         )
+    if move == "approve":
+        hidden = [
+            f"{field} '{other.slug}' is {other.state}"
+            for field in EMBEDDED_REFERENCES.get(name, ())
+            for other in [getattr(record, field)]
+            if other is not None and other.state not in READER_STATES
+        ]
+        if isinstance(record, Source):  # the outlets it credits show by name too
+            hidden += [
+                f"credited '{slug}' is {state}"
+                for slug, state in record.credits.exclude(state__in=READER_STATES)
+                .order_by("slug")
+                .values_list("slug", "state")
+            ]
+        if hidden:
+            raise TransitionNotAllowed(
+                f"Publish what this {name} shows first: its {', '.join(hidden)}.",
+                rule="unpublished_reference",
+            )
     if move == "approve" and by is not None:
         if not getattr(by, "has_perm", lambda perm: False)(f"tracker.publish_{name}"):
             raise TransitionForbidden(

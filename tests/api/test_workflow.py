@@ -320,3 +320,35 @@ def test_import_source_takes_a_state(tmp_path):
     call_command("import_source", str(path), "--state", "published", verbosity=0)
     assert Source.objects.get(slug="vetted-doc").state == "published"
     assert Claim.objects.get(slug="vetted-claim").history.first().state == "published"
+
+
+def test_a_claim_is_published_only_once_what_it_shows_is(curator_api, reviewer_api):
+    """A published claim shows its claimant's and source's brief form: a draft's name must
+    not reach readers through it."""
+    actor = curator_api.post("/api/v1/actors/", {"name": "New Envoy", "kind": "person"}).json()
+    claim = curator_api.post(
+        "/api/v1/claims/", {**CLAIM, "claimant": actor["slug"]}, format="json"
+    ).json()
+    assert patch_state(curator_api, claim["url"], {"state": "in_review"}).status_code == 200
+    refused = patch_state(reviewer_api, claim["url"], {"state": "published"})
+    assert refused.status_code == 409
+    assert refused.json()["rule"] == "unpublished_reference"
+    assert refused.json()["detail"] == (
+        f"Publish what this claim shows first: its claimant '{actor['slug']}' is draft."
+    )
+    assert patch_state(curator_api, actor["url"], {"state": "in_review"}).status_code == 200
+    assert patch_state(reviewer_api, actor["url"], {"state": "published"}).status_code == 200
+    assert patch_state(reviewer_api, claim["url"], {"state": "published"}).status_code == 200
+
+
+def test_a_source_is_published_only_once_the_outlets_it_credits_are(curator_api, reviewer_api):
+    outlet = curator_api.post("/api/v1/actors/", {"name": "Wire Co", "kind": "media"}).json()
+    body = {"title": "A wire story", "published": "2021", "text": "Nothing much.",
+            "credits": [outlet["slug"]]}  # fmt: skip
+    source = curator_api.post("/api/v1/sources/", body, format="json")
+    assert source.status_code == 201, source.json()
+    url = source.json()["url"]
+    assert patch_state(curator_api, url, {"state": "in_review"}).status_code == 200
+    refused = patch_state(reviewer_api, url, {"state": "published"})
+    assert (refused.status_code, refused.json()["rule"]) == (409, "unpublished_reference")
+    assert f"credited '{outlet['slug']}' is draft" in refused.json()["detail"]

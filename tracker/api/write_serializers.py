@@ -40,6 +40,7 @@ from tracker.models import (
     Event,
     Place,
     RelationType,
+    ReviewState,
     Source,
     Tag,
     validate_wikidata,
@@ -209,6 +210,19 @@ class RecordWriteSerializer(TextOnlySerializer):
     renames: dict[str, str] = {}
 
     slug = serializers.SlugField(max_length=120, required=False)
+    # A transition: the view moves the record (services.transition) when ``state`` differs from
+    # the stored one; declared here for the schema, never passed on to a content write.
+    state = serializers.ChoiceField(
+        choices=ReviewState.choices, required=False,
+        help_text="Another state than the record's is a transition (draft to in_review, "
+        "in_review to published or back to draft, published to retracted, retracted to "
+        "in_review), sent alone with its rationale; a new record starts as draft.",
+    )  # fmt: skip
+    rationale = serializers.CharField(
+        required=False, allow_blank=True, max_length=10_000,
+        help_text="Why: with a transition (needed to send back, retract or reinstate).",
+    )  # fmt: skip
+    keeps_rationale = False  # a content write that takes a rationale (a claim's status change)
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:
         # A field the API does not know is refused, never dropped: a misspelt "stauts" must
@@ -221,7 +235,11 @@ class RecordWriteSerializer(TextOnlySerializer):
                 raise serializers.ValidationError(
                     {name: ["Unknown field: this API does not take it."] for name in unknown}
                 )
-        return super().to_internal_value(data)
+        validated = super().to_internal_value(data)
+        validated.pop("state", None)  # the view has made any transition already
+        if not self.keeps_rationale:
+            validated.pop("rationale", None)
+        return validated
 
     @property
     def by(self) -> services.By:
@@ -393,8 +411,10 @@ class ClaimWriteSerializer(RecordWriteSerializer):
     relations = RelationWriteSerializer(many=True, default=list)
     rationale = serializers.CharField(
         write_only=True, required=False, allow_blank=True, max_length=10_000,
-        help_text="Why: needed with a change of status (the claim's history keeps it).",
+        help_text="Why: needed with a change of status (the claim's history keeps it), or "
+        "with a transition.",
     )  # fmt: skip
+    keeps_rationale = True
 
     def link_permissions(self, instance: Any, data: dict[str, Any]) -> dict[str, list[str]]:
         if "relations" not in data:
