@@ -372,3 +372,15 @@ def test_a_published_record_may_not_be_pointed_at_a_draft(curator_api):
     )
     assert response.status_code == 400
     assert list(response.json()["errors"]) == ["credits"]
+
+
+def test_loading_the_seed_again_republishes_nothing(api):
+    from django.core.management import call_command
+
+    claim = Claim.objects.get(slug="matsegora-trade-at-lows-2020")
+    services.transition(record=claim, to="retracted", rationale="Misquoted.")
+    history_before = claim.history.count()
+    call_command("loaddata", "record", verbosity=0)
+    claim.refresh_from_db()
+    assert (claim.state, claim.state_rationale) == ("retracted", "Misquoted.")
+    assert claim.history.count() == history_before

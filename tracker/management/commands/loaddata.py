@@ -17,7 +17,9 @@ their links are loaded), so that a curator's first edit of a seed record shows w
 changed. Loading the same file again records nothing.
 
 A fixture is the published record: a record whose object in the file gives no ``state`` is
-loaded as ``published`` (one that gives it, a dump of a draft, keeps it).
+loaded as ``published`` (one that gives it, a dump of a draft, keeps it). A record already
+stored in another state keeps that state, so loading the seed again does not republish what a
+curator retracted or has in review.
 """
 
 import json
@@ -83,6 +85,20 @@ class Command(loaddata.Command):
                 )
             instance.wikidata = self._wikidata.get(instance.slug, "")
 
+    def keep_stored_state(self, instance) -> None:
+        """A stored record keeps its state, the reason for it and its last editor where the
+        file says published (or nothing)."""
+        if instance.pk is None or getattr(instance, "state", None) != ReviewState.PUBLISHED:
+            return
+        stored = (
+            type(instance)
+            ._default_manager.filter(pk=instance.pk)
+            .values_list("state", "state_rationale", "last_editor_id")
+            .first()
+        )
+        if stored is not None and stored[0] != ReviewState.PUBLISHED:
+            instance.state, instance.state_rationale, instance.last_editor_id = stored
+
     def save_obj(self, obj):
         instance = obj.object
         # History rows are snapshots of past versions, loaded as they were (a dump moving the
@@ -90,6 +106,7 @@ class Command(loaddata.Command):
         if instance._meta.app_label != "tracker" or isinstance(instance, HistoricalChanges):
             return super().save_obj(obj)
         self.fill_identifiers(instance)
+        self.keep_stored_state(instance)
         try:
             return services.record_load(
                 record=instance, save=lambda: super(Command, self).save_obj(obj)
