@@ -69,12 +69,29 @@ def reader(db):
     return user
 
 
+def client_for(user: User) -> APIClient:
+    """An API client that authenticates like a script: with ``user``'s token."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return client
+
+
 @pytest.fixture
 def curator_api(curator):
-    """An API client that authenticates like a script: with the curator's token."""
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=curator).key}")
-    return client
+    return client_for(curator)
+
+
+@pytest.fixture
+def reviewer(db):
+    """A second curator who may publish (the curators and reviewers groups)."""
+    user = User.objects.create_user("rosa", password="s3cret-pass", is_staff=True)
+    user.groups.add(Group.objects.get(name="curators"), Group.objects.get(name="reviewers"))
+    return user
+
+
+@pytest.fixture
+def reviewer_api(reviewer):
+    return client_for(reviewer)
 
 
 @pytest.fixture

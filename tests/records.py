@@ -35,3 +35,15 @@ def publish(record):
     record.refresh_from_db()
     services.transition(record=record, to="in_review")
     return services.transition(record=record, to="published")
+
+
+def listed(client) -> set[tuple[str, str]]:
+    """Every (kind, slug) the API's lists give this client, all pages."""
+    found = set()
+    for kind in ("actor", "source", "event", "claim"):
+        url = f"/api/v1/{kind}s/?page_size=200"
+        while url:
+            body = client.get(url).json()
+            found |= {(kind, item["slug"]) for item in body["results"]}
+            url = body["next"]
+    return found

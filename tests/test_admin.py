@@ -505,14 +505,11 @@ def test_a_refused_admin_write_leaves_the_database_as_it_was(admin_client):
 
 
 @pytest.fixture
-def reviewer_client(db):
-    from django.contrib.auth.models import Group, User
+def reviewer_client(reviewer):
     from django.test import Client
 
-    user = User.objects.create_user("rosa", password="s3cret-pass", is_staff=True)
-    user.groups.add(Group.objects.get(name="curators"), Group.objects.get(name="reviewers"))
     client = Client()
-    client.force_login(user)
+    client.force_login(reviewer)
     return client
 
 

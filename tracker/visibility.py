@@ -42,3 +42,24 @@ def visible(queryset: QuerySet[M], user: Any) -> QuerySet[M]:
     if sees_everything(user):
         return queryset
     return queryset.filter(reader_filter())
+
+
+def reads_as_reader(request: Any) -> bool:
+    """Whether ``request`` (a Django or DRF request, or None) reads as a reader."""
+    return not sees_everything(getattr(request, "user", None))
+
+
+class VisibleRecordsMixin:
+    """For a DRF view over records: ``readers`` says whether the request reads as a reader, and
+    its queryset keeps to what readers may read if so (every list, export, detail and stat)."""
+
+    request: Any
+
+    @property
+    def readers(self) -> bool:
+        return reads_as_reader(getattr(self, "request", None))
+
+    def filter_queryset(self, queryset: QuerySet[M]) -> QuerySet[M]:
+        if self.readers:
+            queryset = queryset.filter(reader_filter())
+        return super().filter_queryset(queryset)  # type: ignore[misc]

@@ -16,31 +16,17 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.server import postgresql_site as served_on_postgresql
-from tests.server import sqlite_site as served_on_sqlite
-
 pytestmark = pytest.mark.server
 
 READERS, ROUNDS = 8, 6
 SLUG = "matsegora-trade-at-lows-2020"
-
-
-@pytest.fixture
-def sqlite_site(tmp_path, monkeypatch):
-    monkeypatch.setenv("GUNICORN_CMD_ARGS", "--threads 4")
-    monkeypatch.setenv("AS_OF_SNAPSHOTS", "2")
-    monkeypatch.setenv("AS_OF_DIRECTORY", str(tmp_path / "as_of"))
-    with served_on_sqlite(tmp_path, workers=2) as site:
-        yield site
-
-
-@pytest.fixture
-def postgresql_site(request, tmp_path, monkeypatch):
-    monkeypatch.setenv("GUNICORN_CMD_ARGS", "--threads 4")
-    monkeypatch.setenv("AS_OF_SNAPSHOTS", "2")
-    monkeypatch.setenv("AS_OF_DIRECTORY", str(tmp_path / "as_of"))
-    with served_on_postgresql(request, tmp_path, workers=2) as site:
-        yield site
+# Two workers of four threads, each keeping two snapshots (tests/api/conftest.py).
+SITE_WORKERS = 2
+SITE_ENVIRONMENT = {
+    "GUNICORN_CMD_ARGS": "--threads 4",
+    "AS_OF_SNAPSHOTS": "2",
+    "AS_OF_DIRECTORY": "{tmp}/as_of",
+}
 
 
 def now() -> str:

@@ -10,6 +10,7 @@ from django.apps import apps
 from django.contrib.auth.models import AnonymousUser
 from django.core.management import call_command
 
+from tests.records import listed
 from tracker import services
 from tracker.models import Actor, Change, Claim, Event, Source
 from tracker.visibility import READER_STATES, visible
@@ -17,7 +18,6 @@ from tracker.visibility import READER_STATES, visible
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/changes/"
-LISTS = {"actor": "actors", "source": "sources", "event": "events", "claim": "claims"}
 MODELS = {"actor": Actor, "source": Source, "event": Event, "claim": Claim}
 
 
@@ -46,18 +46,6 @@ def replay(changes, *, reader: bool):
         else:
             copy[key] = change["slug"]
     return {(kind, slug) for (kind, _), slug in copy.items()}
-
-
-def listed(client):
-    """Every (kind, slug) the API's lists give this client."""
-    found = set()
-    for kind, name in LISTS.items():
-        url = f"/api/v1/{name}/?page_size=200"
-        while url:
-            body = client.get(url).json()
-            found |= {(kind, item["slug"]) for item in body["results"]}
-            url = body["next"]
-    return found
 
 
 def visible_to(user):

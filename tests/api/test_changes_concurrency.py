@@ -19,25 +19,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.server import postgresql_site as served_on_postgresql
-from tests.server import sqlite_site as served_on_sqlite
-
 pytestmark = pytest.mark.server
 
 WRITERS, RECORDS_EACH = 6, 8
 BUDGET = 90  # seconds for the whole run, server start included
-
-
-@pytest.fixture
-def sqlite_site(tmp_path):
-    with served_on_sqlite(tmp_path, workers=4) as site:
-        yield site
-
-
-@pytest.fixture
-def postgresql_site(request, tmp_path):
-    with served_on_postgresql(request, tmp_path, workers=4) as site:
-        yield site
 
 
 def get(server, path, auth):

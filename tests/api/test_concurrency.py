@@ -16,8 +16,6 @@ import time
 
 import pytest
 
-from tests.server import postgresql_site as served_on_postgresql
-from tests.server import sqlite_site as served_on_sqlite
 from tracker.api.conditional import etag_for
 
 pytestmark = pytest.mark.server
@@ -25,18 +23,6 @@ pytestmark = pytest.mark.server
 WRITERS, ROUNDS, READERS = 8, 5, 3
 SLUG = "matsegora-trade-at-lows-2020"
 BUDGET = 60  # seconds for the whole run, server start included
-
-
-@pytest.fixture
-def sqlite_site(tmp_path):
-    with served_on_sqlite(tmp_path, workers=4) as site:
-        yield site
-
-
-@pytest.fixture
-def postgresql_site(request, tmp_path):
-    with served_on_postgresql(request, tmp_path, workers=4) as site:
-        yield site
 
 
 @pytest.mark.parametrize(

@@ -13,12 +13,12 @@ from rest_framework.test import APIClient
 
 from tests.api.test_writes import detail, write
 from tests.factories import ClaimFactory, EventFactory
-from tests.server import postgresql_site as served_on_postgresql
-from tests.server import sqlite_site as served_on_sqlite
 from tracker.api import record_cache
 from tracker.models import Claim, Event
 
 pytestmark = pytest.mark.django_db
+
+SITE_WORKERS = 2  # the served tests: two gunicorn workers (tests/api/conftest.py)
 VERSION_READ = 1
 EVENTS = "/api/v1/events/?date_from=2019&date_to=2019-12"
 
@@ -169,18 +169,6 @@ def test_errors_are_not_kept(api, django_assert_num_queries):
 
 
 # ------------------------------------------------------------------- two gunicorn workers
-
-
-@pytest.fixture
-def sqlite_site(tmp_path):
-    with served_on_sqlite(tmp_path, workers=2) as site:
-        yield site
-
-
-@pytest.fixture
-def postgresql_site(request, tmp_path):
-    with served_on_postgresql(request, tmp_path, workers=2) as site:
-        yield site
 
 
 @pytest.mark.server

@@ -6,17 +6,14 @@ import datetime
 from urllib.parse import quote
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
+from tests.records import listed
 from tracker import as_of
 
 pytestmark = pytest.mark.django_db
 
 FEED = "/api/v1/changes/"
-LISTS = {"actor": "actors", "source": "sources", "event": "events", "claim": "claims"}
 READER_STATES = ("published", "retracted")
 CLAIM = {
     "text": "Trade with the Far East fell, the ambassador said.",
@@ -34,19 +31,6 @@ def _fresh_snapshots():
     as_of.forget_all()
     yield
     as_of.forget_all()
-
-
-def client_for(user: User) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
-
-
-@pytest.fixture
-def reviewer_api(db):
-    user = User.objects.create_user("rosa", password="s3cret-pass", is_staff=True)
-    user.groups.add(Group.objects.get(name="curators"), Group.objects.get(name="reviewers"))
-    return client_for(user)
 
 
 def moment() -> str:
@@ -82,17 +66,6 @@ class FeedCopy:
             self.url = body["next"]
             if not body["more"]:
                 return {(kind, slug) for (kind, _), slug in self.copy.items()}
-
-
-def listed(client) -> set[tuple[str, str]]:
-    found = set()
-    for kind, name in LISTS.items():
-        url = f"/api/v1/{name}/?page_size=200"
-        while url:
-            body = client.get(url).json()
-            found |= {(kind, item["slug"]) for item in body["results"]}
-            url = body["next"]
-    return found
 
 
 def test_readers_see_a_claim_only_once_published_now_in_the_past_and_in_the_feed(

@@ -6,7 +6,6 @@ import io
 
 import pytest
 from django.contrib.auth.models import Group, User
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tests.records import publish
@@ -27,25 +26,6 @@ CLAIM = {
     "status": "disputed",
     "events": [EVENT],
 }
-
-
-def client_for(user: User) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
-
-
-@pytest.fixture
-def reviewer(db):
-    """A second curator who may publish (the curators and reviewers groups)."""
-    user = User.objects.create_user("rosa", password="s3cret-pass", is_staff=True)
-    user.groups.add(Group.objects.get(name="curators"), Group.objects.get(name="reviewers"))
-    return user
-
-
-@pytest.fixture
-def reviewer_api(reviewer):
-    return client_for(reviewer)
 
 
 def patch_state(client, url, body):

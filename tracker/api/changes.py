@@ -13,18 +13,17 @@ import base64
 import binascii
 from typing import Any
 
-from django.conf import settings
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers
-from rest_framework.fields import CharField, IntegerField, empty
+from rest_framework.fields import CharField
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from tracker.api.caching import CachingMixin
 from tracker.api.parameters import KnownParametersMixin
-from tracker.api.stats import ChoiceParameter
+from tracker.api.stats import ChoiceParameter, LimitParameter
 from tracker.models import Change, ChangeKind, ChangeType
 from tracker.selectors import changes
 
@@ -67,28 +66,6 @@ class CursorParameter(CharField):
         return text
 
 
-class ChangeLimitParameter(IntegerField):
-    """How many changes a page holds: a positive whole number, capped quietly at the maximum."""
-
-    default_error_messages = {
-        "invalid": "Enter a whole number.",
-        "max_string_length": "Enter a whole number.",
-    }
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(
-            min_value=1,
-            default=lambda: settings.CHANGES_PAGE_SIZE,
-            help_text=f"Changes per page (default {settings.CHANGES_PAGE_SIZE}, capped at "
-            f"{settings.CHANGES_MAX_PAGE_SIZE}).",
-            **kwargs,
-        )
-
-    def run_validation(self, data: Any = empty) -> int:
-        limit: int = super().run_validation(data)
-        return min(limit, settings.CHANGES_MAX_PAGE_SIZE)
-
-
 class ChangeParameters(serializers.Serializer[Any]):
     since = CursorParameter(
         required=False,
@@ -96,7 +73,9 @@ class ChangeParameters(serializers.Serializer[Any]):
         help_text="Resume after this position: the cursor of a page's `next` link. "
         "Left out, the feed starts from its first change.",
     )
-    limit = ChangeLimitParameter()
+    limit = LimitParameter(
+        default="CHANGES_PAGE_SIZE", maximum="CHANGES_MAX_PAGE_SIZE", noun="changes per page"
+    )
     kind = ChoiceParameter(
         choices=ChangeKind.choices, required=False, help_text="Only changes to one kind of record."
     )

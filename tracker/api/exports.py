@@ -83,7 +83,7 @@ class Export:
             (lambda row: url.replace(_PK, str(row["id"]))) if value is URL else value
             for _, value in self.columns
         ]
-        readers = not visibility.sees_everything(getattr(request, "user", None))
+        readers = visibility.reads_as_reader(request)
         rows = self.rows(records, chunk_size=CHUNK_SIZE, readers=readers)
         return csv_lines(self.header, ([get(row) for get in getters] for row in rows))
 

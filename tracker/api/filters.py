@@ -383,7 +383,7 @@ class EventFilter(RecordFilterSet):
         ]  # fmt: skip
 
     def filter_attested(self, qs: QuerySet[Event], name: str, value: bool) -> QuerySet[Event]:
-        readers = not visibility.sees_everything(getattr(self.request, "user", None))
+        readers = visibility.reads_as_reader(self.request)
         return qs.filter(querysets.attested_events(value, readers=readers))
 
     def filter_claim_kind(self, qs: QuerySet[Event], name: str, value: str) -> QuerySet[Event]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.conf import settings
-from django.db.models import QuerySet
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import generics
 from rest_framework.fields import ChoiceField, IntegerField, empty
@@ -18,7 +17,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
-from tracker import visibility
 from tracker.api import record_cache, serializers
 from tracker.api.as_of import AsOfMixin
 from tracker.api.caching import CachingMixin
@@ -27,6 +25,7 @@ from tracker.api.filters import ClaimFilter, EventStatsFilter
 from tracker.api.parameters import KnownParametersMixin
 from tracker.models import Actor, ActorKind, Claim, Source
 from tracker.selectors import aggregates, querysets
+from tracker.visibility import VisibleRecordsMixin
 
 
 class ChoiceParameter(ChoiceField):
@@ -40,25 +39,35 @@ class ChoiceParameter(ChoiceField):
 
 
 class LimitParameter(IntegerField):
-    """How many rows a ranking returns: a positive whole number, capped quietly at the maximum."""
+    """How many rows a page or ranking holds: a positive whole number (default the setting
+    ``default``), capped quietly at the setting ``maximum``."""
 
     default_error_messages = {
         "invalid": "Enter a whole number.",
         "max_string_length": "Enter a whole number.",
     }
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        default: str = "STATS_DEFAULT_LIMIT",
+        maximum: str = "STATS_MAX_LIMIT",
+        noun: str = "rows",
+        **kwargs: Any,
+    ) -> None:
+        self.maximum = maximum
         super().__init__(
             min_value=1,
-            default=lambda: settings.STATS_DEFAULT_LIMIT,
-            help_text=f"How many rows (default {settings.STATS_DEFAULT_LIMIT}, "
-            f"capped at {settings.STATS_MAX_LIMIT}).",
+            default=lambda: getattr(settings, default),
+            help_text=f"How many {noun} (default {getattr(settings, default)}, "
+            f"capped at {getattr(settings, maximum)}).",
             **kwargs,
         )
 
     def run_validation(self, data: Any = empty) -> int:
         limit: int = super().run_validation(data)  # refuses 0 and below, then caps
-        return min(limit, settings.STATS_MAX_LIMIT)
+        maximum: int = getattr(settings, self.maximum)
+        return min(limit, maximum)
 
 
 class StatsParameters(Serializer[Any]):
@@ -69,7 +78,12 @@ class StatsParameters(Serializer[Any]):
 
 
 class StatsView(
-    AsOfMixin, CachingMixin, CSVMixin, KnownParametersMixin, generics.GenericAPIView[Any]
+    VisibleRecordsMixin,
+    AsOfMixin,
+    CachingMixin,
+    CSVMixin,
+    KnownParametersMixin,
+    generics.GenericAPIView[Any],
 ):
     """Validate the parameters with ``parameters_class``, aggregate with :meth:`rows`, answer."""
 
@@ -87,16 +101,6 @@ class StatsView(
     # Each view takes its own parameters (its ``parameters_class``'s fields) by name.
     def rows(self, *args: Any, **params: Any) -> list[record_cache.StatsRow]:
         raise NotImplementedError
-
-    @property
-    def readers(self) -> bool:
-        """Whether the request reads as a reader: counts keep to what readers may read."""
-        return not visibility.sees_everything(getattr(self.request, "user", None))
-
-    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        if self.readers:
-            queryset = queryset.filter(visibility.reader_filter())
-        return super().filter_queryset(queryset)
 
     def get_csv_header(self) -> list[str]:
         return list(cast("type[Serializer[Any]]", self.get_serializer_class())().fields)

@@ -28,7 +28,7 @@ from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Model, ProtectedError, QuerySet
+from django.db.models import Model, ProtectedError
 from django.http import Http404, QueryDict
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -57,6 +57,7 @@ from tracker.api.pagination import HistoryPagination, SearchPaginationMixin
 from tracker.api.parameters import KnownParametersMixin
 from tracker.api.schema import ErrorSerializer
 from tracker.api.write_serializers import RecordWriteSerializer
+from tracker.visibility import VisibleRecordsMixin
 
 _Viewset = TypeVar("_Viewset", bound=type)
 POSITIVE = {"type": "integer", "minimum": 1}
@@ -90,7 +91,9 @@ def _protected_detail(model: type[Model], error: ProtectedError) -> str:
     return f"This {model._meta.verbose_name} cannot be deleted: {refs} refer to it."
 
 
-class CuratedViewSet(KnownParametersMixin, SearchPaginationMixin, viewsets.ModelViewSet[Any]):
+class CuratedViewSet(
+    VisibleRecordsMixin, KnownParametersMixin, SearchPaginationMixin, viewsets.ModelViewSet[Any]
+):
     """The read views plus writes through ``write_serializer_class`` and ``delete_service``.
 
     A list searched in full text is read with the pagination that counts its matches with the
@@ -106,17 +109,6 @@ class CuratedViewSet(KnownParametersMixin, SearchPaginationMixin, viewsets.Model
     history_renames: dict[str, str] = {}  # model field -> API field in history entries
 
     # --- reads ------------------------------------------------------------------------------
-
-    @property
-    def readers(self) -> bool:
-        """Whether the request reads as a reader (published and retracted records only)."""
-        return not visibility.sees_everything(getattr(self.request, "user", None))
-
-    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        """What the user may read, then the list's filters (every list, export and detail)."""
-        if self.readers:
-            queryset = queryset.filter(visibility.reader_filter())
-        return super().filter_queryset(queryset)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().retrieve(request, *args, **kwargs)

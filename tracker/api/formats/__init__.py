@@ -149,9 +149,7 @@ class _WithoutFormat:
         return getattr(self._request, name)
 
 
-def readers(request: Request) -> bool:
-    """Whether the request reads as a reader: embeds keep to what readers may read."""
-    return not visibility.sees_everything(getattr(request, "user", None))
+readers = visibility.reads_as_reader  # embeds keep to what readers may read
 
 
 def serializer_context(request: Request) -> dict[str, Any]:
