@@ -34,7 +34,7 @@ from django.core.management.commands import loaddata
 from simple_history.models import HistoricalChanges
 
 from tracker import services
-from tracker.models import Actor, Claim, Event, Place, ReviewState, Source
+from tracker.models import Actor, Claim, Event, Place, Record, ReviewState, Source
 from tracker.places import place_for_location
 
 # {actor slug: Wikidata id}, kept beside the record (which does not carry them yet).
@@ -88,7 +88,9 @@ class Command(loaddata.Command):
     def keep_stored_state(self, instance) -> None:
         """A stored record keeps its state, the reason for it and its last editor where the
         file says published (or nothing)."""
-        if instance.pk is None or getattr(instance, "state", None) != ReviewState.PUBLISHED:
+        if not isinstance(instance, Record) or instance.pk is None:
+            return  # a change of the feed has a state too, but no review
+        if instance.state != ReviewState.PUBLISHED:
             return
         stored = (
             type(instance)
