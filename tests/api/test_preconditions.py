@@ -191,7 +191,8 @@ def test_two_curators_saving_at_the_same_moment_cannot_both_win(committed_record
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
         barrier.wait()
-        response = client.patch(url, {"status": status}, format="json", HTTP_IF_MATCH=etag)
+        body = {"status": status, "rationale": "A second source."}
+        response = client.patch(url, body, format="json", HTTP_IF_MATCH=etag)
         results.append(response.status_code)
         connection.close()
 
