@@ -35,7 +35,10 @@ def _connect():
 
         # Prepared after five runs, as the project's connections are (config/settings.py).
         return psycopg.connect(DATABASE_URL, autocommit=True, prepare_threshold=5)
-    return sqlite3.connect(os.environ["SQLITE_PATH"], check_same_thread=False)
+    connection = sqlite3.connect(os.environ["SQLITE_PATH"], check_same_thread=False)
+    # The page cache the project's connections have (config/settings.py, SQLITE_CACHE_KIB).
+    connection.execute(f"PRAGMA cache_size=-{int(os.environ.get('SQLITE_CACHE_KIB', '65536'))}")
+    return connection
 
 
 def _rows(sql: str, params=()) -> list[tuple]:

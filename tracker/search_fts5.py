@@ -15,9 +15,6 @@ PostgreSQL's parser does not take into a word (``$100`` is ``100``) are separato
 
 from __future__ import annotations
 
-from django.db.models import Q
-from django.db.models.expressions import RawSQL
-
 TOKENIZE = "unicode61 remove_diacritics 0 separators '$+<=>^`|~'"
 
 
@@ -60,15 +57,9 @@ def term_query(words: list[list[str]]) -> str | None:
     return " AND ".join(phrases) or None
 
 
-def document_matches(model, queries: list[str]) -> Q:
-    """A condition: the row's searched fields match every FTS5 query (read from the index)."""
-    fts = table(model._meta.model_name)
-    return Q(
-        pk__in=RawSQL(
-            f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s",
-            [" AND ".join(f"({query})" for query in queries)],
-        )
-    )
+def all_of(queries: list[str]) -> str:
+    """One FTS5 query that every one of ``queries`` must match."""
+    return " AND ".join(f"({query})" for query in queries)
 
 
 def names_actors(connection, terms: list[str]) -> list[bool]:

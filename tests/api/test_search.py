@@ -13,7 +13,7 @@ from django.db.models import BooleanField, Exists, OuterRef, Q
 from django.db.models.expressions import RawSQL
 from django.test.utils import CaptureQueriesContext
 
-from tests.factories import ActorFactory, EventFactory
+from tests.factories import ActorFactory, ClaimFactory, EventFactory, SourceFactory
 from tracker import search, search_fts5
 from tracker.models import Claim, Event, EventActor
 
@@ -238,6 +238,94 @@ def test_a_searched_page_past_any_end_is_a_404(api, talks, kind, page):
     response = api.get(f"/api/v1/{kind}/", {"q": "talks", "page": page})
     assert response.status_code == 404
     assert response.json()["detail"] == "Invalid page."
+
+
+@pytest.fixture
+def counted_to_five(settings):
+    """A search counts its matches up to five (SEARCH_COUNT_LIMIT, 10,000 by default)."""
+    settings.SEARCH_COUNT_LIMIT = 5
+
+
+FRESH = {"HTTP_CACHE_CONTROL": "no-cache"}  # computed, not the answer kept for this version
+
+
+def searched_page(client, kind: str, **params) -> dict:
+    response = client.get(f"/api/v1/{kind}/", params, **FRESH)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+@pytest.mark.parametrize("ordering", [None, "-date", "title", "-title"])
+def test_a_search_of_more_matches_than_it_counts_pages_its_first_ones_in_order(
+    api, talks, settings, ordering
+):
+    params = {"q": "talks round"} | ({"ordering": ordering} if ordering else {})
+    every = searched(api, "events", **params)  # counted whole: 7 of them
+    settings.SEARCH_COUNT_LIMIT = 5
+    pages = [searched_page(api, "events", **params, page_size=2, page=n) for n in (1, 2, 3)]
+    # The count is the limit, said not to be exact, right after it; the pages reach that many,
+    # in the list's order, read by walking it (the same records as sorting every match).
+    assert [list(page)[:2] for page in pages] == [["count", "count_exact"]] * 3
+    assert {(page["count"], page["count_exact"]) for page in pages} == {(5, False)}
+    assert [row["slug"] for page in pages for row in page["results"]] == every[:5]
+    assert pages[2]["next"] is None and pages[0]["next"].endswith(
+        "page=2&page_size=2&q=talks+round"
+    )
+    past = api.get("/api/v1/events/", {**params, "page_size": 2, "page": 4}, **FRESH)
+    assert (past.status_code, past.json()["detail"]) == (404, "Invalid page.")
+
+
+def test_a_search_of_more_claims_than_it_counts_pages_them_newest_first(api, counted_to_five):
+    source = SourceFactory(text="Sanctions talk. Sanctions again. More sanctions.")
+    for n in range(8):
+        ClaimFactory(
+            slug=f"c-{n}", source=source, text=f"Sanctions, round {n}.", quote="",
+            stated=f"2020-0{n % 4 + 1}-0{n % 3 + 1}",
+        )  # fmt: skip
+    ours = Claim.objects.filter(slug__startswith="c-")
+    every = list(ours.order_by("-stated_start", "-id").values_list("slug", flat=True))
+    body = searched_page(api, "claims", q="sanctions round", ordering="-stated", page_size=5)
+    assert (body["count"], body["count_exact"], body["next"]) == (5, False, None)
+    assert [row["slug"] for row in body["results"]] == every[:5]
+
+
+def test_a_search_of_exactly_as_many_matches_as_it_counts_is_exact(api, talks, settings):
+    settings.SEARCH_COUNT_LIMIT = 7
+    body = searched_page(api, "events", q="talks round", page_size=5)
+    assert list(body) == ["count", "next", "previous", "results"]
+    assert body["count"] == 7
+
+
+def test_a_walked_page_keeps_to_what_readers_may_read(api, talks, counted_to_five):
+    # Drafts among the first matches by date: a reader's walked page passes over them.
+    for n in range(3):
+        EventFactory(slug=f"e-draft-{n}", title=f"Talks round {n}", date="1901", state="draft")
+    body = searched_page(api, "events", q="talks round", page_size=5)
+    assert (body["count"], body["count_exact"]) == (5, False)
+    assert [row["slug"] for row in body["results"]] == [f"e-talk-{n}" for n in range(5)]
+
+
+def test_a_walked_page_costs_a_fixed_number_of_queries(
+    api, talks, counted_to_five, django_assert_num_queries
+):
+    # The plan, the sorted page with its count (more than five: so not this one), the page
+    # walked in order, its rows, then three embeds.
+    with django_assert_num_queries(4 + 3 + VERSION_READ):
+        response = api.get("/api/v1/events/", {"q": "talks round", "page_size": 2}, **FRESH)
+    assert response.json()["count_exact"] is False
+
+
+def test_the_walked_page_reads_the_order_an_index_gives(api, talks, counted_to_five):
+    with CaptureQueriesContext(connection) as captured:
+        searched_page(api, "events", q="talks round", page_size=2)
+    sorted_page, walked = [q["sql"] for q in captured if "tracker_event" in q["sql"]][:2]
+    # Sorted: every match read, sorted by an expression no index gives; walked: the order's
+    # own columns, and on SQLite the matches tested row by row (the "+" keeps the rowid
+    # lookups from driving the query).
+    assert "OVER ()" in sorted_page and 'COALESCE("tracker_event"."date_start"' in sorted_page
+    assert "COALESCE" not in walked and 'ORDER BY "tracker_event"."date_start" ASC' in walked
+    if connection.vendor == "sqlite":
+        assert '+"tracker_event"."id" IN (SELECT rowid FROM tracker_event_fts' in walked
 
 
 # ------------------------------------------------------------ the same semantics on both databases

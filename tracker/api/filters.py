@@ -18,8 +18,8 @@ from typing import Any, ClassVar
 import django_filters as filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, F, Max, Model, OuterRef, Q, QuerySet, TextField
-from django.db.models.functions import Cast, Coalesce
+from django.db.models import Exists, Max, Model, OuterRef, Q, QuerySet, TextField
+from django.db.models.functions import Cast
 from django.http import HttpRequest
 from django_filters.fields import BaseCSVField
 from django_filters.rest_framework import DjangoFilterBackend
@@ -220,14 +220,14 @@ class OrderingFilter(filters.OrderingFilter):
         columns = self.columns(value)
         if not self.parent.sorts_every_match:  # the RecordFilterSet applying this order
             return qs.order_by(*columns)
-        # A full-text search: the first key becomes an expression no index gives. Otherwise
-        # PostgreSQL may walk the date index in order, testing each row against the search until
-        # a page is full, which it expects to be quick and which reads thousands of rows for a
-        # selective search; an order no index provides leaves it the GIN index, then a sort of
-        # the matches (docs/benchmarks.md).
+        # A full-text search: the first key becomes an expression no index gives
+        # (``search.SortKey``). Otherwise PostgreSQL may walk the date index in order, testing
+        # each row against the search until a page is full, which it expects to be quick and
+        # which reads thousands of rows for a selective search; an order no index provides
+        # leaves it the GIN index, then a sort of the matches (docs/benchmarks.md). A page of a
+        # search with very many matches walks the order after all (``search.walking_the_order``).
         first, *rest = columns
-        name = first.lstrip("-")
-        key = Coalesce(F(name), F(name))
+        key = search.SortKey(first.lstrip("-"))
         return qs.order_by(key.desc() if first.startswith("-") else key.asc(), *rest)
 
 

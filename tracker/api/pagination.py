@@ -8,16 +8,21 @@ picks through ``SearchPaginationMixin``); the parameters and answers are the sam
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from functools import cached_property, partial
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.core.paginator import Page
 from django.core.paginator import Paginator as DjangoPaginator
-from django.db.models import Count, QuerySet, Window
+from django.db import connections
+from django.db.models import F, QuerySet
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination, PageNumberPagination
 from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from tracker import search
 
 if TYPE_CHECKING:
     from tracker.api.filters import RecordFilterSet
@@ -36,22 +41,53 @@ def positive_int(request: Request, name: str) -> int | None:
     return int(raw)
 
 
-_LARGEST_OFFSET = 2**63 - 1  # a database's OFFSET is a 64-bit integer
-_MATCHES = "matches_counted_with_page"  # the window count's name, within the paginator only
-
-
 class CountingPaginator(_Paginator):
-    """Django's paginator, which reads a page in two steps instead of a count and a page: the ids
-    of the page's rows, each with a window count over every match, then those rows.
+    """Django's paginator for a full-text search, which must read every match to sort it: each
+    page is read with its count, up to ``SEARCH_COUNT_LIMIT`` matches, in two steps.
 
-    This is for queries that must read every match to sort them anyway (a full-text search: see
-    ``RecordFilterSet.sorts_every_match``): the first step reads them once, narrowly (the sort
-    key and the id, nothing joined), where a separate count would read them a second time and a
-    page query would sort them with every column and join (figures in docs/benchmarks.md). The
-    second step finds its rows by primary key. An empty page costs the separate count after all
-    when it is not the first (Django's checks then say whether it lies past the end); an empty
-    first page means there is nothing to count.
+    First the page's ids, sorted, with a window count over the matches: one query over at most
+    ``limit + 1`` of them, narrowly (the id and the sort key, nothing joined), where a separate
+    count would read them a second time and a page query would sort them with every column and
+    join (figures in docs/benchmarks.md). Then the page's rows by primary key in ``rows`` (the
+    view's queryset, its joins but none of the list's conditions: the search ran once, in the
+    first step; run again beside ``pk IN``, SQLite first gathered every match of it, 135 ms for
+    a common word), put in the first step's order.
+
+    A search that matches more than ``limit`` records is counted as ``limit`` (``counted_all``
+    is then False, and the answer says so: ``SearchPagination``), its pages reach its first
+    ``limit`` records, and a page is read by walking the list's order (an index gives it),
+    testing each row against the search, until the page is full
+    (``search.walking_the_order``): a common word then costs about as much as a rare one
+    instead of a sort of every match. A page past the end is counted the same way (up to the
+    limit) before Django's checks call it a 404.
     """
+
+    def __init__(
+        self,
+        object_list: Any,
+        per_page: int,
+        *,
+        rows: QuerySet[Any] | None = None,
+        limit: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(object_list, per_page, **kwargs)
+        self.rows = rows
+        self.limit = settings.SEARCH_COUNT_LIMIT if limit is None else limit
+        self.counted_all = True
+
+    @cached_property
+    def count(self) -> int:
+        """The matches, counted up to ``limit``."""
+        if not isinstance(self.object_list, QuerySet):
+            return int(super().count)
+        return self._capped(self.object_list.order_by().values("pk")[: self.limit + 1].count())
+
+    def _capped(self, found: int) -> int:
+        if found > self.limit:
+            self.counted_all = False
+            return self.limit
+        return found
 
     def page(self, number: int | str) -> Page[Any]:
         if not isinstance(self.object_list, QuerySet) or self.orphans:
@@ -61,19 +97,59 @@ class CountingPaginator(_Paginator):
         except (TypeError, ValueError):
             return super().page(number)  # Django's own refusal
         bottom = (number - 1) * self.per_page
-        if number < 1 or bottom + self.per_page > _LARGEST_OFFSET:
+        if number < 1 or bottom >= self.limit:
             return super().page(number)  # refused, or past any end: counted, then a 404
-        counted = self.object_list.annotate(**{_MATCHES: Window(Count("pk"))}).values_list(
-            "pk", _MATCHES
-        )[bottom : bottom + self.per_page]
-        ids, counts = zip(*counted, strict=True) if counted else ((), ())
-        if ids or (number == 1 and self.allow_empty_first_page):
-            self.__dict__["count"] = counts[0] if counts else 0  # Paginator.count is cached
-            rows = list(self.object_list.filter(pk__in=ids)) if ids else []
-            # Django's hook for making a page, which the stubs leave out.
-            page: Page[Any] = self._get_page(rows, number, self)  # type: ignore[attr-defined]
-            return page
-        return super().page(number)
+        top = min(bottom + self.per_page, self.limit)
+        ids, found = self._sorted_page(bottom, top)
+        if found > self.limit:
+            ids = self._walked_page(bottom, top)
+        elif not ids and not (number == 1 and self.allow_empty_first_page):
+            return super().page(number)  # past the end: Django's checks say so
+        self.__dict__["count"] = self._capped(found)  # Paginator.count is cached
+        by_id = {}
+        if ids:
+            source = self.object_list if self.rows is None else self.rows
+            by_id = {row.pk: row for row in source.filter(pk__in=ids).order_by()}
+        rows = [by_id[pk] for pk in ids]
+        # Django's hook for making a page, which the stubs leave out.
+        page: Page[Any] = self._get_page(rows, number, self)  # type: ignore[attr-defined]
+        return page
+
+    def _sorted_page(self, bottom: int, top: int) -> tuple[list[Any], int]:
+        """The ids of matches ``bottom`` to ``top`` in the list's order, and how many there are
+        (``limit + 1`` for "more than the limit"): the list's query, unordered and cut at
+        ``limit + 1`` rows, selecting the id and the sort keys, sorted around it."""
+        queryset = cast("QuerySet[Any]", self.object_list)
+        keys: dict[str, Any] = {}
+        order = []
+        for n, item in enumerate(queryset.query.order_by or queryset.model._meta.ordering):
+            if isinstance(item, str):
+                expression, descending = F(item.lstrip("-")), item.startswith("-")
+            else:  # an OrderBy
+                expression, descending = item.expression, item.descending
+            keys[f"_key{n}"] = expression
+            order.append(f"_key{n}" + (" DESC" if descending else " ASC"))
+        matched = (
+            queryset.order_by()
+            .annotate(_pk=F("pk"), **keys)
+            .values_list("_pk", *keys)[: self.limit + 1]
+        )
+        alias = matched.db
+        sql, params = matched.query.get_compiler(using=alias).as_sql()
+        with connections[alias].cursor() as cursor:
+            cursor.execute(
+                f"SELECT _pk, COUNT(*) OVER () FROM ({sql}) matched "
+                f"ORDER BY {', '.join(order)} LIMIT %s OFFSET %s",
+                [*params, top - bottom, bottom],
+            )
+            rows = cursor.fetchall()
+        return [pk for pk, _ in rows], (rows[0][1] if rows else 0)
+
+    def _walked_page(self, bottom: int, top: int) -> list[Any]:
+        """The ids of matches ``bottom`` to ``top``, read by walking the list's order."""
+        with search.walking_the_order():
+            matches = cast("QuerySet[Any]", self.object_list)
+            return list(matches.values_list("pk", flat=True)[bottom:top])
 
 
 class Pagination(PageNumberPagination):
@@ -100,9 +176,44 @@ class Pagination(PageNumberPagination):
 
 class SearchPagination(Pagination):
     """The pages of a list whose every match is read to sort it, each read with its count
-    (``CountingPaginator``); the view picks it (``SearchPaginationMixin``)."""
+    (``CountingPaginator``, its rows then read from the view's own queryset); the view picks it
+    (``SearchPaginationMixin``)."""
 
-    django_paginator_class = CountingPaginator
+    def paginate_queryset(
+        self, queryset: QuerySet[Any], request: Request, view: APIView | None = None
+    ) -> list[Any] | None:
+        # A generic view's own queryset (rest_framework.generics imports this module's settings).
+        get_queryset = getattr(view, "get_queryset", None)
+        rows = get_queryset() if get_queryset is not None else None
+        # A class Django's paginator would be; DRF calls it with (queryset, page_size).
+        self.django_paginator_class = partial(CountingPaginator, rows=rows)  # type: ignore[assignment]
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_paginated_response(self, data: Any) -> Response:
+        """As every list's, with ``count_exact: false`` after ``count`` when the matches were
+        more than the count's limit (``CountingPaginator``): ``count`` is then that limit."""
+        response = super().get_paginated_response(data)
+        page = self.page
+        if page is not None and not getattr(page.paginator, "counted_all", True):
+            count, *rest = response.data.items()
+            response.data = dict([count, ("count_exact", False), *rest])
+        return response
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        paginated = super().get_paginated_response_schema(schema)
+        properties = paginated["properties"]
+        paginated["properties"] = {
+            "count": properties["count"],
+            "count_exact": {
+                "type": "boolean",
+                "example": False,
+                "description": "Present, and false, when a search matched more records than "
+                "it counts (SEARCH_COUNT_LIMIT, 10,000 by default): `count` is then that "
+                "limit, and the pages reach that many records.",
+            },
+            **{name: value for name, value in properties.items() if name != "count"},
+        }
+        return paginated
 
 
 class SearchPaginationMixin:
