@@ -252,6 +252,14 @@ def main() -> None:
         )
         if ours != raw:
             raise SystemExit("The baseline's events page differs from the project's: fix it first.")
+        # What each search matches, as its answer counts it (a count past SEARCH_COUNT_LIMIT is
+        # that limit, with count_exact: false).
+        searches = []
+        for name, path, _ in endpoints:
+            if "q=" in path and "/stats/" not in path:
+                body = json.loads(fetch(project_url + path, NO_CACHE))
+                more = "+" if body.get("count_exact") is False else ""
+                searches.append(f"{name}: {body['count']:,}{more}")
         targets = [("raw SQL + orjson baseline: events page", baseline_url + events_page, {})]
         targets += [(name, project_url + path, headers) for name, path, headers in endpoints]
         if database == "SQLite" and shutil.which(str(BIN / "datasette")):
@@ -318,6 +326,7 @@ def main() -> None:
         f"load average {load}"
     )
     print(f"events page: {events_query}; {ours['count']} events in the window")
+    print(f"matches: {'; '.join(searches)}")
     print()
     print(
         f"| {'request':<44} | {'req/s':>7} | {'p50 ms':>7} | {'p99 ms':>7} | {'p50 / raw':>9} "
