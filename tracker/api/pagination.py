@@ -14,10 +14,14 @@ from django.conf import settings
 from django.core.paginator import Page
 from django.core.paginator import Paginator as DjangoPaginator
 from django.db.models import Count, QuerySet, Window
+from django.utils.functional import cached_property
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination, PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.views import APIView
+
+from tracker.selectors import compiled
+from tracker.shapes import Shape
 
 if TYPE_CHECKING:
     from tracker.api.filters import RecordFilterSet
@@ -76,8 +80,36 @@ class CountingPaginator(_Paginator):
         return super().page(number)
 
 
+class CompiledPaginator(_Paginator):
+    """Django's paginator, which reads a queryset's count with SQL the ORM compiles once per kind
+    of list rather than on every request (``tracker.selectors.compiled``), and, given a shape
+    (``rows_of``), its page the same way, as rows of that shape (its ``row_type``) rather than
+    model instances."""
+
+    def __init__(self, *args: Any, rows_of: Shape | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.rows_of = rows_of
+
+    @cached_property
+    def count(self) -> int:
+        if isinstance(self.object_list, QuerySet):
+            return compiled.count(self.object_list)
+        counted: int = super().count
+        return counted
+
+    def page(self, number: int | str) -> Page[Any]:
+        page = super().page(number)
+        records, shape = page.object_list, self.rows_of
+        if shape is not None and isinstance(records, QuerySet):
+            row = shape.row_type._make
+            read = compiled.rows(records.values_list(*shape.columns))
+            page.object_list = [row(values) for values in read]
+        return page
+
+
 class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
+    rows_of: Shape | None = None
     max_page_size = settings.MAX_PAGE_SIZE
     last_page_strings = ()
 
@@ -95,7 +127,13 @@ class Pagination(PageNumberPagination):
         self, queryset: QuerySet[Any], request: Request, view: APIView | None = None
     ) -> list[Any] | None:
         positive_int(request, self.page_query_param)
+        # A view that shapes its records from rows says which (``PageEmbedsMixin.page_rows``).
+        self.rows_of = getattr(view, "page_rows", None)
         return super().paginate_queryset(queryset, request, view)
+
+    def django_paginator_class(self, object_list: Any, per_page: int) -> _Paginator:  # type: ignore[override]
+        # DRF makes its paginator through this attribute: here, one that reads the view's rows.
+        return CompiledPaginator(object_list, per_page, rows_of=self.rows_of)
 
 
 class SearchPagination(Pagination):
