@@ -64,3 +64,24 @@ def test_a_kept_sql_that_differs_from_the_orms_fails_the_tests(kept):
     kept[key] = kept[key].replace("COUNT(*)", "COUNT(*) + 1")
     with pytest.raises(AssertionError, match="differs"):
         compiled.count(window("1901-01-01", "1901-12-31"))
+
+
+def test_the_record_version_is_the_orms():
+    """``selectors.version`` reads the version with SQL kept per vendor, converted as the ORM
+    converts it (aware moments), and a write moves it."""
+    from django.db.models.functions import Now
+
+    from tracker.models import RecordVersion
+    from tracker.selectors import version
+
+    first = version.record_version()
+    number, changed, now = (
+        RecordVersion.objects.filter(pk=1)
+        .annotate(now=Now())
+        .values_list("number", "changed", "now")
+    ).first()
+    assert (first.number, first.changed) == (number, changed)
+    assert first.now.tzinfo is not None and first.changed.tzinfo is not None
+    assert abs((now - first.now).total_seconds()) < 5
+    EventFactory(date="1901")
+    assert version.record_version().number > first.number
