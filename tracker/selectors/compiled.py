@@ -19,12 +19,13 @@ which the shapes' builders take both.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connections
-from django.db.models import Count, QuerySet
+from django.db.models import Aggregate, Count, QuerySet
 from django.db.models.sql.query import Query
 
 MAX_KEPT = 1000  # kinds of list query kept per worker; the whole set is dropped when it is full
@@ -35,14 +36,23 @@ _KEPT: dict[tuple[Any, ...], str] = {}
 
 def count(queryset: QuerySet[Any]) -> int:
     """``queryset.count()``, its SQL kept per kind of list."""
+    counted = aggregate(queryset, Count("*"), alias="__count")
+    return int(counted or 0)
+
+
+def aggregate(queryset: QuerySet[Any], expression: Aggregate, alias: str = "__value") -> Any:
+    """``queryset.aggregate(expression)``'s one value, as the driver gives it, its SQL kept per
+    kind of query (``WindowFilter``'s longest span, a list's count)."""
+    make = functools.partial(_aggregate_query, expression=expression, alias=alias)
+    kind = ("aggregate", alias, expression.identity)
     try:
-        sql, params = _sql("count", queryset.query, queryset.db, _count_query)
+        sql, params = _sql(kind, queryset.query, queryset.db, make)
     except EmptyResultSet:  # a condition no row meets (``pk__in=[]``): no query needed
-        return 0
+        return 0 if isinstance(expression, Count) else None
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
-    return int(row[0]) if row else 0
+    return row[0] if row else None
 
 
 def rows(queryset: QuerySet[Any]) -> list[tuple[Any, ...]]:
@@ -57,15 +67,16 @@ def rows(queryset: QuerySet[Any]) -> list[tuple[Any, ...]]:
     return fetched
 
 
-def _count_query(query: Query) -> Query:
-    """The query of ``query``'s count, as ``Query.get_aggregation`` makes it for a plain list."""
-    counted = query.chain()
-    counted.clear_ordering(force=True)
-    counted.clear_limits()
-    counted.clear_select_clause()
-    counted.values_select = ()
-    counted.add_annotation(Count("*"), "__count")
-    return counted
+def _aggregate_query(query: Query, expression: Aggregate, alias: str) -> Query:
+    """The query of ``query``'s aggregate, as ``Query.get_aggregation`` makes it for a plain
+    list (no grouping, slice, DISTINCT or annotation: ``_shape`` keeps to those)."""
+    aggregated = query.chain()
+    aggregated.clear_ordering(force=True)
+    aggregated.clear_limits()
+    aggregated.clear_select_clause()
+    aggregated.values_select = ()
+    aggregated.add_annotation(expression, alias)
+    return aggregated
 
 
 def _shape(query: Query) -> tuple[Any, ...] | None:
@@ -116,7 +127,7 @@ def _shape(query: Query) -> tuple[Any, ...] | None:
 
 
 def _sql(
-    kind: str, query: Query, using: str, make: Callable[[Query], Query]
+    kind: Any, query: Query, using: str, make: Callable[[Query], Query]
 ) -> tuple[str, list[Any]]:
     """The SQL and parameters of ``make(query)``: kept by ``query``'s WHERE clause and shape."""
     shape = _shape(query)
@@ -124,8 +135,10 @@ def _sql(
     if shape is not None:
         try:
             where, where_params = query.get_compiler(using=using).compile(query.where)
-        except (EmptyResultSet, FullResultSet):
-            shape = None  # compiled in full below, which knows what each of these means
+        except FullResultSet:  # no condition: every row
+            where, where_params = "", []
+        except EmptyResultSet:
+            shape = None  # compiled in full below, which knows what it means
     key = (connections[using].vendor, kind, where, shape)
     kept = _KEPT.get(key) if shape is not None else None
     if kept is not None and not CHECKED:
