@@ -290,6 +290,9 @@ def test_each_filterset_has_filters_of_its_own():
         assert first.filters[name].parent is first and second.filters[name].parent is second
         assert not hasattr(declared, "parent")
     assert first.form.__class__ is second.form.__class__  # made once per FilterSet
+    for name, field in first.form.fields.items():  # copied for each form
+        assert field is not second.form.fields[name]
+        assert field is not first.form.__class__.base_fields[name]
     assert first.is_valid() and second.is_valid()
     assert "draft" in str(first.qs.query)  # the curator's request
     with pytest.raises(PermissionDeniedFor):

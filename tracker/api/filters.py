@@ -273,6 +273,15 @@ def _copied(filter_: filters.Filter, parent: RecordFilterSet) -> filters.Filter:
 _FORM_CLASSES: dict[tuple[type, type[Model]], type[forms.Form]] = {}
 
 
+class _FormFields(dict[str, forms.Field]):
+    """A filter form's declared fields, which each form copies shallowly: Django deep-copies a
+    form's fields (their widgets, choices and querysets) for a form that may change them, and a
+    filter form only validates the query string (0.2 ms of a list)."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, forms.Field]:
+        return {name: copy.copy(field) for name, field in self.items()}
+
+
 class RecordFilterSet(filters.FilterSet):
     """The base of every list's FilterSet: ``q``, declared here once, and what a search needs.
 
@@ -332,6 +341,7 @@ class RecordFilterSet(filters.FilterSet):
         form_class = _FORM_CLASSES.get(key)
         if form_class is None:
             form_class = super().get_form_class()
+            form_class.base_fields = _FormFields(form_class.base_fields)
             if not any(callable(getattr(f, "queryset", None)) for f in self.filters.values()):
                 _FORM_CLASSES[key] = form_class
         return form_class
