@@ -39,6 +39,15 @@ def _no_lockouts(settings):
 
 
 @pytest.fixture(autouse=True)
+def _compiled_sql_checked(monkeypatch):
+    """Every list SQL kept per worker (``tracker.selectors.compiled``) is compared with the ORM's
+    own, every time it is used: a part of a query its key did not describe fails the test."""
+    from tracker.selectors import compiled
+
+    monkeypatch.setattr(compiled, "CHECKED", True)
+
+
+@pytest.fixture(autouse=True)
 def _empty_record_cache():
     """Each test starts with an empty cache of answers, as a freshly started worker does: a test
     rolled back to the record version an earlier test cached answers for would otherwise get

@@ -87,6 +87,8 @@ def test_urls_follow_the_format_suffix(api):
     "data",
     [
         {"text": "Ünïcödé “quotes” and \u2028 \u2029 separators", "n": [1, None, True, 2.5]},
+        {"text": "Ünïcödé “quotes”, no separator"},
+        {"text": "ASCII only: the separators are not looked for"},
         [],
         {"nested": {"list": [{"a": "b"}]}},
     ],

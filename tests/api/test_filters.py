@@ -263,3 +263,37 @@ def test_sources_ordering(api, ordering, expected):
     ]:
         SourceFactory(slug=slug, title=title, published=published, text="Qqqq.")
     assert slugs(api.get(f"/api/v1/sources/?q=qqqq&ordering={ordering}")) == expected
+
+
+def test_each_filterset_has_filters_of_its_own():
+    """The declared filters are copied shallowly per FilterSet (``RecordFilterSet.__init__``):
+    each copy answers to its own FilterSet (a method filter's request), and neither the
+    declaration nor another request's FilterSet is touched."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.http import QueryDict
+    from django.test import RequestFactory
+
+    from tracker.api.exceptions import PermissionDeniedFor
+    from tracker.api.filters import EventFilter
+    from tracker.models import Event
+
+    reader = RequestFactory().get("/")
+    reader.user = AnonymousUser()
+    curator = RequestFactory().get("/")
+    curator.user = type("Curator", (), {"is_authenticated": True, "is_superuser": True})()
+    drafts = QueryDict("state=draft&ordering=-date")
+    first = EventFilter(drafts, queryset=Event.objects.all(), request=curator)
+    second = EventFilter(drafts, queryset=Event.objects.all(), request=reader)
+    for name, declared in EventFilter.base_filters.items():
+        assert first.filters[name] is not declared
+        assert first.filters[name] is not second.filters[name]
+        assert first.filters[name].parent is first and second.filters[name].parent is second
+        assert not hasattr(declared, "parent")
+    assert first.form.__class__ is second.form.__class__  # made once per FilterSet
+    for name, field in first.form.fields.items():  # copied for each form
+        assert field is not second.form.fields[name]
+        assert field is not first.form.__class__.base_fields[name]
+    assert first.is_valid() and second.is_valid()
+    assert "draft" in str(first.qs.query)  # the curator's request
+    with pytest.raises(PermissionDeniedFor):
+        second.qs  # noqa: B018  # the reader's: its own filter_state, its own request

@@ -8,7 +8,7 @@ picks through ``SearchPaginationMixin``); the parameters and answers are the sam
 
 from __future__ import annotations
 
-from functools import cached_property, partial
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
@@ -23,6 +23,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tracker import search
+from tracker.selectors import compiled
+from tracker.shapes import Shape
 
 if TYPE_CHECKING:
     from tracker.api.filters import RecordFilterSet
@@ -68,11 +70,12 @@ class CountingPaginator(_Paginator):
         per_page: int,
         *,
         rows: QuerySet[Any] | None = None,
+        rows_of: Shape | None = None,
         limit: int | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(object_list, per_page, **kwargs)
-        self.rows = rows
+        self.rows, self.rows_of = rows, rows_of
         self.limit = settings.SEARCH_COUNT_LIMIT if limit is None else limit
         self.counted_all = True
 
@@ -106,11 +109,7 @@ class CountingPaginator(_Paginator):
         elif not ids and not (number == 1 and self.allow_empty_first_page):
             return super().page(number)  # past the end: Django's checks say so
         self.__dict__["count"] = self._capped(found)  # Paginator.count is cached
-        by_id = {}
-        if ids:
-            source = self.object_list if self.rows is None else self.rows
-            by_id = {row.pk: row for row in source.filter(pk__in=ids).order_by()}
-        rows = [by_id[pk] for pk in ids]
+        rows = self._rows(ids) if ids else []
         # Django's hook for making a page, which the stubs leave out.
         page: Page[Any] = self._get_page(rows, number, self)  # type: ignore[attr-defined]
         return page
@@ -145,6 +144,20 @@ class CountingPaginator(_Paginator):
             rows = cursor.fetchall()
         return [pk for pk, _ in rows], (rows[0][1] if rows else 0)
 
+    def _rows(self, ids: list[Any]) -> list[Any]:
+        """The records of these ids, in this order: rows of ``rows_of`` when the view shapes its
+        records from rows (``CompiledPaginator``), model instances otherwise."""
+        source = cast("QuerySet[Any]", self.object_list if self.rows is None else self.rows)
+        found = source.filter(pk__in=ids).order_by()
+        if self.rows_of is None:
+            by_id = {record.pk: record for record in found}
+        else:
+            row = self.rows_of.row_type._make
+            listed = compiled.rows(found.values_list(*self.rows_of.columns))
+            # The row type is made from the shape at run time; no type can declare its names.
+            by_id = {record.id: record for record in map(row, listed)}  # type: ignore[attr-defined]
+        return [by_id[pk] for pk in ids]
+
     def _walked_page(self, bottom: int, top: int) -> list[Any]:
         """The ids of matches ``bottom`` to ``top``, read by walking the list's order."""
         with search.walking_the_order():
@@ -152,8 +165,36 @@ class CountingPaginator(_Paginator):
             return list(matches.values_list("pk", flat=True)[bottom:top])
 
 
+class CompiledPaginator(_Paginator):
+    """Django's paginator, which reads a queryset's count with SQL the ORM compiles once per kind
+    of list rather than on every request (``tracker.selectors.compiled``), and, given a shape
+    (``rows_of``), its page the same way, as rows of that shape (its ``row_type``) rather than
+    model instances."""
+
+    def __init__(self, *args: Any, rows_of: Shape | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.rows_of = rows_of
+
+    @cached_property
+    def count(self) -> int:
+        if isinstance(self.object_list, QuerySet):
+            return compiled.count(self.object_list)
+        counted: int = super().count
+        return counted
+
+    def page(self, number: int | str) -> Page[Any]:
+        page = super().page(number)
+        records, shape = page.object_list, self.rows_of
+        if shape is not None and isinstance(records, QuerySet):
+            row = shape.row_type._make
+            read = compiled.rows(records.values_list(*shape.columns))
+            page.object_list = [row(values) for values in read]
+        return page
+
+
 class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
+    rows_of: Shape | None = None
     max_page_size = settings.MAX_PAGE_SIZE
     last_page_strings = ()
 
@@ -171,7 +212,13 @@ class Pagination(PageNumberPagination):
         self, queryset: QuerySet[Any], request: Request, view: APIView | None = None
     ) -> list[Any] | None:
         positive_int(request, self.page_query_param)
+        # A view that shapes its records from rows says which (``PageEmbedsMixin.page_rows``).
+        self.rows_of = getattr(view, "page_rows", None)
         return super().paginate_queryset(queryset, request, view)
+
+    def django_paginator_class(self, object_list: Any, per_page: int) -> _Paginator:  # type: ignore[override]
+        # DRF makes its paginator through this attribute: here, one that reads the view's rows.
+        return CompiledPaginator(object_list, per_page, rows_of=self.rows_of)
 
 
 class SearchPagination(Pagination):
@@ -179,15 +226,18 @@ class SearchPagination(Pagination):
     (``CountingPaginator``, its rows then read from the view's own queryset); the view picks it
     (``SearchPaginationMixin``)."""
 
+    rows: QuerySet[Any] | None = None
+
     def paginate_queryset(
         self, queryset: QuerySet[Any], request: Request, view: APIView | None = None
     ) -> list[Any] | None:
         # A generic view's own queryset (rest_framework.generics imports this module's settings).
         get_queryset = getattr(view, "get_queryset", None)
-        rows = get_queryset() if get_queryset is not None else None
-        # A class Django's paginator would be; DRF calls it with (queryset, page_size).
-        self.django_paginator_class = partial(CountingPaginator, rows=rows)  # type: ignore[assignment]
+        self.rows = get_queryset() if get_queryset is not None else None
         return super().paginate_queryset(queryset, request, view)
+
+    def django_paginator_class(self, object_list: Any, per_page: int) -> _Paginator:  # type: ignore[override]
+        return CountingPaginator(object_list, per_page, rows=self.rows, rows_of=self.rows_of)
 
     def get_paginated_response(self, data: Any) -> Response:
         """As every list's, with ``count_exact: false`` after ``count`` when the matches were

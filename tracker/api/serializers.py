@@ -132,6 +132,12 @@ def _reference(serializer: serializers.BaseSerializer[Any]) -> bool:
     return bool(serializer.context.get("reference"))
 
 
+def _rows(records: Sequence[Any]) -> bool:
+    """Whether a page's records are rows of their shape (a list's page, read by
+    ``PageEmbedsMixin``) rather than model instances (a detail, a write's answer)."""
+    return bool(records) and isinstance(records[0], tuple)
+
+
 def page_embeds(serializer: serializers.BaseSerializer[Any]) -> Any:
     """What the view read for the records shown (``context["embeds"]``): the page's
     ``embeds.event_embeds`` or ``embeds.claim_links``. Serializers shape; they never query."""
@@ -191,12 +197,14 @@ class ClaimSerializer(serializers.HyperlinkedModelSerializer[Claim]):
         return self.represent([claim], page_embeds(self))[0]
 
     def represent(self, claims: Iterable[Claim], links: embeds.ClaimLinks) -> list[dict[str, Any]]:
-        """The claims' JSON, from the claims (their claimant and source joined:
-        ``querysets.claim_list_queryset``) and ``links``, their events and relations as the view
-        read them for the page (``embeds.claim_links``); the tests compare it with the declared
-        fields' output on the seed record and on generated data."""
+        """The claims' JSON, from the claims (a page's rows of ``shapes.CLAIM``, or records with
+        their claimant and source joined: ``querysets.claim_list_queryset``) and ``links``, their
+        events and relations as the view read them for the page (``embeds.claim_links``); the
+        tests compare it with the declared fields' output on the seed record and on generated
+        data."""
+        claims = list(claims)
         build = shapes.CLAIM.builder(
-            records=True, url=_cached_url(self, "claim-detail"), **claim_lists(links)
+            records=not _rows(claims), url=_cached_url(self, "claim-detail"), **claim_lists(links)
         )
         return [build(claim) for claim in claims]
 
@@ -293,9 +301,10 @@ class EventSerializer(serializers.HyperlinkedModelSerializer[Event]):
         return self.represent([event], page_embeds(self))[0]
 
     def represent(self, events: Sequence[Event], page: embeds.EventEmbeds) -> list[dict[str, Any]]:
-        """The events' JSON, from the events (their place joined:
-        ``querysets.event_list_queryset``) and ``page``, what they embed as the view read it
-        for the page (``embeds.event_embeds``): rows, no model instance per embedded record."""
+        """The events' JSON, from the events (a page's rows of ``shapes.EVENT``, or records with
+        their place joined: ``querysets.event_list_queryset``) and ``page``, what they embed as
+        the view read it for the page (``embeds.event_embeds``): rows, no model instance per
+        embedded record."""
         kind = embedded_claim_kind(self)
         claim = shapes.CLAIM.builder(
             url=_cached_url(self, "claim-detail"), **claim_lists(page.links)
@@ -304,11 +313,11 @@ class EventSerializer(serializers.HyperlinkedModelSerializer[Event]):
         evidence: dict[int, tuple[bool, list[dict[str, Any]]]] = {}
         shown: dict[int, Sequence[Any]] = {}
         for event in events:
-            rows: Sequence[Any] = page.claims.get(event.pk, ())
-            evidence[event.pk] = event_evidence(rows)
-            shown[event.pk] = rows if kind is None else [row for row in rows if row.kind == kind]
+            rows: Sequence[Any] = page.claims.get(event.id, ())
+            evidence[event.id] = event_evidence(rows)
+            shown[event.id] = rows if kind is None else [row for row in rows if row.kind == kind]
         build = shapes.EVENT.builder(
-            records=True,
+            records=not _rows(events),
             url=_cached_url(self, "event-detail"),
             actors=lambda pk: [participant(row) for row in page.participants.get(pk, ())],
             tags=lambda pk: page.tags.get(pk, []),

@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer, Serializer
 
-from tracker import services
+from tracker import services, shapes
 from tracker.api import exports, serializers, write_serializers
 from tracker.api.as_of import AsOfMixin
 from tracker.api.caching import CachingMixin
@@ -51,7 +51,15 @@ class PageEmbedsMixin(_View):
     """
 
     page_embeds: Callable[..., embeds.EventEmbeds | embeds.ClaimLinks]
+    page_shape: shapes.Shape  # the representation whose rows the list's page is read as
     readers: bool  # CuratedViewSet's: a reader's embeds keep to what readers may read
+
+    @property
+    def page_rows(self) -> shapes.Shape | None:
+        """The shape whose rows the list's page is read as (``pagination.CompiledPaginator``):
+        what the serializer's builder reads, without a model instance per record. Other
+        actions' pages (a record's history) are read as they always are."""
+        return self.page_shape if getattr(self, "action", None) == "list" else None
 
     def get_serializer(self, *args: Any, **kwargs: Any) -> BaseSerializer[Any]:
         records = args[0] if args else kwargs.get("instance")
@@ -61,9 +69,10 @@ class PageEmbedsMixin(_View):
         if kwargs.get("many"):
             records = list(records)  # read once: the ids for the embeds, then the records
         shown = records if kwargs.get("many") else [records]
+        # ``id``: a row's, and the primary key of events and claims.
         kwargs["context"] = {
             **kwargs.get("context", self.get_serializer_context()),
-            "embeds": self.page_embeds([record.pk for record in shown], readers=self.readers),
+            "embeds": self.page_embeds([record.id for record in shown], readers=self.readers),
         }
         return super().get_serializer(records, *args[1:], **kwargs)
 
@@ -74,6 +83,7 @@ class EventViewSet(AsOfMixin, PageEmbedsMixin, CachingMixin, ListExportMixin, Cu
 
     queryset = querysets.event_list_queryset()
     page_embeds = staticmethod(embeds.event_embeds)
+    page_shape = shapes.EVENT
     serializer_class = serializers.EventSerializer
     filterset_class = EventFilter
     write_serializer_class = write_serializers.EventWriteSerializer
@@ -88,6 +98,7 @@ class ClaimViewSet(AsOfMixin, PageEmbedsMixin, CachingMixin, ListExportMixin, Cu
 
     queryset = querysets.claim_list_queryset()
     page_embeds = staticmethod(embeds.claim_links)
+    page_shape = shapes.CLAIM
     serializer_class = serializers.ClaimSerializer
     filterset_class = ClaimFilter
     write_serializer_class = write_serializers.ClaimWriteSerializer
