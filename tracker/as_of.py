@@ -226,7 +226,7 @@ def _template() -> str:
                         editor.create_model(model)
                 for name, columns in search.DOCUMENTS.items():
                     forward, _ = search_fts5.schema_sql(name, columns)
-                    for statement in forward:
+                    for statement in [*forward, *search_fts5.vocabulary_sql(name)[0]]:
                         editor.execute(statement)
         finally:
             close_connection(alias)

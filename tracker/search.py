@@ -185,18 +185,29 @@ ORDER BY t.n, p.k, l.prefix
 """
 
 
-def plan(terms: list[str]) -> list[TermPlan]:
+def plan(terms: list[str], model: Any = None) -> list[TermPlan]:
     """Each term's plan (see ``TermPlan``), in the order of the terms: one query for them all.
 
-    On SQLite the query text is FTS5's, and FTS5 reads a prefix from its own index: there is no
-    lexicon to expand it through."""
+    On SQLite the query text is FTS5's, each prefix of a word expanded through the words of
+    ``model``'s index (``search_fts5.plan_rows``), in the same one query."""
     if not terms:
         return []
     connection = read_connection()
     if connection.vendor == "sqlite":
+        prefixes = sorted({part.lower() for term in terms for word in words(term) for part in word})
+        names, begun = search_fts5.plan_rows(
+            connection,
+            model._meta.model_name if model is not None else None,
+            terms,
+            [prefix for prefix in prefixes if search_fts5.expandable(prefix)],
+            EXPANSION_LIMIT,
+        )
         return [
-            TermPlan(names_actor=named, query=search_fts5.term_query(words(term)))
-            for term, named in zip(terms, search_fts5.names_actors(connection, terms), strict=True)
+            TermPlan(
+                names_actor=named,
+                query=search_fts5.term_query(words(term), lambda part: begun.get(part.lower())),
+            )
+            for term, named in zip(terms, names, strict=True)
         ]
     patterns = [f"%{connection.ops.prep_for_like_query(term)}%" for term in terms]
     parts = [
@@ -345,7 +356,7 @@ def full_text_condition(
     takes the union of both id sets. ``substring(term)`` is the condition for a term without a
     word to search for (e.g. ``"!!"``). The plan of the terms costs one query.
     """
-    plans = plan(terms)
+    plans = plan(terms, model)
     in_document = [p.query for p in plans if p.query is not None and not p.names_actor]
     condition = document_matches(model, in_document) if in_document else Q()
     for term, term_plan in zip(terms, plans, strict=True):

@@ -318,7 +318,10 @@ def test_a_walked_page_costs_a_fixed_number_of_queries(
 def test_the_walked_page_reads_the_order_an_index_gives(api, talks, counted_to_five):
     with CaptureQueriesContext(connection) as captured:
         searched_page(api, "events", q="talks round", page_size=2)
-    sorted_page, walked = [q["sql"] for q in captured if "tracker_event" in q["sql"]][:2]
+    read = [
+        q["sql"] for q in captured if q["sql"].startswith("SELECT") and "tracker_event" in q["sql"]
+    ]
+    sorted_page, walked = read[:2]
     # Sorted: every match read, sorted by an expression no index gives; walked: the order's
     # own columns, and on SQLite the matches tested row by row (the "+" keeps the rowid
     # lookups from driving the query).
@@ -458,3 +461,36 @@ def test_the_fts5_statements_are_those_of_the_migration():
     migration = import_module("tracker.migrations.0010_search_fts5")
     for model_name, columns in search.DOCUMENTS.items():
         assert search_fts5.schema_sql(model_name, columns) == migration.STATEMENTS[model_name]
+
+
+@sqlite_only
+def test_the_fts5_vocabulary_statements_are_those_of_the_migration():
+    from importlib import import_module
+
+    migration = import_module("tracker.migrations.0015_search_words")
+    for model_name in search.DOCUMENTS:
+        assert search_fts5.vocabulary_sql(model_name) == migration.STATEMENTS[model_name]
+
+
+@sqlite_only
+def test_on_sqlite_a_prefix_of_a_few_words_is_their_alternation_and_of_many_a_prefix(api):
+    words = [f"qzx{n:03d}" for n in range(search.EXPANSION_LIMIT + 1)]
+    EventFactory(slug="e-many", title="Many words", summary=" ".join(words), date="1902")
+    EventFactory(slug="e-phrase", title="Qzxa qzxb", date="1902")
+    cases = [
+        ("qzx", ['"qzx"*']),  # begins 65 words and more: a prefix
+        ("qz", ['"qz"*']),  # too short to look up
+        ("qzx00", ['("qzx000" OR "qzx001" OR']),  # ten words: their alternation
+        ("QZX064", ['"qzx064"']),  # one word, folded as the tokenizer folds it
+        ("qzxa_qzxb", ['"qzxa" + "qzxb"']),  # a phrase of parts each one word
+        ("xyzzy", ['"xyzzy"*']),  # begins no word: a prefix, which matches nothing
+    ]
+    for q, shown in cases:
+        with CaptureQueriesContext(connection) as queries:
+            found = searched(api, "events", q)
+        assert found == {"qzx": ["e-many", "e-phrase"], "qz": ["e-many", "e-phrase"],
+                         "qzxa_qzxb": ["e-phrase"], "xyzzy": []}.get(q, ["e-many"]), q  # fmt: skip
+        matched = next(
+            query["sql"] for query in queries.captured_queries if " MATCH " in query["sql"]
+        )
+        assert all(text in matched for text in shown), (q, matched)
