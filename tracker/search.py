@@ -318,12 +318,15 @@ class Matches(Expression):
     def __init__(self, model: Any, queries: list[str], *, walks: bool = True) -> None:
         super().__init__(output_field=BooleanField())
         self.model, self.queries, self.walks = model, list(queries), walks
-        self.pk: Any = F("pk")  # the row's id, resolved against the query it stands in
+        # The row's id: a source expression, so that it is resolved against the query the
+        # condition stands in and relabelled with it when that query becomes a subquery.
+        self.pk: Any = F("pk")
 
-    def resolve_expression(self, query: Any = None, *args: Any, **kwargs: Any) -> Matches:
-        resolved = self.copy()
-        resolved.pk = F("pk").resolve_expression(query, *args, **kwargs)
-        return resolved
+    def get_source_expressions(self) -> list[Any]:
+        return [self.pk]
+
+    def set_source_expressions(self, exprs: Any) -> None:
+        (self.pk,) = exprs
 
     def as_sql(self, compiler: SQLCompiler, connection: Any) -> tuple[str, list[Any]]:
         if connection.vendor != "sqlite":
