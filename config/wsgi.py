@@ -3,7 +3,7 @@
 import gc
 import os
 
-from django.core.signals import request_finished
+from django.core.signals import request_started
 from django.core.wsgi import get_wsgi_application
 from django.urls import get_resolver
 
@@ -19,15 +19,22 @@ gc.freeze()
 # The collector runs between requests rather than in the middle of one. With the default
 # threshold (700 allocations) an events page set off about seven collections while it was being
 # built, each walking the page's objects, which moved them to the older generations: the full
-# collections then walked pages still being built (40-50 ms, docs/benchmarks.md). A request's
-# own cycles (view and request, a serializer and its fields) are garbage once it is answered:
-# they are collected then, after the response has gone, in about 0.4 ms; the threshold stays
-# as the backstop for a request that allocates more than it.
+# collections then walked pages still being built (40-50 ms, docs/benchmarks.md). The threshold
+# is now above what a page allocates, and the young generations are collected when the next
+# request starts: the last one's cycles (view and request, a serializer and its fields) are
+# garbage by then, where at its own end they are still held by the server (collected then, they
+# would be kept in the oldest generation, which no automatic collection reaches any more).
+# Every FULL_COLLECTION_EVERY requests the collection is a full one, for what became garbage
+# once old (or was still held when a collection ran: another thread's request), about 1 ms.
 gc.set_threshold(50_000, 20, 100)
+FULL_COLLECTION_EVERY = 100
+_started = 0
 
 
-def _collect_after_response(**kwargs: object) -> None:
-    gc.collect(1)
+def _collect_before_request(**kwargs: object) -> None:
+    global _started
+    _started += 1
+    gc.collect(2 if _started % FULL_COLLECTION_EVERY == 0 else 1)
 
 
-request_finished.connect(_collect_after_response, dispatch_uid="config.wsgi.collect")
+request_started.connect(_collect_before_request, dispatch_uid="config.wsgi.collect")
