@@ -20,21 +20,19 @@ gc.freeze()
 # threshold (700 allocations) an events page set off about seven collections while it was being
 # built, each walking the page's objects, which moved them to the older generations: the full
 # collections then walked pages still being built (40-50 ms, docs/benchmarks.md). The threshold
-# is now above what a page allocates, and the young generations are collected when the next
-# request starts: the last one's cycles (view and request, a serializer and its fields) are
-# garbage by then, where at its own end they are still held by the server (collected then, they
-# would be kept in the oldest generation, which no automatic collection reaches any more).
-# Every FULL_COLLECTION_EVERY requests the collection is a full one, for what became garbage
-# once old (or was still held when a collection ran: another thread's request), about 1 ms.
-gc.set_threshold(50_000, 20, 100)
-FULL_COLLECTION_EVERY = 100
-_started = 0
+# of the youngest generation is now above what a page allocates, and each request starts with
+# the collections the collector would have made by then: the youngest generation every time (the
+# last request's cycles, view and request, a serializer and its fields, are garbage by then),
+# an older one when its own threshold (collections of the one below) is reached. Collected as a
+# request ended, those cycles were still held by the server, and each was kept: 3 MB an events
+# page.
+gc.set_threshold(50_000, 20, 10)
 
 
 def _collect_before_request(**kwargs: object) -> None:
-    global _started
-    _started += 1
-    gc.collect(2 if _started % FULL_COLLECTION_EVERY == 0 else 1)
+    _, young, old = gc.get_count()  # collections of generation 0, and 1, since the next one's
+    _, young_threshold, old_threshold = gc.get_threshold()
+    gc.collect(2 if old >= old_threshold else 1 if young >= young_threshold else 0)
 
 
 request_started.connect(_collect_before_request, dispatch_uid="config.wsgi.collect")
