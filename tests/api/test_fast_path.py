@@ -76,6 +76,19 @@ def test_the_api_serves_the_fast_path(api):
     assert body["results"] == json.loads(json.dumps(reference))
 
 
+def test_the_api_serves_the_claims_page_read_as_rows(api):
+    """A list's page is read as rows of its shape (``PageEmbedsMixin.page_rows``), a detail as
+    a record: both as the reference renders them."""
+    body = api.get("/api/v1/claims/?page_size=200").json()
+    claims = list(claim_queryset().order_by("stated_start", "id"))
+    reference = ClaimSerializer(
+        claims, many=True, context=context("/api/v1/claims/", reference=True)
+    ).data
+    assert body["results"] == json.loads(json.dumps(reference))
+    detail = api.get(f"/api/v1/claims/{claims[0].pk}/").json()
+    assert detail == body["results"][0]
+
+
 def test_urls_follow_the_format_suffix(api):
     event = event_queryset().filter(claims__isnull=False).first()
     body = api.get(f"/api/v1/events/{event.pk}.json").json()

@@ -145,6 +145,24 @@ def test_a_no_cache_request_is_computed_afresh(api):
     assert any("tracker_event" in query["sql"] for query in captured.captured_queries)
 
 
+def test_an_answer_computed_afresh_is_kept_once(api, monkeypatch):
+    """Kept when none is (the first computation, or ``no-cache`` before any), not stored again
+    when one is: the same read of the same record version is answered the same."""
+    from django.core.cache import caches
+
+    cache = caches["records"]
+    stored = []
+    set_ = cache.set
+    monkeypatch.setattr(
+        cache, "set", lambda key, *args, **kwargs: (stored.append(key), set_(key, *args, **kwargs))
+    )
+    fresh = api.get(EVENTS, HTTP_CACHE_CONTROL="no-cache")
+    assert len(stored) == 1
+    assert api.get(EVENTS, HTTP_CACHE_CONTROL="no-cache").content == fresh.content
+    assert api.get(EVENTS).content == fresh.content  # the kept answer
+    assert len(stored) == 1
+
+
 def test_each_host_name_has_its_own_answers(api, settings):
     """The answers hold absolute addresses: they are kept per origin."""
     settings.ALLOWED_HOSTS = ["testserver", "other.example"]
