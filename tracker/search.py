@@ -185,7 +185,7 @@ ORDER BY t.n, p.k, l.prefix
 """
 
 
-def plan(terms: list[str], model: Any = None) -> list[TermPlan]:
+def plan(terms: list[str], model: Any) -> list[TermPlan]:
     """Each term's plan (see ``TermPlan``), in the order of the terms: one query for them all.
 
     On SQLite the query text is FTS5's, each prefix of a word expanded through the words of
@@ -197,7 +197,7 @@ def plan(terms: list[str], model: Any = None) -> list[TermPlan]:
         prefixes = sorted({part.lower() for term in terms for word in words(term) for part in word})
         names, begun = search_fts5.plan_rows(
             connection,
-            model._meta.model_name if model is not None else None,
+            model._meta.model_name,
             terms,
             [prefix for prefix in prefixes if search_fts5.expandable(prefix)],
             EXPANSION_LIMIT,

@@ -101,18 +101,16 @@ def expandable(part: str) -> bool:
 
 
 def plan_rows(
-    connection, model_name: str | None, terms: list[str], prefixes: list[str], limit: int
+    connection, model_name: str, terms: list[str], prefixes: list[str], limit: int
 ) -> tuple[list[bool], dict[str, list[str]]]:
     """Per term, whether an actor's name holds it; per prefix (lower case, ``expandable``), the
     words of ``model_name``'s index that begin it, when they are one to ``limit`` (a prefix that
     begins none or more is left out). One query."""
     patterns = [f"%{connection.ops.prep_for_like_query(term)}%" for term in terms]
-    if model_name is None:
-        prefixes = []
-    words = vocabulary(model_name or "event")
     with connection.cursor() as cursor:
         cursor.execute(
-            _PLAN.format(words=words), [json.dumps(prefixes), limit, json.dumps(patterns)]
+            _PLAN.format(words=vocabulary(model_name)),
+            [json.dumps(prefixes), limit, json.dumps(patterns)],
         )
         rows = cursor.fetchall()
     names = [False] * len(terms)
