@@ -47,6 +47,14 @@ def test_the_sql_is_kept_per_kind_of_list_and_takes_each_requests_values(kept):
         window("1900-01-01", "1909-12-31").values_list("id", flat=True)[1:3]
     )
     assert len(kept) == 3
+    # The columns given apart: the same rows, their values_list made only for the first SQL.
+    assert compiled.rows(window("1900-01-01", "1909-12-31")[1:3], columns=columns) == page
+    assert len(kept) == 4
+    listed = compiled.rows(window("1902-01-01", "1903-12-31")[1:3], columns=columns)
+    assert [row[0] for row in listed] == list(
+        window("1902-01-01", "1903-12-31").values_list("id", flat=True)[1:3]
+    )
+    assert len(kept) == 4
 
 
 def test_a_query_the_key_does_not_describe_is_compiled_every_time(kept):

@@ -153,7 +153,7 @@ class CountingPaginator(_Paginator):
             by_id = {record.pk: record for record in found}
         else:
             row = self.rows_of.row_type._make
-            listed = compiled.rows(found.values_list(*self.rows_of.columns))
+            listed = compiled.rows(found, columns=self.rows_of.columns)
             # The row type is made from the shape at run time; no type can declare its names.
             by_id = {record.id: record for record in map(row, listed)}  # type: ignore[attr-defined]
         return [by_id[pk] for pk in ids]
@@ -187,7 +187,7 @@ class CompiledPaginator(_Paginator):
         records, shape = page.object_list, self.rows_of
         if shape is not None and isinstance(records, QuerySet):
             row = shape.row_type._make
-            read = compiled.rows(records.values_list(*shape.columns))
+            read = compiled.rows(records, columns=shape.columns)
             page.object_list = [row(values) for values in read]
         return page
 

@@ -55,10 +55,16 @@ def aggregate(queryset: QuerySet[Any], expression: Aggregate, alias: str = "__va
     return row[0] if row else None
 
 
-def rows(queryset: QuerySet[Any]) -> list[tuple[Any, ...]]:
-    """The rows of ``queryset`` (a ``values_list``, sliced or not), as the driver gives them."""
+def rows(queryset: QuerySet[Any], columns: tuple[str, ...] = ()) -> list[tuple[Any, ...]]:
+    """The rows of ``queryset`` (a ``values_list``, sliced or not), as the driver gives them;
+    or, given ``columns``, of ``queryset.values_list(*columns)``, which is then made only when
+    its SQL is not kept (making it, its joins resolved, took 0.15 ms of an events page)."""
+
+    def make(query: Query) -> Query:
+        return queryset.values_list(*columns).query.chain() if columns else query.chain()
+
     try:
-        sql, params = _sql("rows", queryset.query, queryset.db, Query.chain)
+        sql, params = _sql(("rows", columns), queryset.query, queryset.db, make)
     except EmptyResultSet:
         return []
     with connections[queryset.db].cursor() as cursor:
