@@ -54,7 +54,10 @@ def _empty_record_cache():
     them (the same record, but not the queries the test counts)."""
     from django.core.cache import caches
 
+    from tracker.selectors import version
+
     caches["records"].clear()
+    version._PER_VERSION.clear()  # what is computed once per record version, likewise
 
 
 @pytest.fixture

@@ -58,6 +58,26 @@ def test_list_query_counts(api, many_records, django_assert_num_queries, url, qu
     assert len(body["results"]) == min(page_size, body["count"])
 
 
+def test_a_windows_longest_span_is_read_once_per_record_version(
+    api, many_records, django_assert_num_queries
+):
+    """The longest span bounds a window's index scan; an indexed MAX read once per record
+    version: the same window again at the same version reads one query fewer, and a write that
+    makes a longer span is seen by the very next request."""
+    url = "/api/v1/events/?date_from=1950-06&date_to=1950-06&page_size=5"
+    fresh = {"HTTP_CACHE_CONTROL": "no-cache"}  # computed, not the kept answer
+    with django_assert_num_queries(7 + VERSION_READ + 1):  # the list, and the longest span
+        first = api.get(url, **fresh).json()
+    with django_assert_num_queries(7 + VERSION_READ):
+        assert api.get(url, **fresh).json() == first
+    # Begun long before the window and ending in it: only a longer bound finds it.
+    EventFactory(date="1900/1950-06-15", slug="the-long-one")
+    with django_assert_num_queries(7 + VERSION_READ + 1):
+        again = api.get(url, **fresh).json()
+    assert again["count"] == first["count"] + 1
+    assert again["results"][0]["slug"] == "the-long-one"
+
+
 @pytest.mark.parametrize(
     ("kind", "queries"), [("event", 6), ("claim", 3), ("actor", 1), ("source", 4)]
 )

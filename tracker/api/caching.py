@@ -112,7 +112,10 @@ class CachingMixin(_View):
         if request.accepted_renderer.format not in CACHED_FORMATS:
             return
         # Read before any data, so a write landing in between can only make the tag too old.
+        # Also on the request, for what is read once per record version (``version.per_version``:
+        # the FilterSet's longest span).
         self.record_version = version.record_version()
+        request.record_version = self.record_version  # type: ignore[attr-defined]
         if not self._validated_by_representation() and not_modified(
             request, self._version_etag(request), *self._dates()
         ):

@@ -45,7 +45,7 @@ from tracker.models import (
     Tag,
     validate_wikidata,
 )
-from tracker.selectors import compiled, querysets
+from tracker.selectors import compiled, querysets, version
 
 # The (first, last) day a date filter's value covers.
 Window = tuple[datetime.date, datetime.date]
@@ -93,7 +93,7 @@ class WindowFilter(filters.Filter):
         first, last = value
         if self.end == "from":  # the record ends on or after the window's first day
             qs = qs.filter(**{f"{self.prefix}_end__gte": first})
-            longest = self._longest_span(qs.model)
+            longest = self._longest_span(qs.model, qs.db)
             if longest is not None:
                 # Same rows, but a start bounded on both sides lets the (start) index range-scan
                 # instead of reading every record from the first one.
@@ -103,13 +103,27 @@ class WindowFilter(filters.Filter):
             return qs
         return qs.filter(**{f"{self.prefix}_start__lte": last})  # starts by its last day
 
-    def _longest_span(self, model: type[Model]) -> int | None:
-        """The longest [start, end] of the model in days (an indexed MAX), if it stores them."""
+    def _longest_span(self, model: type[Model], using: str) -> int | None:
+        """The longest [start, end] of the model in days (an indexed MAX), if it stores them.
+
+        Read once per record version when the request read the version on this database (a
+        list's JSON, CSV and other cached formats do, ``caching.CachingMixin``): every write
+        moves the version, so the next request after a write reads it again. Like the data, the
+        span is read after the version: a write landing in between makes both the newer
+        record's, and the request's tags too old (``caching.CachingMixin``), never stale."""
         if not any(field.name == self.span for field in model._meta.concrete_fields):
             return None
-        # Its SQL kept per worker: building and compiling it took 0.3 ms of every window.
-        longest = compiled.aggregate(model._base_manager.all(), Max(self.span))
-        return int(longest or 0)
+
+        def longest() -> int:
+            # Its SQL kept per worker: building and compiling it took 0.3 ms of every window.
+            return int(compiled.aggregate(model._base_manager.using(using), Max(self.span)) or 0)
+
+        request = getattr(self.parent, "request", None)  # type: ignore[attr-defined]
+        state: version.Version | None = getattr(request, "record_version", None)
+        if state is None or using != version.read_alias():
+            return longest()
+        name = f"longest {model._meta.label} {self.span}"
+        return version.per_version(state, using, name, longest)
 
 
 class StrictBooleanField(forms.NullBooleanField):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple, TypeVar
 
 from django.db import connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -13,6 +14,8 @@ from django.db.models.functions import Now
 from tracker.models import (
     RecordVersion,
 )
+
+T = TypeVar("T")
 
 
 class Version(NamedTuple):
@@ -38,10 +41,16 @@ def _version_query() -> QuerySet[RecordVersion, tuple[Any, ...]]:
 _COMPILED: dict[str, tuple[str, tuple[Any, ...]]] = {}
 
 
+def read_alias() -> str:
+    """The database the record version is read from (``router.db_for_read``)."""
+    read: str = router.db_for_read(RecordVersion)
+    return read
+
+
 def record_version() -> Version:
     """The record's version, in one query. Read it *before* the data it validates: a write that
     lands in between then makes the next request see a new version, never a stale one."""
-    alias = router.db_for_read(RecordVersion)
+    alias = read_alias()
     connection = connections[alias]
     if connection.vendor not in _COMPILED:
         sql, params = _version_query().query.get_compiler(using=alias).as_sql()
@@ -64,3 +73,28 @@ def _moment(connection: BaseDatabaseWrapper, value: Any) -> datetime.datetime | 
         convert(value, None, connection) if convert is not None else value
     )
     return converted
+
+
+# What ``per_version`` computed, by (database alias, name): the version it was computed at (its
+# number and the time of the last write, which a ``flush`` does not bring back) and the value.
+# Only the latest version's is kept, so the store holds one value per name.
+_PER_VERSION: dict[tuple[str, str], tuple[tuple[int, datetime.datetime | None], Any]] = {}
+
+
+def per_version(state: Version, using: str, name: str, compute: Callable[[], T]) -> T:
+    """``compute()``, a value of the record on the database ``using``, computed once per record
+    version in this process: ``state`` is the version the request read before any data (every
+    write moves it, ``tracker.record_version``), so a value computed at it is the record's until
+    the next write, and the next request after a write computes it afresh.
+
+    For a value derived from the whole record that every request of a kind reads, such as
+    ``WindowFilter``'s longest span: not for an answer (``tracker.api.record_cache`` keeps
+    those, by visibility and request)."""
+    at = (state.number, state.changed)
+    kept = _PER_VERSION.get((using, name))
+    if kept is not None and kept[0] == at:
+        value: T = kept[1]
+        return value
+    value = compute()
+    _PER_VERSION[using, name] = (at, value)
+    return value
