@@ -193,6 +193,11 @@ if os.environ.get("DATABASE_REPLICA_URL"):
         MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
         "tracker.replication.ReplicationMiddleware",
     )
+# Django's PostgreSQL backend, whose health check of a persistent connection costs no round trip
+# while the connection is idle and silent (config/postgresql/base.py).
+for _database in DATABASES.values():
+    if _database["ENGINE"] == "django.db.backends.postgresql":
+        _database["ENGINE"] = "config.postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Two caches. "default" holds the throttling counters and the read-your-writes positions;
