@@ -30,7 +30,8 @@ def many_records():
 # (url, queries): a list's count, its page, then one query per prefetched relation. Events read
 # their embeds in five queries (participants, tags, claims with claimant and source, the claims'
 # events, relations both ways), claims their links in two (events, relations both ways); a
-# date_from costs one indexed MAX(date_span), which bounds the window's index scan, and each slug
+# date_from costs one indexed MAX(date_span), which bounds the window's index scan (once per
+# record version: test_a_windows_longest_span_is_read_once_per_record_version), and each slug
 # filter one lookup.
 LISTS = [
     ("/api/v1/events/", 7),
