@@ -37,6 +37,20 @@ def database_url(settings_dict: dict) -> str:
     return f"postgres://{user}{password}@{host}:{port}/{settings_dict['NAME']}"
 
 
+def end_session(pid: int) -> None:
+    """End the PostgreSQL session ``pid`` as an administrator would (``pg_terminate_backend``,
+    from the default connection), and wait until the server has let it go."""
+    from django.db import connections
+
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+        for _ in range(50):
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [pid])
+            if cursor.fetchone()[0] == 0:
+                return
+            time.sleep(0.1)
+
+
 class Server:
     """gunicorn over the project. ``sqlite_path`` gives it a fresh SQLite file (``prepare()``
     migrates and loads it); else ``database_url`` names an existing, loaded database."""

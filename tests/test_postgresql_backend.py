@@ -1,10 +1,10 @@
 """The PostgreSQL backend's health check (config/postgresql/base.py): no round trip for an idle
 connection, and a session the server ended is found and replaced."""
 
-import time
-
 import pytest
 from django.db import connections
+
+from tests.server import end_session
 
 pytestmark = [
     pytest.mark.skipif(connections["default"].vendor != "postgresql", reason="PostgreSQL's"),
@@ -35,13 +35,7 @@ def test_an_idle_connection_is_usable_without_a_query(own, monkeypatch):
 
 def test_a_session_the_server_ended_is_unusable_and_replaced(own):
     pid = own.connection.info.backend_pid
-    with connections["default"].cursor() as cursor:
-        cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
-        for _ in range(50):
-            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [pid])
-            if cursor.fetchone()[0] == 0:
-                break
-            time.sleep(0.1)
+    end_session(pid)
     assert own.is_usable() is False
     # As at a request's first query: the check fails, the connection is replaced, the query runs.
     own.health_check_enabled, own.health_check_done = True, False

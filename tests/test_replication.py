@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 
 import pytest
 from django.contrib.sessions.models import Session
@@ -22,7 +21,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 
 from config.routers import PrimaryReplicaRouter
-from tests.server import free_port
+from tests.server import end_session, free_port
 from tracker import replication
 from tracker.models import Claim, Event
 
@@ -231,14 +230,7 @@ def test_a_read_whose_replica_connection_broke_is_answered_from_the_primary(repl
     claim = Claim.objects.order_by("pk").first()
     replica.settings_dict["CONN_HEALTH_CHECKS"] = False  # else the broken one is replaced first
     replica.ensure_connection()
-    pid = replica.connection.info.backend_pid
-    with connections["default"].cursor() as cursor:
-        cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
-        for _ in range(50):
-            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [pid])
-            if cursor.fetchone()[0] == 0:
-                break
-            time.sleep(0.1)
+    end_session(replica.connection.info.backend_pid)
     with caplog.at_level(logging.WARNING, logger="tracker.replication"):
         response = api.get(CLAIM_ROUTE.format(claim.pk))
     assert response.status_code == 200

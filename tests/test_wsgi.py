@@ -92,24 +92,9 @@ def test_a_pages_records_are_freed_as_its_answer_is_dropped_not_by_the_collector
             3, source=source, events=[EventFactory(date=f"1960-{n % 12 + 1:02d}")]
         )
     # As Django's test client does: the test's connection stays open between its requests.
-    monkeypatch.setattr(
-        signals.request_started,
-        "receivers",
-        [
-            receiver
-            for receiver in signals.request_started.receivers
-            if receiver[1]() is not close_old_connections
-        ],
-    )
-    monkeypatch.setattr(
-        signals.request_finished,
-        "receivers",
-        [
-            receiver
-            for receiver in signals.request_finished.receivers
-            if receiver[1]() is not close_old_connections
-        ],
-    )
+    for signal in (signals.request_started, signals.request_finished):
+        monkeypatch.setattr(signal, "receivers", list(signal.receivers))  # restored after it
+        signal.disconnect(close_old_connections)
     left = {}
     for size in (1, 30):
         query = f"date_from=1960&date_to=1960&page_size={size}"
