@@ -79,6 +79,23 @@ def test_a_windows_longest_span_is_read_once_per_record_version(
     assert again["results"][0]["slug"] == "the-long-one"
 
 
+def test_a_longest_span_is_kept_only_where_the_version_was_read(
+    api, many_records, django_assert_num_queries, monkeypatch
+):
+    """With a replica the router may read the version on one database and the window on
+    another (the replica back from being down, and lagging): the span is then read every time,
+    never kept under the other database's version."""
+    from tracker.selectors import version
+
+    read = version.record_version
+    monkeypatch.setattr(version, "record_version", lambda: read()._replace(read_from="other"))
+    url = "/api/v1/events/?date_from=1950-06&date_to=1950-06&page_size=5"
+    for _ in range(2):
+        with django_assert_num_queries(7 + VERSION_READ + 1):
+            assert api.get(url, HTTP_CACHE_CONTROL="no-cache").status_code == 200
+    assert version._PER_VERSION == {}
+
+
 @pytest.mark.parametrize(
     ("kind", "queries"), [("event", 6), ("claim", 3), ("actor", 1), ("source", 4)]
 )

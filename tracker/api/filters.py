@@ -120,10 +120,11 @@ class WindowFilter(filters.Filter):
 
         request = getattr(self.parent, "request", None)  # type: ignore[attr-defined]
         state: version.Version | None = getattr(request, "record_version", None)
-        if state is None or using != version.read_alias():
+        # Only where the version was read: a replica that lags must not keep its older span
+        # under the primary's version.
+        if state is None or using != state.read_from:
             return longest()
-        name = f"longest {model._meta.label} {self.span}"
-        return version.per_version(state, using, name, longest)
+        return version.per_version(state, f"longest {model._meta.label} {self.span}", longest)
 
 
 class StrictBooleanField(forms.NullBooleanField):
